@@ -1,0 +1,146 @@
+"""The runtime's entry process (PID 2, under tini).
+
+It prepares the environment, starts Jupyter Server, and owns the runtime's lifetime:
+when the profile's maximum lifetime runs out it stops the server and exits with
+exitcodes.EXPIRED, so the host can tell an expired runtime from a stopped one.
+"""
+
+import json
+import os
+import pwd
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime, timezone
+
+from . import exitcodes
+from .env import default_environment, make_cache_dirs
+
+PORT = 8888
+HOME = "/home/colab"
+STATUS_EVERY_S = 10.0
+
+
+def log(message: str) -> None:
+    print(f"localab: {message}", flush=True)
+
+
+def ensure_passwd_entry() -> None:
+    """A container started with the host user's uid has no passwd entry: add one, so
+    that git, ssh and `whoami` work (the image leaves /etc/passwd group-writable)."""
+    uid, gid = os.getuid(), os.getgid()
+    try:
+        pwd.getpwuid(uid)
+        return
+    except KeyError:
+        pass
+    try:
+        with open("/etc/passwd", "a") as handle:
+            handle.write(f"colab-{uid}:x:{uid}:{gid}:localab user:{HOME}:/bin/bash\n")
+    except OSError as exc:
+        log(f"no passwd entry for uid {uid} ({exc}); tools that ask for the user name may complain")
+
+
+def lifetime_seconds(environ) -> float | None:
+    value = environ.get("LOCALAB_LIFETIME_S", "")
+    return float(value) if value and float(value) > 0 else None
+
+
+def server_status(token: str) -> dict | None:
+    """Jupyter Server's /api/status; asking it does not count as activity."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{PORT}/api/status", headers={"Authorization": f"token {token}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:
+            return json.load(response)
+    except (OSError, ValueError):
+        return None
+
+
+def idle_for(status: dict | None, now: datetime) -> float:
+    if not status or not status.get("last_activity"):
+        return 0.0
+    last = datetime.fromisoformat(status["last_activity"].replace("Z", "+00:00"))
+    return (now - last).total_seconds()
+
+
+class Supervisor:
+    def __init__(self, environ):
+        self.env = environ
+        self.lifetime = lifetime_seconds(environ)
+        self.idle = float(environ.get("LOCALAB_IDLE_S") or 0)
+        self.started = time.monotonic()
+        self.stop_requested = False
+        self.server: subprocess.Popen | None = None
+        self.last_status: dict | None = None
+
+    def on_signal(self, signum, _frame) -> None:
+        self.stop_requested = True
+        if self.server and self.server.poll() is None:
+            self.server.send_signal(signal.SIGTERM)
+
+    def stop_server(self, grace_s: float = 20.0) -> None:
+        if self.server.poll() is None:
+            self.server.send_signal(signal.SIGTERM)
+            try:
+                self.server.wait(timeout=grace_s)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+                self.server.wait(timeout=5)
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self.on_signal)
+        signal.signal(signal.SIGINT, self.on_signal)
+        self.server = subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab", "--no-browser"], env=self.env, cwd="/content"
+        )
+        token = self.env.get("JUPYTER_TOKEN", "")
+        while True:
+            remaining = None if self.lifetime is None else self.lifetime - (time.monotonic() - self.started)
+            if remaining is not None and remaining <= 0:
+                log("the runtime's maximum lifetime is over; stopping Jupyter Server")
+                self.stop_server()
+                return exitcodes.EXPIRED
+            step = STATUS_EVERY_S if remaining is None else max(0.05, min(STATUS_EVERY_S, remaining))
+            try:
+                code = self.server.wait(timeout=step)
+            except subprocess.TimeoutExpired:
+                if token and self.idle:
+                    self.last_status = server_status(token) or self.last_status
+                continue
+            return self.exit_reason(code)
+
+    def exit_reason(self, code: int) -> int:
+        if self.stop_requested:
+            log("stopped on request")
+            return exitcodes.STOPPED
+        if code != 0:
+            log(f"Jupyter Server exited with code {code}")
+            return exitcodes.SERVER_FAILED
+        if self.idle and idle_for(self.last_status, datetime.now(timezone.utc)) + STATUS_EVERY_S >= self.idle:
+            log(f"Jupyter Server shut down after {self.idle:.0f} s without activity")
+            return exitcodes.IDLE
+        log("Jupyter Server was shut down from the page")
+        return exitcodes.STOPPED
+
+
+def main() -> int:
+    ensure_passwd_entry()
+    env = default_environment()
+    if not os.access(env.get("HOME", "/"), os.W_OK):
+        env["HOME"] = HOME
+    make_cache_dirs(env)
+    supervisor = Supervisor(env)
+    lifetime = "none" if supervisor.lifetime is None else f"{supervisor.lifetime:.0f} s"
+    log(
+        f"profile {env.get('LOCALAB_PROFILE', '-')}; lifetime {lifetime}; "
+        f"idle timeout {supervisor.idle:.0f} s; threads {env['OMP_NUM_THREADS']}"
+    )
+    return supervisor.run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

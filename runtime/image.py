@@ -1,0 +1,179 @@
+"""Building the runtime image: one Dockerfile, a flavour's lock, the host's CA."""
+
+import io
+import json
+import tarfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import __version__, certs, lock
+from .base import BASE_IMAGE, ensure_base
+from .engine import Engine
+from .errors import BuildFailed, UsageError
+from .paths import DOCKER_DIR, GUEST_DIR, WORKLOADS_DIR
+
+REPOSITORY = "localab"
+MANIFEST_PATH = "/etc/localab/manifest.json"
+LABEL = "io.localab"
+_SKIP = {"__pycache__", ".pytest_cache"}
+
+
+def image_ref(flavour: str) -> str:
+    return f"{REPOSITORY}:{flavour}"
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    flavour: str
+    ref: str
+    base: str
+    lock: lock.Lock
+    ca: certs.CaBundle | None
+    buildargs: dict
+    labels: dict
+
+
+def plan(flavour: str, *, base: str = BASE_IMAGE, environ=None, pip_cert=certs.pip_configured_cert) -> BuildPlan:
+    """Everything a build needs, validated before the engine is asked for anything."""
+    import os
+
+    environ = os.environ if environ is None else environ
+    spec = lock.flavour(flavour)
+    locked = lock.read_lock(spec.name)
+    ca = certs.find_ca_bundle(environ, pip_cert)
+    created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    buildargs = {
+        "BASE": base,
+        "FLAVOUR": spec.name,
+        "BUILD_TIME": created,
+        "LOCALAB_VERSION": __version__,
+        "LOCK_SHA256": locked.sha256,
+        **certs.proxy_settings(environ),
+    }
+    labels = {
+        "org.opencontainers.image.created": created,
+        "org.opencontainers.image.version": __version__,
+        "org.opencontainers.image.title": f"localab {spec.name} runtime",
+        f"{LABEL}.flavour": spec.name,
+        f"{LABEL}.lock-sha256": locked.sha256,
+        f"{LABEL}.tensorflow": locked.tensorflow_version,
+        f"{LABEL}.base": base,
+        f"{LABEL}.ca": ca.source if ca else "",
+    }
+    return BuildPlan(spec.name, image_ref(spec.name), base, locked, ca, buildargs, labels)
+
+
+def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mode, info.mtime = len(data), mode, 0
+    archive.addfile(info, io.BytesIO(data))
+
+
+def _add_tree(archive: tarfile.TarFile, source: Path, prefix: str) -> None:
+    for path in sorted(source.rglob("*")):
+        if path.is_dir() or _SKIP & set(path.relative_to(source).parts) or path.suffix == ".pyc":
+            continue
+        _add_bytes(archive, f"{prefix}/{path.relative_to(source)}", path.read_bytes())
+
+
+def build_context(build: BuildPlan) -> io.BytesIO:
+    """The build context as an in-memory tar: only what the Dockerfile copies, so the
+    engine receives kilobytes and an edit to guest code invalidates only the last layers."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        _add_bytes(archive, "Dockerfile", (DOCKER_DIR / "Dockerfile").read_bytes())
+        _add_bytes(archive, "trust-ca.sh", (DOCKER_DIR / "trust-ca.sh").read_bytes(), 0o755)
+        _add_bytes(archive, "lock.txt", build.lock.path.read_bytes())
+        info = tarfile.TarInfo("ca")
+        info.type, info.mode = tarfile.DIRTYPE, 0o755
+        archive.addfile(info)
+        for number, pem in enumerate(build.ca.certificates if build.ca else ()):
+            _add_bytes(archive, f"ca/host-{number:03d}.crt", pem + b"\n")
+        _add_tree(archive, GUEST_DIR, "py")
+        _add_tree(archive, WORKLOADS_DIR, "py/workloads")
+    buffer.seek(0)
+    return buffer
+
+
+class Progress:
+    """Turns the builder's messages into lines for the user and keeps the tail for errors."""
+
+    def __init__(self, say):
+        self.say = say
+        self.step = ""
+        self.tail: list[str] = []
+
+    def feed(self, message: dict) -> None:
+        if "error" in message:
+            detail = message.get("errorDetail", {}).get("message") or message["error"]
+            last = "\n".join("    " + line for line in self.tail[-15:])
+            raise BuildFailed(f"build failed at {self.step or 'the start'}: {detail.strip()}\n  last output:\n{last}")
+        for line in message.get("stream", "").splitlines():
+            line = line.rstrip()
+            if not line:
+                continue
+            if line.startswith("Step "):
+                self.step = line
+                self.tail = []
+                self.say(line)
+            else:
+                self.tail.append(line)
+                self.say("    " + line)
+
+
+def build(engine: Engine, flavour: str, ctx, *, base: str = BASE_IMAGE, say=print) -> dict:
+    """Build localab:<flavour>; on failure the tag stays where it was."""
+    build_plan = plan(flavour, base=base)
+    ensure_base(engine, build_plan.base, ctx, say=say)
+    if build_plan.ca:
+        say(f"trusting the CA bundle named by {build_plan.ca.source} ({build_plan.ca.path}, "
+            f"{len(build_plan.ca.certificates)} certificates) in the build and the image")
+    say(f"building {build_plan.ref} from {build_plan.base} (TensorFlow {build_plan.lock.tensorflow_version})")
+    started = time.monotonic()
+    progress = Progress(say)
+    for message in engine.build(build_context(build_plan), tag=build_plan.ref,
+                                buildargs=build_plan.buildargs, labels=build_plan.labels):
+        progress.feed(message)
+    image = engine.image(build_plan.ref)
+    if image is None:
+        raise BuildFailed(f"the builder finished but {build_plan.ref} is not there; see the output above")
+    size = image.get("Size", 0) / 1e9
+    say(f"built {build_plan.ref} ({image['Id'][7:19]}, {size:.2f} GB) in {time.monotonic() - started:.0f} s")
+    return image
+
+
+def ensure_image(engine: Engine, flavour: str, ctx, say=print) -> dict:
+    image = engine.image(image_ref(flavour))
+    if image:
+        return image
+    say(f"{image_ref(flavour)} is not built yet; building it now (once; a few minutes)")
+    return build(engine, flavour, ctx, say=say)
+
+
+def manifest(engine: Engine, ref: str) -> dict:
+    if engine.image(ref) is None:
+        raise UsageError(f"image: '{ref}' is not here; build it with `invoke build`")
+    try:
+        return json.loads(engine.read_file(ref, MANIFEST_PATH))
+    except Exception as exc:
+        raise UsageError(f"image: '{ref}' has no localab manifest ({MANIFEST_PATH}); is it a localab image?") from exc
+
+
+def manifest_diff(old: dict, new: dict) -> list[str]:
+    """What differs between two manifests, one line each; empty when they agree."""
+    lines = []
+    for key in sorted(set(old) | set(new)):
+        if key == "distributions" or old.get(key) == new.get(key):
+            continue
+        lines.append(f"{key}: {old.get(key)} -> {new.get(key)}")
+    before, after = old.get("distributions", {}), new.get("distributions", {})
+    for name in sorted(set(before) | set(after)):
+        if name not in after:
+            lines.append(f"- {name} {before[name]}")
+        elif name not in before:
+            lines.append(f"+ {name} {after[name]}")
+        elif before[name] != after[name]:
+            lines.append(f"~ {name} {before[name]} -> {after[name]}")
+    return lines

@@ -1,0 +1,152 @@
+"""Image flavours and their lock files: what `invoke lock` writes and `invoke build` trusts.
+
+A lock file is uv's hashed output behind a two-line header. The header records the
+sha256 of the body, so an edit made after `invoke lock` (a changed pin or hash) is
+caught before a build starts; pip's --require-hashes catches a tampered download.
+"""
+
+import hashlib
+import re
+import subprocess
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import UsageError
+from .paths import DOCKER_DIR
+
+PYTHON_VERSION = "3.11"  # Debian bookworm's python3, the image's interpreter
+PYTHON_PLATFORM = "x86_64-manylinux_2_36"  # bookworm's glibc
+_HEADER = "# localab lock for the '{flavour}' image, written by `invoke lock`: do not edit by hand.\n"
+_DIGEST = re.compile(r"^# body-sha256: ([0-9a-f]{64})\n", re.M)
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s\\;]+)")
+_HASH = re.compile(r"--hash=sha256:([0-9a-f]{64})\b")
+
+
+@dataclass(frozen=True)
+class Flavour:
+    name: str
+    tensorflow: str  # the distribution, e.g. "tensorflow-cpu" or "tensorflow[and-cuda]"
+    tensorflow_version: str
+    description: str
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.tensorflow}=={self.tensorflow_version}"
+
+
+@dataclass(frozen=True)
+class Lock:
+    flavour: str
+    path: Path
+    sha256: str  # of the whole file: what the image's label records
+    pins: dict[str, str]  # normalised distribution name -> exact version
+
+    @property
+    def tensorflow_version(self) -> str:
+        for name in ("tensorflow", "tensorflow-cpu"):
+            if name in self.pins:
+                return self.pins[name]
+        raise UsageError(f"{self.path}: pins no tensorflow distribution; run `invoke lock`")
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def flavours(path: Path = DOCKER_DIR / "flavours.toml") -> dict[str, Flavour]:
+    data = tomllib.loads(path.read_text())
+    version = data["tensorflow_version"]
+    return {
+        name: Flavour(name, spec["tensorflow"], version, spec.get("description", ""))
+        for name, spec in data["flavours"].items()
+    }
+
+
+def flavour(name: str) -> Flavour:
+    known = flavours()
+    if name not in known:
+        raise UsageError(
+            f"flavour: '{name}' is not an image flavour; use one of: {', '.join(sorted(known))}"
+        )
+    return known[name]
+
+
+def lock_path(flavour_name: str) -> Path:
+    return DOCKER_DIR / f"lock-{flavour_name}.txt"
+
+
+def compile_command(spec: Flavour, output: Path) -> list[str]:
+    return [
+        "uv", "pip", "compile", "requirements.in", "-",
+        "--generate-hashes", "--no-header", "--quiet",
+        "--python-version", PYTHON_VERSION,
+        "--python-platform", PYTHON_PLATFORM,
+        "--output-file", str(output),
+    ]
+
+
+def write_lock(flavour_name: str) -> Lock:
+    """Resolve docker/requirements.in plus the flavour's TensorFlow into a hashed lock."""
+    spec = flavour(flavour_name)
+    target = lock_path(flavour_name)
+    body_file = target.with_suffix(".body.tmp")
+    try:
+        subprocess.run(
+            compile_command(spec, body_file.resolve()),
+            input=spec.requirement + "\n",
+            text=True,
+            cwd=DOCKER_DIR,
+            check=True,
+        )
+        body = body_file.read_text()
+    except FileNotFoundError as exc:
+        raise UsageError("`uv` is not installed: run `pip install -e '.[test]'` in the venv") from exc
+    except subprocess.CalledProcessError as exc:
+        raise UsageError(f"uv could not resolve the '{flavour_name}' lock (exit {exc.returncode}); see above") from exc
+    finally:
+        body_file.unlink(missing_ok=True)
+    target.write_text(render(flavour_name, body))
+    return read_lock(flavour_name)
+
+
+def render(flavour_name: str, body: str) -> str:
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    return _HEADER.format(flavour=flavour_name) + f"# body-sha256: {digest}\n" + body
+
+
+def parse(text: str, *, flavour_name: str, path: Path) -> Lock:
+    """Validate a lock file's text; every problem names the file and what to do."""
+    fix = "run `invoke lock` to write it again, or restore it with `git checkout`"
+    found = _DIGEST.search(text)
+    if not text.startswith("# localab lock") or not found:
+        raise UsageError(f"{path}: not a localab lock file (no body-sha256 header); {fix}")
+    body = text[found.end():]
+    actual = hashlib.sha256(body.encode()).hexdigest()
+    if actual != found.group(1):
+        raise UsageError(
+            f"{path}: edited after `invoke lock` (body sha256 {actual[:12]}…, header says "
+            f"{found.group(1)[:12]}…); {fix}"
+        )
+    pins: dict[str, str] = {}
+    # A requirement is a pin line plus its backslash-continued --hash lines.
+    for entry in re.split(r"\n(?=[^\s#])", body):
+        entry = entry.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        pin = _PIN.match(entry)
+        if not pin:
+            raise UsageError(f"{path}: '{entry.splitlines()[0]}' is not an exact pin (name==version); {fix}")
+        if not _HASH.search(entry):
+            raise UsageError(f"{path}: {pin.group(1)}=={pin.group(3)} has no sha256 hash; {fix}")
+        pins[_normalise(pin.group(1))] = pin.group(3)
+    if not pins:
+        raise UsageError(f"{path}: pins nothing; {fix}")
+    return Lock(flavour_name, path, hashlib.sha256(text.encode()).hexdigest(), pins)
+
+
+def read_lock(flavour_name: str) -> Lock:
+    path = lock_path(flavour_name)
+    if not path.is_file():
+        raise UsageError(f"{path}: missing; run `invoke lock` to write it")
+    return parse(path.read_text(), flavour_name=flavour_name, path=path)

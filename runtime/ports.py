@@ -1,0 +1,43 @@
+"""Host ports for the runtime: validated, checked free, published on loopback."""
+
+import socket
+
+from .errors import UsageError
+
+DEFAULT_PORT = 8888
+SEARCH_SPAN = 100
+LOOPBACK = "127.0.0.1"
+
+
+def validate(port, field: str = "port") -> int:
+    try:
+        number = int(port)
+    except (TypeError, ValueError):
+        number = -1
+    if str(port).strip() != str(number) or not 1 <= number <= 65535:
+        raise UsageError(f"{field}: '{port}' is not a TCP port; use a number from 1 to 65535")
+    return number
+
+
+def is_free(port: int, address: str = LOOPBACK) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((address, port))
+        except OSError:
+            return False
+    return True
+
+
+def choose(requested, *, address: str = LOOPBACK, say=print, is_free=is_free) -> int:
+    """An explicit port must be free; otherwise the default, or the next free one (said)."""
+    if requested is not None:
+        port = validate(requested)
+        if not is_free(port, address):
+            raise UsageError(f"port: {port} is already in use on {address}; pick another with --port, or leave it out")
+        return port
+    for port in range(DEFAULT_PORT, DEFAULT_PORT + SEARCH_SPAN):
+        if is_free(port, address):
+            if port != DEFAULT_PORT:
+                say(f"port {DEFAULT_PORT} is busy; using {port}")
+            return port
+    raise UsageError(f"port: {DEFAULT_PORT}-{DEFAULT_PORT + SEARCH_SPAN - 1} are all in use; pick one with --port")

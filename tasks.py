@@ -1,0 +1,204 @@
+"""localab's verbs. Each task is thin: it parses options and calls the runtime package.
+
+Run `invoke --list` for the verbs and `invoke --help VERB` for a verb's options.
+"""
+
+import functools
+import json
+import sys
+
+from invoke import Collection, Exit, task
+
+from runtime.errors import LocalabError
+
+
+def verb(*args, **kwargs):
+    """@task, plus: a LocalabError becomes one line on stderr and its exit code."""
+    if len(args) == 1 and callable(args[0]) and not kwargs:
+        return verb()(args[0])
+
+    def wrap(function):
+        @functools.wraps(function)
+        def run(*a, **kw):
+            try:
+                return function(*a, **kw)
+            except LocalabError as exc:
+                raise Exit(f"localab: {exc}", code=exc.exit_code) from None
+            except KeyboardInterrupt:
+                raise Exit("localab: interrupted", code=130) from None
+            except BrokenPipeError:  # `invoke logs | head`
+                sys.stderr.close()
+                raise Exit(code=0) from None
+
+        return task(run, *args, **kwargs)
+
+    return wrap
+
+
+def _engine():
+    from runtime.engine import connect
+
+    return connect()
+
+
+@verb(help={"stop": "stop the Docker engine that `invoke engine` started (and only that one)"})
+def engine(c, stop=False):
+    """Make sure a Docker engine answers; on a bare Debian host, install and start one."""
+    from runtime import hostengine
+
+    if stop:
+        hostengine.stop_engine()
+        return
+    version = hostengine.ensure_engine(c)
+    print(f"Docker engine {version['Version']} (API {version['ApiVersion']}) is answering")
+
+
+@verb(help={"port": "the port to check is free (default: the runtime's default port)"})
+def doctor(c, port=0):
+    """Check this host for everything localab needs; one line per item, with the fix."""
+    from runtime import doctor as checks
+
+    if not checks.report(port or None):
+        raise Exit(code=1)
+
+
+@verb(help={"mirror": "Debian mirror for debootstrap (default http://deb.debian.org/debian)"})
+def base(c, mirror=""):
+    """Make the Debian bookworm base image locally (debootstrap + docker import): no registry needed."""
+    from runtime import base as bases
+
+    engine_ = _engine()
+    if engine_.image(bases.BASE_IMAGE):
+        print(f"{bases.BASE_IMAGE} is already here")
+        return
+    bases.make_base(engine_, c, mirror=mirror or None)
+    print(f"made {bases.BASE_IMAGE}")
+
+
+@verb(help={
+    "flavour": "cpu (default) or gpu (CUDA from TensorFlow's own wheels)",
+    "base": "base image (default localab-base:bookworm, made locally when missing)",
+})
+def build(c, flavour="cpu", base=""):
+    """Build the runtime image localab:<flavour> from docker/Dockerfile and the flavour's lock."""
+    from runtime import image
+    from runtime.base import BASE_IMAGE
+    from runtime.lock import flavour as check_flavour
+
+    check_flavour(flavour)
+    image.build(_engine(), flavour, c, base=base or BASE_IMAGE)
+
+
+@verb(help={"flavour": "lock only this flavour (default: every flavour)"})
+def lock(c, flavour=""):
+    """Resolve docker/requirements.in into docker/lock-<flavour>.txt with exact versions and hashes."""
+    from runtime import lock as locks
+
+    names = [locks.flavour(flavour).name] if flavour else sorted(locks.flavours())
+    for name in names:
+        written = locks.write_lock(name)
+        print(f"{written.path.name}: {len(written.pins)} distributions, TensorFlow "
+              f"{written.tensorflow_version}, sha256 {written.sha256[:12]}")
+
+
+@verb(help={"diff": "another image: print what differs between the two builds", "json_": "print the raw JSON"})
+def manifest(c, image, diff="", json_=False):
+    """Print what an image contains (flavour, Python, every distribution), or --diff two images."""
+    from runtime import image as images
+
+    engine_ = _engine()
+    first = images.manifest(engine_, image)
+    if diff:
+        lines = images.manifest_diff(first, images.manifest(engine_, diff))
+        print("\n".join(lines) if lines else f"{image} and {diff} contain the same")
+        return
+    if json_:
+        json.dump(first, sys.stdout, indent=2)
+        print()
+        return
+    for key, value in first.items():
+        if key != "distributions":
+            print(f"{key}: {value}")
+    print(f"distributions ({len(first['distributions'])}):")
+    for name, version in first["distributions"].items():
+        print(f"  {name}=={version}")
+
+
+RUNTIME_NAME = "name of the runtime (default: default); named runtimes run side by side"
+
+
+@verb(help={
+    "profile": "resource profile (see `invoke profiles`; default: the profiles file's default)",
+    "gpu": "require a GPU: the gpu image and one GPU (needs the NVIDIA container runtime)",
+    "port": "host port on 127.0.0.1 (default 8888, or the next free one)",
+    "drive": "host folder mounted at /content/drive/MyDrive (default ./drive)",
+    "name": RUNTIME_NAME,
+    "recreate": "replace a running runtime (scratch is wiped, the drive is kept)",
+    "listen": "host address to publish on (default 127.0.0.1; anything else is reachable from the network)",
+})
+def up(c, profile=None, gpu=False, port=None, drive=None, name="default", recreate=False, listen="127.0.0.1"):
+    """Start the runtime (building the image if needed) and print its URL as the last line."""
+    from runtime import lifecycle
+
+    request = lifecycle.UpRequest(name=name, profile=profile, gpu=gpu, port=port, drive=drive,
+                                  recreate=recreate, listen=listen)
+    result = lifecycle.up(_engine(), request, c)
+    print(result.url)
+
+
+@verb(help={"name": RUNTIME_NAME, "json_": "print JSON (state, url, container, profile, caps, drive, times)"})
+def status(c, name="default", json_=False):
+    """Say whether the runtime is up, its URL, caps as applied, usage and time left."""
+    from runtime import lifecycle, report
+
+    result = lifecycle.status(_engine(), name)
+    print(result.as_json() if json_ else "\n".join(report.status_lines(result)))
+
+
+@verb(help={"name": RUNTIME_NAME, "follow": "keep printing new output until Ctrl+C"})
+def logs(c, name="default", follow=False):
+    """Print the runtime's output (the token is masked)."""
+    from runtime import lifecycle
+
+    lifecycle.logs(_engine(), name, follow=follow)
+
+
+@verb(help={"name": RUNTIME_NAME})
+def down(c, name="default"):
+    """Stop and remove the runtime; the drive is kept."""
+    from runtime import lifecycle
+
+    lifecycle.down(_engine(), name)
+
+
+@verb(help={"name": RUNTIME_NAME, "yes": "do not ask for confirmation"})
+def reset(c, name="default", yes=False):
+    """Colab's "disconnect and delete runtime": a fresh runtime, scratch wiped, drive kept."""
+    from runtime import lifecycle
+
+    if not yes:
+        if not sys.stdin.isatty():
+            raise Exit("localab: reset wipes /content; add --yes to confirm", code=2)
+        answer = input(f"Delete runtime '{name}' and everything in its /content (the drive is kept)? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            raise Exit("localab: reset cancelled", code=1)
+    result = lifecycle.reset(_engine(), name, c)
+    print(result.url)
+
+
+@verb
+def profiles(c):
+    """List the resource profiles (runtime/profiles.toml)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from runtime import profiles as profile_file, report
+
+    header, rows = report.profile_rows(profile_file.load())
+    table = Table(*header, title="localab profiles (runtime/profiles.toml)")
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+
+
+ns = Collection(engine, doctor, base, build, lock, manifest, up, status, logs, down, reset, profiles)

@@ -1,0 +1,100 @@
+"""The in-container code, exercised on the host where it needs no container."""
+
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from runtime.guest.localab_guest import cgroup, env, start
+from runtime.paths import GUEST_DIR
+
+
+def write(root: Path, files: dict) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def test_cgroup_v2_limits(tmp_path):
+    root = write(tmp_path, {"memory.max": "17179869184\n", "memory.current": "1024\n", "cpu.max": "150000 100000\n"})
+    assert cgroup.memory_limit(root) == 16 << 30
+    assert cgroup.memory_usage(root) == 1024
+    assert cgroup.cpu_limit(root) == 1.5
+
+
+def test_cgroup_v2_unlimited(tmp_path):
+    root = write(tmp_path, {"memory.max": "max\n", "cpu.max": "max 100000\n"})
+    assert cgroup.memory_limit(root) is None and cgroup.cpu_limit(root) is None
+
+
+def test_cgroup_v1_limits(tmp_path):
+    root = write(tmp_path, {"memory/memory.limit_in_bytes": "13636440064\n", "memory/memory.usage_in_bytes": "5\n",
+                            "cpu/cpu.cfs_quota_us": "200000\n", "cpu/cpu.cfs_period_us": "100000\n"})
+    assert cgroup.memory_limit(root) == 13636440064 and cgroup.cpu_limit(root) == 2.0
+
+
+def test_cgroup_v1_unlimited(tmp_path):
+    root = write(tmp_path, {"memory/memory.limit_in_bytes": "9223372036854771712\n",
+                            "cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"})
+    assert cgroup.memory_limit(root) is None and cgroup.cpu_limit(root) is None
+
+
+def test_thread_pools_follow_the_quota_rounded_up(tmp_path):
+    root = write(tmp_path, {"cpu.max": "50000 100000\n"})
+    assert cgroup.usable_cpus(root) == 1
+
+
+def test_runtime_environment(tmp_path):
+    drive = tmp_path / "MyDrive"
+    drive.mkdir()
+    marker = tmp_path / "ca-bundle"
+    marker.write_text("/etc/ssl/certs/ca-certificates.crt\n")
+    result = env.runtime_environment({"OMP_NUM_THREADS": "7"}, cpus=2, drive=drive, ca_marker=marker)
+    assert result["OMP_NUM_THREADS"] == "7", "what the user set stays"
+    assert result["TF_NUM_INTRAOP_THREADS"] == "2" and result["TF_NUM_INTEROP_THREADS"] == "2"
+    assert result["KERAS_HOME"] == str(drive / "localab" / "cache" / "keras")
+    assert result["PIP_CERT"] == result["REQUESTS_CA_BUNDLE"] == "/etc/ssl/certs/ca-certificates.crt"
+
+
+def test_no_ca_named_at_build_changes_nothing(tmp_path):
+    result = env.runtime_environment({}, cpus=1, drive=tmp_path / "none", ca_marker=tmp_path / "none")
+    assert not set(env.CA_VARS) & set(result) and "KERAS_HOME" not in result
+
+
+def test_idle_time_from_jupyter_status():
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+    assert start.idle_for({"last_activity": "2026-01-01T11:58:00.000000Z"}, now) == 120
+    assert start.idle_for(None, now) == 0
+
+
+FAKE_TF = '''
+calls = []
+class LogicalDeviceConfiguration:
+    def __init__(self, memory_limit):
+        self.memory_limit = memory_limit
+class config:
+    @staticmethod
+    def list_physical_devices(kind):
+        return ["GPU:0", "GPU:1"] if kind == "GPU" else []
+    @staticmethod
+    def set_logical_device_configuration(device, configs):
+        calls.append((device, [c.memory_limit for c in configs]))
+    LogicalDeviceConfiguration = LogicalDeviceConfiguration
+'''
+
+
+def run_with_hook(tmp_path, megabytes: str) -> str:
+    (tmp_path / "tensorflow").mkdir()
+    (tmp_path / "tensorflow" / "__init__.py").write_text(FAKE_TF)
+    code = "import localab_guest.gpucap\nimport tensorflow\nprint(tensorflow.calls)"
+    env_vars = {"PYTHONPATH": f"{GUEST_DIR}:{tmp_path}", "LOCALAB_GPU_MEMORY_MB": megabytes, "PATH": "/usr/bin:/bin"}
+    return subprocess.run([sys.executable, "-c", code], env=env_vars, capture_output=True, text=True, check=True).stdout
+
+
+def test_the_gpu_memory_cap_is_applied_the_moment_tensorflow_is_imported(tmp_path):
+    assert run_with_hook(tmp_path, "16384").strip() == "[('GPU:0', [16384]), ('GPU:1', [16384])]"
+
+
+def test_no_cap_without_the_variable(tmp_path):
+    assert run_with_hook(tmp_path, "").strip() == "[]"

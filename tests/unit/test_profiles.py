@@ -1,0 +1,75 @@
+from pathlib import Path
+
+import pytest
+
+from runtime import profiles
+from runtime.errors import UsageError
+
+GOOD = """
+default = "small"
+[profiles.small]
+description = "test"
+memory = "2G"
+cpus = 1
+shm = "64M"
+scratch = "10G"
+pids = 256
+gpu = ""
+gpu_memory = "0"
+lifetime = "1h"
+idle = "10m"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "profiles.toml"
+    path.write_text(text)
+    return path
+
+
+def test_the_default_profile_is_the_seed_machine():
+    loaded = profiles.load()
+    seed = loaded.get(None)
+    assert seed.name == loaded.default == "p100"
+    assert seed.memory_bytes == 16 << 30
+    assert seed.scratch_bytes == 300 << 30
+    assert seed.gpu_memory_bytes == 16 << 30 and "P100" in seed.gpu
+    assert seed.lifetime_s == 12 * 3600
+
+
+def test_todays_colab_tiers_and_a_cpu_profile_are_there():
+    loaded = profiles.load()
+    free = loaded.get("free")
+    assert free.cpus == 2 and "T4" in free.gpu and free.idle_s == 90 * 60
+    assert abs(free.memory_bytes - 12.7 * (1 << 30)) < 1 << 20
+    assert loaded.get("high-ram").memory_bytes > free.memory_bytes
+    assert not loaded.get("cpu").has_gpu
+
+
+def test_unknown_profile_lists_the_known_ones():
+    with pytest.raises(UsageError) as error:
+        profiles.load().get("tpu")
+    assert "'tpu'" in str(error.value) and "p100, free, high-ram, cpu" in str(error.value)
+
+
+def test_a_good_file_parses(tmp_path):
+    loaded = profiles.load(write(tmp_path, GOOD))
+    assert loaded.get(None).memory_bytes == 2 << 30
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ('memory = "2G"', 'memory = "16X"', "profiles.small.memory: '16X' is not a size"),
+    ("cpus = 1", "cpus = -1", "profiles.small.cpus: '-1' is not a CPU count"),
+    ("pids = 256", "pids = 10", "profiles.small.pids"),
+    ('lifetime = "1h"', 'lifetime = "forever"', "profiles.small.lifetime: 'forever' is not a duration"),
+    ('default = "small"', 'default = "big"', "default = 'big' names no profile"),
+    ('idle = "10m"', 'idle = "10m"\ncolour = "red"', "unknown field(s) colour"),
+    ('gpu = ""', 'gpu = "T4"\n', "gpu_memory: a profile with a GPU needs its memory"),
+    ('memory = "2G"', 'memory = "2G', "not valid TOML"),
+    ('shm = "64M"\n', "", "has no 'shm'"),
+])
+def test_a_bad_file_names_the_field_and_the_value(tmp_path, old, new, expected):
+    with pytest.raises(UsageError) as error:
+        profiles.load(write(tmp_path, GOOD.replace(old, new)))
+    assert expected in str(error.value)
+    assert str(tmp_path) in str(error.value)

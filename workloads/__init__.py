@@ -1,0 +1,1 @@
+"""Benchmark workloads; each runs by itself inside a localab container."""
