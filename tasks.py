@@ -201,4 +201,24 @@ def profiles(c):
     Console().print(table)
 
 
-ns = Collection(engine, doctor, base, build, lock, manifest, up, status, logs, down, reset, profiles)
+@verb(help={
+    "unit": "only the unit tests (no engine, no image, seconds)",
+    "k": "only tests matching this pytest -k expression",
+    "pytest_args": "more arguments for pytest, as one string",
+})
+def test(c, unit=False, k="", pytest_args=""):
+    """Run the test suite: unit, then integration (real engine and image) and browser tests."""
+    import shlex
+
+    from runtime import testenv
+
+    if not unit:
+        testenv.prepare(c)
+    command = [sys.executable, "-m", "pytest"] + (["tests/unit"] if unit else [])
+    command += ["-k", k] if k else []
+    command += shlex.split(pytest_args)
+    env = {} if unit else {"LOCALAB_REQUIRE_ENGINE": "1"}
+    c.run(shlex.join(command), env=env, pty=False, warn=False)
+
+
+ns = Collection(engine, doctor, base, build, lock, manifest, up, status, logs, down, reset, profiles, test)

@@ -250,8 +250,9 @@ def runtime_lock():
         os.close(fd)  # closing releases the lock
 
 
-def plan_run(request: UpRequest, engine: Engine, *, say=print) -> dict:
-    """Validate everything and compute the container's options; creates nothing."""
+def plan_run(request: UpRequest, engine: Engine, *, say=print, replacing: dict | None = None) -> dict:
+    """Validate everything and compute the container's options; creates nothing.
+    `replacing`: the container this one will replace, whose port counts as free."""
     cname = container_name(request.name)
     profile = profiles.load().get(request.profile)
     if request.listen != ports.LOOPBACK:
@@ -264,7 +265,12 @@ def plan_run(request: UpRequest, engine: Engine, *, say=print) -> dict:
     caps, notes = capmap.plan_caps(profile, use_gpu=use_gpu, host_cpus=info.get("NCPU") or os.cpu_count(),
                                    scratch_possible=capmap.scratch_cap_possible(info))
     drive = validate_drive(request.drive, request.name)
-    port = ports.choose(request.port, address=request.listen, say=say)
+    held = published_port(replacing) if replacing else None
+
+    def is_free(port: int, address: str) -> bool:
+        return (held is not None and port == held[1]) or ports.is_free(port, address)
+
+    port = ports.choose(request.port, address=request.listen, say=say, is_free=is_free)
     user = host_user()
     flavour = "gpu" if use_gpu else "cpu"
     return {
@@ -330,7 +336,7 @@ def up(engine: Engine, request: UpRequest, ctx, *, say=print) -> Status:
                 raise UsageError(f"gpu: runtime '{request.name}' is up without a GPU; add --recreate to restart it on the GPU image")
             say(f"runtime '{request.name}' is already up; reusing it")
             return status(engine, request.name, measure=False)
-        plan = plan_run(request, engine, say=say)
+        plan = plan_run(request, engine, say=say, replacing=existing)
         images.ensure_image(engine, plan["flavour"], ctx, say=say)
         if existing:
             previous, _ = state_of(existing)
@@ -376,9 +382,9 @@ def reset(engine: Engine, name: str, ctx, *, say=print) -> Status:
     request = UpRequest(
         name=name, profile=labels.get(f"{LABEL}.profile"), gpu=labels.get(f"{LABEL}.gpu") == "1",
         port=str(published[1]) if published else None, drive=labels.get(f"{LABEL}.drive"),
-        listen=published[0] if published else ports.LOOPBACK,
+        listen=published[0] if published else ports.LOOPBACK, recreate=True,
     )
-    down(engine, name, say=say)
+    say(f"deleting runtime '{name}' and its scratch; the drive is kept")
     return up(engine, request, ctx, say=say)
 
 

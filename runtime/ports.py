@@ -21,6 +21,8 @@ def validate(port, field: str = "port") -> int:
 
 def is_free(port: int, address: str = LOOPBACK) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # Connections that just closed linger in TIME_WAIT; only a listener makes a port busy.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((address, port))
         except OSError:

@@ -3,6 +3,7 @@
 import argparse
 import json
 import platform
+import re
 import sys
 from importlib import metadata
 
@@ -16,12 +17,21 @@ def os_release() -> str:
         return ""
 
 
+def pruned(path: str = "/opt/venv/pruned.txt") -> list[str]:
+    """What the build removed from installed distributions to keep the image small."""
+    try:
+        with open(path) as handle:
+            return [line.strip() for line in handle if line.strip()]
+    except OSError:
+        return []
+
+
 def build(args: argparse.Namespace) -> dict:
     dists = {}
     for dist in metadata.distributions():
         name = dist.metadata["Name"]
         if name:
-            dists[name.lower()] = dist.version
+            dists[re.sub(r"[-_.]+", "-", name).lower()] = dist.version  # PEP 503 names
     return {
         "flavour": args.flavour,
         "base_image": args.base,
@@ -30,6 +40,7 @@ def build(args: argparse.Namespace) -> dict:
         "build_time": args.build_time,
         "localab_version": args.localab_version,
         "lock_sha256": args.lock_sha256,
+        "pruned": pruned(),
         "distributions": dict(sorted(dists.items())),
     }
 

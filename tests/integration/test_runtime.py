@@ -1,0 +1,263 @@
+"""`invoke up` and friends against the real engine and image (issue: the runtime)."""
+
+import json
+import os
+import pwd
+import socket
+import subprocess
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from runtime import profiles
+from tests.conftest import Runtime, engine_snapshot, invoke, repo_copy
+
+
+def http_status(url: str, headers=None, method="GET") -> int:
+    request = urllib.request.Request(url, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_up_status_down(runtime, engine):
+    result = runtime.up()
+    url = result.stdout.strip().splitlines()[-1]
+    assert url.startswith(f"http://127.0.0.1:{runtime.port}/lab?token=")
+    token = url.split("token=")[1]
+    assert http_status(f"http://127.0.0.1:{runtime.port}/api/status", {"Authorization": f"token {token}"}) == 200
+
+    status = runtime.status()
+    assert status["state"] == "running" and status["url"] == url and status["profile"] == "cpu"
+    assert status["container"] == runtime.container and status["drive"] == str(runtime.drive)
+    assert status["expires_at"] > status["started_at"]
+    cpu = profiles.load().get("cpu")
+    caps = status["caps"]
+    assert caps["memory_bytes"] == caps["memory_swap_bytes"] == cpu.memory_bytes
+    assert caps["nano_cpus"] == int(cpu.cpus * 1e9)
+    assert caps["shm_bytes"] == cpu.shm_bytes and caps["pids_limit"] == cpu.pids_limit and caps["gpus"] == 0
+    assert status["memory_used_bytes"] > 0 and status["scratch_free_bytes"] > 0
+
+    human = runtime.invoke("status", "--name", runtime.name)
+    assert f"runtime '{runtime.name}': running" in human.stdout and "scratch" in human.stdout
+
+    down = runtime.invoke("down", "--name", runtime.name)
+    assert down.returncode == 0 and "drive is kept" in down.stdout
+    assert engine.container(runtime.container) is None
+    assert runtime.drive.is_dir()
+    assert runtime.status()["state"] == "absent"
+
+
+def test_the_engine_applies_the_profiles_caps(runtime, engine):
+    runtime.up()
+    host = engine.container(runtime.container)["HostConfig"]
+    cpu = profiles.load().get("cpu")
+    assert host["Memory"] == host["MemorySwap"] == cpu.memory_bytes
+    assert host["NanoCpus"] == int(cpu.cpus * 1e9) and host["ShmSize"] == cpu.shm_bytes
+    assert host["PidsLimit"] == cpu.pids_limit
+    assert host["CapDrop"] == ["ALL"] and host["SecurityOpt"] == ["no-new-privileges"]
+    assert host["PortBindings"]["8888/tcp"] == [{"HostIp": "127.0.0.1", "HostPort": str(runtime.port)}]
+    binds = [m for m in engine.container(runtime.container)["Mounts"]]
+    assert [(m["Source"], m["Destination"]) for m in binds] == [(str(runtime.drive), "/content/drive/MyDrive")]
+    inside = runtime.client().run(
+        "import os, pathlib\n"
+        "print(os.getuid() != 0, os.environ['OMP_NUM_THREADS'], os.getcwd())\n"
+        "print(pathlib.Path('/sys/fs/cgroup/memory/memory.limit_in_bytes').read_text().strip() "
+        "if pathlib.Path('/sys/fs/cgroup/memory').is_dir() else pathlib.Path('/sys/fs/cgroup/memory.max').read_text().strip())\n"
+        "print(os.environ['KERAS_HOME'], os.environ['PIP_CACHE_DIR'])\n"
+        "print(sorted(os.listdir('/content/sample_data')))\n"
+        "print(os.path.exists('/var/run/docker.sock'))\n"
+    )
+    assert inside.status == "ok", inside.error
+    lines = inside.stdout.splitlines()
+    assert lines[0] == "True 2 /content"
+    assert int(lines[1]) == cpu.memory_bytes // 4096 * 4096  # the kernel keeps whole pages
+    assert lines[2] == "/content/drive/MyDrive/localab/cache/keras /content/drive/MyDrive/localab/cache/pip"
+    assert "iris.csv" in lines[3] and "README.md" in lines[3]
+    assert lines[4] == "False"
+
+
+def test_a_second_up_reuses_the_runtime(runtime):
+    first = runtime.up().stdout.strip().splitlines()[-1]
+    again = runtime.up()
+    assert again.stdout.strip().splitlines()[-1] == first
+    assert "already up; reusing it" in again.stdout
+    other = runtime.up("--recreate").stdout.strip().splitlines()[-1]
+    assert other != first, "a recreated runtime has a new token"
+
+
+def test_switching_profile_while_up_points_at_recreate(runtime):
+    runtime.up()
+    result = runtime.invoke("up", "--name", runtime.name, "--profile", "free", "--drive", str(runtime.drive))
+    assert result.returncode == 2 and "--recreate" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_requests_without_the_token_are_refused(runtime):
+    runtime.up()
+    base = f"http://127.0.0.1:{runtime.port}"
+    assert http_status(f"{base}/api/contents") == 403
+    assert http_status(f"{base}/api/kernels", method="POST") == 403
+    assert http_status(f"{base}/api/contents", {"Authorization": "token wrong"}) == 403
+    request = urllib.request.Request(f"{base}/lab")
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        opener.open(request, timeout=10)
+    assert refused.value.code in (302, 403) and "login" in refused.value.headers.get("Location", "login")
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_reset_wipes_scratch_and_keeps_the_drive(runtime):
+    runtime.up()
+    wrote = runtime.client().run(
+        "open('/content/scratch.txt', 'w').write('lost'); open('/content/drive/MyDrive/keep.txt', 'w').write('kept')")
+    assert wrote.status == "ok", wrote.error
+    refused = runtime.invoke("reset", "--name", runtime.name, input="")
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    result = runtime.invoke("reset", "--name", runtime.name, "--yes")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith(f"http://127.0.0.1:{runtime.port}/lab?token=")
+    after = runtime.client().run(
+        "import os; print(os.path.exists('/content/scratch.txt'), open('/content/drive/MyDrive/keep.txt').read())")
+    assert after.stdout.split() == ["False", "kept"]
+    assert (runtime.drive / "keep.txt").read_text() == "kept"
+
+
+def test_thread_pools_follow_the_cpu_quota_not_the_hosts_cores(engine, cpu_image, tmp_path):
+    repo = repo_copy(tmp_path)
+    path = repo / "runtime" / "profiles.toml"
+    path.write_text(path.read_text().replace('[profiles.cpu]\ndescription = "Colab\'s CPU runtime: 12.7 GB RAM, 2 vCPUs, no GPU"\nmemory = "12.7G"\ncpus = 2',
+                                             '[profiles.cpu]\ndescription = "one CPU"\nmemory = "12.7G"\ncpus = 1'))
+    assert "cpus = 1" in path.read_text()
+    owned = Runtime(tmp_path)
+    try:
+        result = invoke("up", "--name", owned.name, "--port", str(owned.port), "--drive", str(owned.drive),
+                        "--profile", "cpu", env=owned.env, cwd=repo)
+        assert result.returncode == 0, result.stderr
+        inside = owned.client().run("import os; print(os.cpu_count(), os.environ['OMP_NUM_THREADS'], "
+                                    "os.environ['TF_NUM_INTRAOP_THREADS'])")
+        assert inside.stdout.split()[1:] == ["1", "1"]
+    finally:
+        engine.remove(owned.container)
+
+
+@pytest.fixture
+def host_user():
+    """A real non-root host user in the docker group, made for this test."""
+    name = "localabt" + os.urandom(3).hex()
+    subprocess.run(["useradd", "--create-home", "--groups", "docker", name], check=True)
+    home = Path(tempfile.mkdtemp(prefix="localab-user-"))
+    os.chmod(home, 0o755)
+    user = pwd.getpwnam(name)
+    os.chown(home, user.pw_uid, user.pw_gid)
+    yield user, home
+    subprocess.run(["userdel", "--remove", name], check=False, capture_output=True)
+    subprocess.run(["rm", "-rf", str(home)], check=False)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="creating a host user needs root")
+def test_drive_files_belong_to_the_host_user_who_ran_up(engine, cpu_image, host_user, tmp_path):
+    user, home = host_user
+    owned = Runtime(tmp_path)
+    owned.state, owned.drive = home / "state", home / "drive"
+    owned.env = {"LOCALAB_STATE_DIR": str(owned.state), "HOME": home.as_posix()}
+    try:
+        result = invoke("up", "--name", owned.name, "--port", str(owned.port), "--drive", str(owned.drive),
+                        "--profile", "cpu", env=owned.env, user=user.pw_name)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert owned.drive.stat().st_uid == user.pw_uid
+        inside = owned.client().run(
+            "import os, getpass; open('/content/drive/MyDrive/from-inside.txt', 'w').write('x'); "
+            "os.makedirs('/content/drive/MyDrive/sub/dir'); print(os.getuid(), getpass.getuser())")
+        assert inside.status == "ok", inside.error
+        uid, name = inside.stdout.split()
+        assert int(uid) == user.pw_uid and name
+        for path in (owned.drive / "from-inside.txt", owned.drive / "sub" / "dir"):
+            assert (path.stat().st_uid, path.stat().st_gid) == (user.pw_uid, user.pw_gid), path
+    finally:
+        engine.remove(owned.container)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the container as the image's own user")
+def test_as_root_the_container_still_runs_unprivileged(runtime):
+    runtime.up()
+    inside = runtime.client().run("import os; open('/content/drive/MyDrive/r.txt', 'w').write('x'); print(os.getuid())")
+    assert inside.stdout.strip() == "1000"
+    assert (runtime.drive / "r.txt").stat().st_uid == 1000
+
+
+def busy_port():
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen(1)
+    return holder
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--profile", "tpu"], "profile: 'tpu' is not a profile; use one of: p100, free, high-ram, cpu"),
+    (["--port", "0"], "port: '0' is not a TCP port; use a number from 1 to 65535"),
+    (["--port", "70000"], "port: '70000' is not a TCP port; use a number from 1 to 65535"),
+    (["--port", "BUSY"], "is already in use on 127.0.0.1"),
+    (["--drive", "FILE"], "is a file, not a folder"),
+    (["--gpu"], "gpu: --gpu asked for, but the engine has no NVIDIA container runtime"),
+    (["--name", "Bad/Name"], "name: 'Bad/Name' is not a runtime name"),
+])
+def test_bad_input_is_one_line_exit_2_and_changes_nothing(engine, cpu_image, tmp_path, args, message):
+    state = tmp_path / "state"
+    state.mkdir()
+    holder = busy_port()
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder")
+    args = [str(holder.getsockname()[1]) if a == "BUSY" else str(afile) if a == "FILE" else a for a in args]
+    if "--gpu" in args and "nvidia" in (engine.info().get("Runtimes") or {}):
+        pytest.skip("this host has the NVIDIA runtime")
+    before = engine_snapshot(engine, state)
+    drive = tmp_path / "new-drive"
+    full = ["up", *args] + ([] if "--drive" in args else ["--drive", str(drive)]) + ([] if "--name" in args else ["--name", "badinput"])
+    try:
+        result = invoke(*full, env={"LOCALAB_STATE_DIR": str(state)})
+    finally:
+        holder.close()
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert engine_snapshot(engine, state) == before
+    assert not drive.exists()
+
+
+def test_a_malformed_size_in_the_profiles_file(engine, cpu_image, tmp_path):
+    repo = repo_copy(tmp_path)
+    path = repo / "runtime" / "profiles.toml"
+    path.write_text(path.read_text().replace('memory = "12.7G"\ncpus = 2\nshm = "5.8G"\nscratch = "100G"\npids = 4096\ngpu = ""',
+                                             'memory = "16X"\ncpus = 2\nshm = "5.8G"\nscratch = "100G"\npids = 4096\ngpu = ""'))
+    state = tmp_path / "state"
+    before = engine_snapshot(engine, state)
+    result = invoke("up", "--profile", "cpu", "--name", "badsize", cwd=repo, env={"LOCALAB_STATE_DIR": str(state)})
+    assert result.returncode == 2
+    assert "profiles.cpu.memory: '16X' is not a size; use a number and a unit, e.g. 16G" in result.stderr
+    assert engine_snapshot(engine, state) == before
+
+
+def test_status_and_logs_of_a_runtime_that_is_not_there(tmp_path, engine):
+    env = {"LOCALAB_STATE_DIR": str(tmp_path)}
+    status = invoke("status", "--name", "nothere", "--json", env=env)
+    assert status.returncode == 0 and json.loads(status.stdout)["state"] == "absent"
+    logs = invoke("logs", "--name", "nothere", env=env)
+    assert logs.returncode == 2 and "invoke up" in logs.stderr
+
+
+def test_logs_never_show_the_token(runtime):
+    url = runtime.up().stdout.strip().splitlines()[-1]
+    token = url.split("token=")[1]
+    runtime.client().run("print('hello from a kernel')")
+    logs = runtime.invoke("logs", "--name", runtime.name)
+    assert logs.returncode == 0 and "Jupyter Server" in logs.stdout
+    assert token not in logs.stdout + logs.stderr
