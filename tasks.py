@@ -54,11 +54,11 @@ def engine(c, stop=False):
 
 
 @verb(help={"port": "the port to check is free (default: the runtime's default port)"})
-def doctor(c, port=0):
+def doctor(c, port=None):
     """Check this host for everything localab needs; one line per item, with the fix."""
-    from runtime import doctor as checks
+    from runtime import doctor as checks, ports
 
-    if not checks.report(port or None):
+    if not checks.report(ports.validate(port) if port is not None else None):
         raise Exit(code=1)
 
 
@@ -201,6 +201,15 @@ def profiles(c):
     Console().print(table)
 
 
+@verb
+def compose(c):
+    """Write compose.yaml from the default profile (the same caps as `invoke up`)."""
+    from runtime import compose as compose_file
+
+    compose_file.write()
+    print(f"wrote {compose_file.COMPOSE_FILE.name} from runtime/profiles.toml")
+
+
 @verb(help={
     "unit": "only the unit tests (no engine, no image, seconds)",
     "k": "only tests matching this pytest -k expression",
@@ -221,4 +230,4 @@ def test(c, unit=False, k="", pytest_args=""):
     c.run(shlex.join(command), env=env, pty=False, warn=False)
 
 
-ns = Collection(engine, doctor, base, build, lock, manifest, up, status, logs, down, reset, profiles, test)
+ns = Collection(engine, doctor, base, build, lock, manifest, up, status, logs, down, reset, profiles, compose, test)
