@@ -201,6 +201,35 @@ def profiles(c):
     Console().print(table)
 
 
+@verb(help={
+    "workload": "resnet50-cifar10 (default), matmul, input-pipeline, storage, startup, or all",
+    "scale": "smoke (seconds, what tests use), quick (minutes), full (the seed's 50,000 images x 10 epochs)",
+    "profile": "resource profile for the containers (default: the profiles file's default)",
+    "gpu": "require a GPU (gpu image, one GPU)",
+    "drive": "drive folder holding results, caches and checkpoints (default ./drive)",
+    "runs": "repeat each workload this many times, each in a fresh container",
+    "resume": "continue a resnet50-cifar10 fit from its last checkpoint on the drive",
+    "pipeline": "resnet50-cifar10 input pipeline: seed, tuned, or both (default; ratio measured in one run)",
+    "compare_host": "also run the workload in a host venv with the same lock, and report container/host",
+    "history": "list past results from the drive and compare the latest with the previous one",
+})
+def bench(c, workload="resnet50-cifar10", scale="smoke", profile=None, gpu=False, drive=None, runs=None, resume=False,
+          pipeline="both", compare_host=False, history=False):
+    """Run benchmark workloads in fresh containers under a profile's caps; results go to the drive."""
+    from runtime import bench as benches, bench_report, lifecycle
+
+    if history:
+        for line in bench_report.history(lifecycle.validate_drive(drive, "default")):
+            print(line)
+        return
+    request = benches.BenchRequest(workload=workload, scale=scale, profile=profile, gpu=gpu, drive=drive,
+                                   runs=benches.parse_runs(runs), resume=resume, pipeline=pipeline,
+                                   compare_host=compare_host)
+    benches.validate(request)  # before the engine is asked for anything
+    folders = benches.bench(_engine(), request, c)
+    bench_report.print_results(folders)
+
+
 @verb
 def compose(c):
     """Write compose.yaml from the default profile (the same caps as `invoke up`)."""
@@ -230,4 +259,4 @@ def test(c, unit=False, k="", pytest_args=""):
     c.run(shlex.join(command), env=env, pty=False, warn=False)
 
 
-ns = Collection(engine, doctor, base, build, lock, manifest, up, status, logs, down, reset, profiles, compose, test)
+ns = Collection(engine, doctor, base, build, lock, manifest, up, status, logs, down, reset, profiles, bench, compose, test)

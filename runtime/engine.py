@@ -103,6 +103,15 @@ class Engine:
         except docker.errors.NotFound:
             pass
 
+    def wait(self, name: str, timeout: float) -> int | None:
+        """The container's exit code, or None if it is still running after `timeout` seconds."""
+        import requests.exceptions
+
+        try:
+            return self._api.wait(name, timeout=timeout)["StatusCode"]
+        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+            return None
+
     def kill(self, name: str, signal: str = "KILL") -> None:
         self._api.kill(name, signal=signal)
 

@@ -1,5 +1,6 @@
 """Building the runtime image: one Dockerfile, a flavour's lock, the host's CA."""
 
+import hashlib
 import io
 import json
 import tarfile
@@ -61,6 +62,7 @@ def plan(flavour: str, *, base: str = BASE_IMAGE, environ=None, pip_cert=certs.p
         f"{LABEL}.tensorflow": locked.tensorflow_version,
         f"{LABEL}.base": base,
         f"{LABEL}.ca": ca.source if ca else "",
+        f"{LABEL}.source-sha256": source_digest(locked.path),
     }
     return BuildPlan(spec.name, image_ref(spec.name), base, locked, ca, buildargs, labels)
 
@@ -76,6 +78,19 @@ def _add_tree(archive: tarfile.TarFile, source: Path, prefix: str) -> None:
         if path.is_dir() or _SKIP & set(path.relative_to(source).parts) or path.suffix == ".pyc":
             continue
         _add_bytes(archive, f"{prefix}/{path.relative_to(source)}", path.read_bytes())
+
+
+def source_digest(lock_file: Path) -> str:
+    """sha256 of everything an image is built from except the CA: an image whose label
+    differs was built from another checkout and is rebuilt before use."""
+    digest = hashlib.sha256()
+    files = [DOCKER_DIR / "Dockerfile", DOCKER_DIR / "trust-ca.sh", lock_file]
+    for root in (GUEST_DIR, WORKLOADS_DIR):
+        files += [p for p in sorted(root.rglob("*")) if p.is_file() and not _SKIP & set(p.relative_to(root).parts)
+                  and p.suffix != ".pyc"]
+    for path in files:
+        digest.update(str(path.relative_to(DOCKER_DIR.parent)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def build_context(build: BuildPlan) -> io.BytesIO:
@@ -131,6 +146,7 @@ def build(engine: Engine, flavour: str, ctx, *, base: str = BASE_IMAGE, say=prin
         say(f"trusting the CA bundle named by {build_plan.ca.source} ({build_plan.ca.path}, "
             f"{len(build_plan.ca.certificates)} certificates) in the build and the image")
     say(f"building {build_plan.ref} from {build_plan.base} (TensorFlow {build_plan.lock.tensorflow_version})")
+    previous = engine.image(build_plan.ref)
     started = time.monotonic()
     progress = Progress(say)
     for message in engine.build(build_context(build_plan), tag=build_plan.ref,
@@ -139,17 +155,34 @@ def build(engine: Engine, flavour: str, ctx, *, base: str = BASE_IMAGE, say=prin
     image = engine.image(build_plan.ref)
     if image is None:
         raise BuildFailed(f"the builder finished but {build_plan.ref} is not there; see the output above")
+    if previous and previous["Id"] != image["Id"]:
+        _drop_untagged(engine, previous["Id"])
     size = image.get("Size", 0) / 1e9
     say(f"built {build_plan.ref} ({image['Id'][7:19]}, {size:.2f} GB) in {time.monotonic() - started:.0f} s")
     return image
 
 
+def _drop_untagged(engine: Engine, image_id: str) -> None:
+    """The build before this one, now untagged: remove it unless a container still uses it."""
+    left = engine.image(image_id)
+    if left and not left.get("RepoTags"):
+        try:
+            engine.remove_image(image_id)
+        except Exception:  # in use by a container (a running runtime): it stays
+            pass
+
+
 def ensure_image(engine: Engine, flavour: str, ctx, say=print) -> dict:
+    """The image, built first when missing or when built from other sources than this checkout's."""
     image = engine.image(image_ref(flavour))
-    if image:
-        return image
-    say(f"{image_ref(flavour)} is not built yet; building it now (once; a few minutes)")
-    return build(engine, flavour, ctx, say=say)
+    if image is None:
+        say(f"{image_ref(flavour)} is not built yet; building it now (once; a few minutes)")
+        return build(engine, flavour, ctx, say=say)
+    built_from = (image["Config"].get("Labels") or {}).get(f"{LABEL}.source-sha256")
+    if built_from != source_digest(lock.lock_path(flavour)):
+        say(f"{image_ref(flavour)} was built from other sources than this checkout; rebuilding (cached layers make it quick)")
+        return build(engine, flavour, ctx, say=say)
+    return image
 
 
 def manifest(engine: Engine, ref: str) -> dict:

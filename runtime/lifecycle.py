@@ -110,6 +110,34 @@ def host_user() -> tuple[int, int] | None:
     return None if uid == 0 else (uid, gid)
 
 
+def container_user() -> str:
+    """uid:gid the container runs as: the host user's, or the image's own when root runs localab."""
+    user = host_user() or IMAGE_USER
+    return f"{user[0]}:{user[1]}"
+
+
+def give_to_drive_owner(path: Path) -> None:
+    """Files localab writes into the drive as root belong to whoever the container runs as."""
+    if os.getuid() != 0:
+        return
+    uid, gid = host_user() or IMAGE_USER
+    for folder, dirs, files in os.walk(path):
+        os.chown(folder, uid, gid)
+        for name in files:
+            os.chown(os.path.join(folder, name), uid, gid)
+
+
+def make_drive_folder(drive: Path, relative: str) -> Path:
+    """mkdir -p inside the drive, each new folder owned like the drive's own files."""
+    target = drive
+    for part in Path(relative).parts:
+        target = target / part
+        if not target.exists():
+            target.mkdir()
+            give_to_drive_owner(target)
+    return target
+
+
 def validate_drive(value: str | None, name: str) -> Path:
     path = Path(value).expanduser().resolve() if value else default_drive(name)
     if path.exists() and not path.is_dir():
@@ -271,7 +299,6 @@ def plan_run(request: UpRequest, engine: Engine, *, say=print, replacing: dict |
         return (held is not None and port == held[1]) or ports.is_free(port, address)
 
     port = ports.choose(request.port, address=request.listen, say=say, is_free=is_free)
-    user = host_user()
     flavour = "gpu" if use_gpu else "cpu"
     return {
         "name": cname, "profile": profile, "caps": caps, "notes": notes, "drive": drive, "port": port,
@@ -279,7 +306,7 @@ def plan_run(request: UpRequest, engine: Engine, *, say=print, replacing: dict |
         "options": {
             "name": cname,
             "hostname": "localab",
-            "user": f"{user[0]}:{user[1]}" if user else f"{IMAGE_USER[0]}:{IMAGE_USER[1]}",
+            "user": container_user(),
             "group_add": [USERS_GID],
             "ports": {f"{GUEST_PORT}/tcp": (request.listen, port)},
             "volumes": {str(drive): {"bind": DRIVE_TARGET, "mode": "rw"}},

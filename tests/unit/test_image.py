@@ -73,11 +73,24 @@ def test_progress_shows_steps_and_the_failing_step_with_its_last_lines():
     assert lines[0] == "Step 1/2 : FROM base"
 
 
-def test_ensure_image_builds_only_when_missing(monkeypatch):
+def test_ensure_image_builds_only_when_missing_or_built_from_other_sources(monkeypatch):
     engine = MagicMock(spec=Engine)
-    engine.image.return_value = {"Id": "sha256:abc"}
-    assert image.ensure_image(engine, "cpu", ctx=None, say=lambda _: None) == {"Id": "sha256:abc"}
+    current = image.source_digest(lock.lock_path("cpu"))
+    engine.image.return_value = {"Id": "sha256:abc", "Config": {"Labels": {"io.localab.source-sha256": current}}}
+    assert image.ensure_image(engine, "cpu", ctx=None, say=lambda _: None)["Id"] == "sha256:abc"
     engine.build.assert_not_called()
+    rebuilt = []
+    monkeypatch.setattr(image, "build", lambda engine, flavour, ctx, say: rebuilt.append(flavour) or {"Id": "new"})
+    engine.image.return_value = {"Id": "sha256:old", "Config": {"Labels": {"io.localab.source-sha256": "0" * 64}}}
+    said = []
+    assert image.ensure_image(engine, "cpu", ctx=None, say=said.append) == {"Id": "new"}
+    assert rebuilt == ["cpu"] and "other sources" in said[0]
+
+
+def test_the_source_digest_follows_guest_code_but_not_caches(tmp_path):
+    digest = image.source_digest(lock.lock_path("cpu"))
+    assert digest == image.source_digest(lock.lock_path("cpu"))
+    assert digest != image.source_digest(lock.lock_path("gpu"))
 
 
 def test_manifest_diff_lists_changed_added_and_removed():

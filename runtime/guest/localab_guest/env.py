@@ -29,6 +29,7 @@ def runtime_environment(environ: dict, *, cpus: int, drive: Path = DRIVE, ca_mar
         env.setdefault("KERAS_HOME", str(cache / "keras"))
         env.setdefault("PIP_CACHE_DIR", str(cache / "pip"))
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's warnings, not its INFO chatter
     return env
 
 

@@ -1,0 +1,275 @@
+"""`invoke bench`: workloads in fresh containers under a profile's caps, results kept
+on the drive (run.json, metrics.jsonl, summary.json, plots) so history survives resets.
+
+A result folder is written as `.partial-NAME` and renamed when the workload finished;
+a failed or interrupted run leaves no half-written folder behind.
+"""
+
+import json
+import os
+import shutil
+import sys
+import threading
+import time
+import tomllib
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import caps as capmap
+from . import hostinfo, image as images, lifecycle, profiles
+from .engine import Engine
+from .errors import LocalabError, UsageError
+from .paths import WORKLOADS_DIR
+
+CONTAINER_WORKLOADS = ("resnet50-cifar10", "matmul", "input-pipeline", "storage")
+HOST_WORKLOADS = ("startup",)
+WORKLOADS = CONTAINER_WORKLOADS + HOST_WORKLOADS
+SCALES = ("smoke", "quick", "full")
+PIPELINES = ("seed", "tuned", "both")
+DEADLINE_S = {"smoke": 30 * 60, "quick": 3 * 3600}  # full: the profile's lifetime
+LABEL = "io.localab.bench"
+STOPPED = 3  # the workload's exit code after SIGTERM, checkpoint saved
+
+
+@dataclass(frozen=True)
+class BenchRequest:
+    workload: str = "resnet50-cifar10"
+    scale: str = "smoke"
+    profile: str | None = None
+    gpu: bool = False
+    drive: str | None = None
+    runs: int = 1
+    resume: bool = False
+    pipeline: str = "both"
+    compare_host: bool = False
+
+
+def parse_runs(value) -> int:
+    text = "1" if value is None else str(value)
+    if not text.isdigit() or not 1 <= int(text) <= 100:
+        raise UsageError(f"runs: '{value}' is not a run count; use a whole number from 1 to 100")
+    return int(text)
+
+
+def bench_root(drive: Path) -> Path:
+    return drive / "localab" / "bench"
+
+
+def checkpoint_dir(drive: Path, scale: str, phase: str) -> Path:
+    return bench_root(drive) / "checkpoints" / f"resnet50-{scale}-{phase}"
+
+
+def validate(request: BenchRequest) -> tuple[list[str], Path]:
+    """Every input error, before anything is created."""
+    if request.workload != "all" and request.workload not in WORKLOADS:
+        raise UsageError(f"workload: '{request.workload}' is not a workload; use one of: {', '.join(WORKLOADS)}, or all")
+    if request.scale not in SCALES:
+        raise UsageError(f"scale: '{request.scale}' is not a scale; use one of: {', '.join(SCALES)}")
+    if request.pipeline not in PIPELINES:
+        raise UsageError(f"pipeline: '{request.pipeline}' is not a pipeline; use one of: {', '.join(PIPELINES)}")
+    parse_runs(request.runs)
+    profiles.load().get(request.profile)
+    drive = lifecycle.validate_drive(request.drive, "default")
+    if drive.exists() and not os.access(drive, os.W_OK):
+        raise UsageError(f"drive: '{drive}' is not writable by you; name a folder you can write to")
+    workloads = list(WORKLOADS) if request.workload == "all" else [request.workload]
+    if request.resume:
+        if workloads != ["resnet50-cifar10"]:
+            raise UsageError("resume: --resume continues a resnet50-cifar10 fit; add --workload resnet50-cifar10")
+        phases = ["seed", "tuned"] if request.pipeline == "both" else [request.pipeline]
+        if not any((checkpoint_dir(drive, request.scale, p) / "state.json").is_file() for p in phases):
+            raise UsageError(f"resume: no checkpoint for resnet50-cifar10 at scale {request.scale} under "
+                             f"{bench_root(drive) / 'checkpoints'}; run without --resume first")
+    return workloads, drive
+
+
+def stamp() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+class Live:
+    """One progress line, rewritten in place on a terminal, thinned out elsewhere."""
+
+    def __init__(self, say):
+        self.say = say
+        self.tty = sys.stdout.isatty()
+        self.last = 0.0
+
+    def update(self, text: str) -> None:
+        if self.tty:
+            sys.stdout.write("\r\033[K" + text[:150])
+            sys.stdout.flush()
+        elif time.monotonic() - self.last > 5:
+            self.say("  " + text)
+            self.last = time.monotonic()
+
+    def done(self) -> None:
+        if self.tty:
+            sys.stdout.write("\r\033[K")
+            sys.stdout.flush()
+
+
+def follow(engine: Engine, name: str, log: Path, live: Live) -> threading.Thread:
+    def pump():
+        with log.open("ab") as handle:
+            for chunk in engine.logs(name, follow=True):
+                handle.write(chunk)
+                for line in chunk.decode(errors="replace").splitlines():
+                    if line.startswith("progress: "):
+                        live.update(line[len("progress: "):])
+                    elif line.startswith("NOTE: "):
+                        live.done()
+                        live.say("  " + line)
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    return thread
+
+
+def container_command(workload: str, request: BenchRequest, out_inside: str) -> list[str]:
+    command = [workload, "--scale", request.scale, "--out", out_inside]
+    if workload == "resnet50-cifar10":
+        command += ["--pipeline", request.pipeline] + (["--resume"] if request.resume else [])
+    return command
+
+
+def run_in_container(engine: Engine, workload: str, request: BenchRequest, caps, flavour: str, drive: Path,
+                     partial: Path, live: Live) -> int:
+    name = f"localab-bench-{uuid.uuid4().hex[:10]}"
+    out_inside = f"{lifecycle.DRIVE_TARGET}/{partial.relative_to(drive).as_posix()}"
+    engine.run(
+        images.image_ref(flavour), name=name, user=lifecycle.container_user(), group_add=[lifecycle.USERS_GID],
+        volumes={str(drive): {"bind": lifecycle.DRIVE_TARGET, "mode": "rw"}}, labels={LABEL: workload},
+        entrypoint=["/usr/bin/tini", "--", "python", "-m", "workloads"],
+        command=container_command(workload, request, out_inside),
+        environment=capmap.environment(caps), **capmap.run_options(caps),
+    )
+    pump = follow(engine, name, partial / "output.log", live)
+    deadline = DEADLINE_S.get(request.scale, caps.lifetime_s or 12 * 3600)
+    try:
+        code = engine.wait(name, timeout=deadline)
+        if code is None:
+            live.say(f"  {workload} ran past {deadline} s; stopping it (a checkpoint is saved)")
+            engine.stop(name, timeout=120)
+            code = engine.wait(name, timeout=150)
+        return code
+    except KeyboardInterrupt:
+        live.done()
+        live.say(f"  interrupted: stopping {workload} (a fit saves a checkpoint; --resume continues)")
+        engine.stop(name, timeout=120)
+        raise
+    finally:
+        pump.join(timeout=10)
+        live.done()
+        engine.remove(name)
+
+
+def host_sgemm(scale: str) -> dict:
+    from workloads.matmul import numpy_gflops
+
+    n, seconds = (512, 1.0) if scale == "smoke" else (2048, 5.0)
+    return {"n": n, "gflop_s": numpy_gflops(n, seconds)}
+
+
+def references() -> dict:
+    return tomllib.loads((WORKLOADS_DIR / "references.toml").read_text())["gpus"]
+
+
+def finish_summary(out: Path, run: dict) -> dict:
+    """Add what only the host knows (its sgemm peak, references) to the container's summary."""
+    path = out / "summary.json"
+    summary = json.loads(path.read_text())
+    figures = summary.get("figures", {})
+    peak = (run.get("host_sgemm") or {}).get("gflop_s", {}).get("median")
+    if summary["workload"] == "resnet50-cifar10" and peak:
+        for phase in summary.get("pipelines", []):
+            achieved = figures.get(phase, {}).get("achieved_gflop_s")
+            if achieved:
+                figures[phase]["mfu_vs_host_sgemm"] = achieved / peak
+    if summary["workload"] == "matmul" and peak:
+        figures["host_numpy_float32"] = run["host_sgemm"]["gflop_s"]
+        container = figures.get("numpy_float32", {}).get("median")
+        if container:
+            figures["container_over_host_numpy"] = container / peak
+    gpus = run.get("host", {}).get("gpus") or []
+    if summary["workload"] == "resnet50-cifar10" and gpus and run.get("caps", {}).get("gpus"):
+        summary["references"] = [ref for ref in references().values() if ref["match"] in gpus[0]]
+    summary["figures"] = figures
+    path.write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def run_one(engine: Engine, ctx, workload: str, request: BenchRequest, profile, caps, flavour: str,
+            drive: Path, image: dict, say) -> Path:
+    root = bench_root(drive)
+    final = root / f"{stamp()}-{workload}"
+    partial = lifecycle.make_drive_folder(drive, str((root / f".partial-{final.name}").relative_to(drive)))
+    run = {
+        "workload": workload, "params": asdict(request), "profile": asdict(profile), "caps": caps.as_dict(),
+        "image": {"ref": images.image_ref(flavour), "id": image["Id"], "labels": image["Config"].get("Labels") or {}},
+        "host": hostinfo.host(), "engine": engine.version().get("Version"), "software": hostinfo.software(),
+        "started_at": datetime.now(timezone.utc).isoformat(),
+    }
+    try:
+        run["image"]["versions"] = {k: v for k, v in images.manifest(engine, run["image"]["ref"])["distributions"].items()
+                                    if k in ("tensorflow", "tensorflow-cpu", "keras", "numpy", "jupyterlab")}
+        if workload in ("resnet50-cifar10", "matmul"):
+            say("  measuring the host's sgemm peak (NumPy's BLAS) for utilisation")
+            run["host_sgemm"] = host_sgemm(request.scale)
+        (partial / "run.json").write_text(json.dumps(run, indent=2) + "\n")
+        live = Live(say)
+        if workload in HOST_WORKLOADS:
+            from . import bench_startup
+
+            bench_startup.run(engine, ctx, partial, request, drive, live)
+            code = 0
+        else:
+            code = run_in_container(engine, workload, request, caps, flavour, drive, partial, live)
+            if code == 0 and request.compare_host:
+                from . import hostvenv
+
+                hostvenv.compare(workload, request, caps, partial, live)
+        if code == STOPPED:
+            raise LocalabError(f"{workload} was stopped before it finished; its checkpoint is on the drive, "
+                               f"run again with --resume to continue")
+        if code != 0 or not (partial / "summary.json").is_file():
+            tail = (partial / "output.log").read_text(errors="replace").splitlines()[-15:] if (partial / "output.log").exists() else []
+            raise LocalabError(f"{workload} failed (exit {code}); its last output:\n" + "\n".join("    " + l for l in tail))
+        run["ended_at"] = datetime.now(timezone.utc).isoformat()
+        (partial / "run.json").write_text(json.dumps(run, indent=2) + "\n")
+        finish_summary(partial, run)
+        from workloads import plots
+
+        plots.make(partial)
+        lifecycle.give_to_drive_owner(partial)
+        partial.rename(final)
+        return final
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def bench(engine: Engine, request: BenchRequest, ctx, say=print) -> list[Path]:
+    workloads, drive = validate(request)
+    profile = profiles.load().get(request.profile)
+    info = engine.info()
+    has_gpu = lifecycle.gpu_available(info)
+    if request.gpu and not has_gpu:
+        raise UsageError(f"gpu: --gpu asked for, but the engine has no NVIDIA container runtime; {lifecycle.NVIDIA_HELP}")
+    use_gpu = has_gpu and (request.gpu or profile.has_gpu)
+    caps, notes = capmap.plan_caps(profile, use_gpu=use_gpu, host_cpus=info.get("NCPU") or os.cpu_count(),
+                                   scratch_possible=capmap.scratch_cap_possible(info))
+    flavour = "gpu" if use_gpu else "cpu"
+    image = images.ensure_image(engine, flavour, ctx, say=say)
+    lifecycle.prepare_drive(drive)
+    for note in notes:
+        say(f"note: {note}")
+    results = []
+    for workload in workloads:
+        for number in range(1, request.runs + 1):
+            run_label = f" (run {number}/{request.runs})" if request.runs > 1 else ""
+            say(f"{workload} at scale {request.scale}, profile {profile.name}{run_label}")
+            results.append(run_one(engine, ctx, workload, request, profile, caps, flavour, drive, image, say))
+    return results

@@ -1,0 +1,71 @@
+"""`--compare-host`: the same workload in a venv on the host, made from the cpu lock
+(the same pinned versions as the image), so container/host is one measured ratio."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from . import lock
+from .errors import LocalabError, UsageError
+from .paths import ROOT, state_dir
+
+COMPARABLE = ("resnet50-cifar10", "matmul", "input-pipeline")
+
+
+def venv_python() -> Path:
+    locked = lock.read_lock("cpu")
+    if f"{sys.version_info.major}.{sys.version_info.minor}" != lock.PYTHON_VERSION:
+        raise UsageError(f"compare-host: the lock targets Python {lock.PYTHON_VERSION}; this host runs "
+                         f"{sys.version_info.major}.{sys.version_info.minor}")
+    folder = state_dir() / "hostvenv" / locked.sha256[:12]
+    python = folder / "bin" / "python"
+    if not (folder / ".complete").exists():
+        print(f"  making a host venv from {locked.path.name} in {folder} (once; a few minutes)", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(folder)], check=True)
+        install = [str(python), "-m", "pip", "install", "-q", "--no-deps", "--require-hashes", "--only-binary", ":all:",
+                   "-r", str(locked.path)]
+        if subprocess.run(install).returncode != 0:
+            raise LocalabError(f"could not install {locked.path.name} into the host venv; see pip's output above")
+        (folder / ".complete").write_text("ok\n")
+    return python
+
+
+def main_figure(summary: dict) -> float | None:
+    figures = summary.get("figures", {})
+    if summary["workload"] == "resnet50-cifar10":
+        return figures.get(summary["pipelines"][0], {}).get("images_per_s", {}).get("median")
+    if summary["workload"] == "matmul":
+        return figures.get("tensorflow_cpu_float32", {}).get("median")
+    if summary["workload"] == "input-pipeline":
+        return figures.get("seed", {}).get("images_per_s", {}).get("median")
+    return None
+
+
+def compare(workload: str, request, caps, out: Path, live) -> None:
+    if workload not in COMPARABLE:
+        live.say(f"  --compare-host: not meaningful for {workload}; skipped")
+        return
+    python = venv_python()
+    host_out = out / "host"
+    threads = str(max(1, round(caps.nano_cpus / 1e9)))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": threads, "TF_NUM_INTRAOP_THREADS": threads,
+           "TF_NUM_INTEROP_THREADS": str(min(2, int(threads))), "TF_CPP_MIN_LOG_LEVEL": "1"}
+    scratch = out / "host-scratch"
+    command = [str(python), "-m", "workloads", workload, "--scale", request.scale, "--out", str(host_out),
+               "--drive", str(scratch), "--scratch", str(scratch), "--checkpoints", str(scratch / "checkpoints")]
+    if workload == "resnet50-cifar10":
+        command += ["--pipeline", "seed" if request.pipeline == "both" else request.pipeline]
+    live.say(f"  the same {workload} in a host venv ({threads} threads)")
+    with (out / "host-output.log").open("wb") as log:
+        code = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=6 * 3600).returncode
+    subprocess.run(["rm", "-rf", str(scratch)], check=False)
+    if code != 0:
+        raise LocalabError(f"the host run of {workload} failed (exit {code}); see {out / 'host-output.log'}")
+    container = json.loads((out / "summary.json").read_text())
+    host = json.loads((host_out / "summary.json").read_text())
+    ours, theirs = main_figure(container), main_figure(host)
+    container.setdefault("figures", {})["host"] = {"median": theirs} if workload == "matmul" else {"images_per_s": {"median": theirs}}
+    container["figures"]["container_over_host"] = ours / theirs if ours and theirs else None
+    (out / "summary.json").write_text(json.dumps(container, indent=2) + "\n")
