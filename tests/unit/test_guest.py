@@ -98,3 +98,12 @@ def test_the_gpu_memory_cap_is_applied_the_moment_tensorflow_is_imported(tmp_pat
 
 def test_no_cap_without_the_variable(tmp_path):
     assert run_with_hook(tmp_path, "").strip() == "[]"
+
+
+def test_a_cache_that_cannot_be_made_is_dropped_not_fatal(tmp_path, capsys):
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    environment = {"KERAS_HOME": str(blocked / "keras"), "PIP_CACHE_DIR": str(tmp_path / "pip")}
+    env.make_cache_dirs(environment)
+    assert "KERAS_HOME" not in environment and (tmp_path / "pip").is_dir()
+    assert "KERAS_HOME stays at its default" in capsys.readouterr().out

@@ -34,9 +34,14 @@ def runtime_environment(environ: dict, *, cpus: int, drive: Path = DRIVE, ca_mar
 
 
 def make_cache_dirs(env: dict) -> None:
+    """Create the caches on the drive; one that cannot be made is dropped, and said."""
     for name in ("KERAS_HOME", "PIP_CACHE_DIR"):
         if name in env:
-            Path(env[name]).mkdir(parents=True, exist_ok=True)
+            try:
+                Path(env[name]).mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                print(f"localab: {name} stays at its default: cannot create {env[name]} ({exc.strerror})", flush=True)
+                del env[name]
 
 
 def default_environment() -> dict:

@@ -1,0 +1,146 @@
+"""`invoke bench` at smoke scale: every workload in a real container (issue: bench)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from runtime.lifecycle import give_to_drive_owner
+from tests.conftest import ROOT, engine_snapshot, invoke, wait_for
+from workloads.data import write_cifar_batches
+
+RUN_KEYS = {"workload", "params", "profile", "caps", "image", "host", "engine", "software", "started_at", "ended_at"}
+
+
+@pytest.fixture
+def drive(tmp_path):
+    folder = tmp_path / "drive"
+    folder.mkdir()
+    return folder
+
+
+def bench(drive: Path, *args, timeout=900):
+    return invoke("bench", "--profile", "cpu", "--drive", str(drive), *args, timeout=timeout)
+
+
+def results(drive: Path, workload: str) -> list[Path]:
+    return sorted((drive / "localab" / "bench").glob(f"*-{workload}"))
+
+
+def check_result(folder: Path, workload: str) -> dict:
+    run = json.loads((folder / "run.json").read_text())
+    assert RUN_KEYS <= set(run), RUN_KEYS - set(run)
+    assert run["workload"] == workload and run["profile"]["name"] == "cpu"
+    assert run["caps"]["memory_bytes"] == run["profile"]["memory_bytes"]
+    assert run["host"]["cpu_model"] and run["host"]["cores"] >= 1
+    assert run["image"]["id"].startswith("sha256:") and run["image"]["labels"]["io.localab.flavour"] == "cpu"
+    assert run["software"]["localab_version"]
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["workload"] == workload and "figures" in summary and isinstance(summary["synthetic"], bool)
+    assert (folder / "metrics.jsonl").read_text().strip()
+    pngs = sorted(folder.glob("*.png"))
+    assert pngs
+    for png in pngs:
+        with Image.open(png) as picture:
+            assert picture.format == "PNG" and picture.size == (800, 450)
+            assert len(picture.convert("L").getcolors(maxcolors=1 << 16) or range(11)) > 10, f"{png.name} is blank"
+    assert not list(folder.parent.glob(".partial-*"))
+    return summary
+
+
+@pytest.mark.parametrize("workload", ["matmul", "storage", "input-pipeline", "startup"])
+def test_each_workload_at_smoke_scale(cpu_image, drive, workload):
+    result = bench(drive, "--workload", workload)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    [folder] = results(drive, workload)
+    summary = check_result(folder, workload)
+    figures = summary["figures"]
+    assert workload in result.stdout and str(folder) in result.stdout.replace("\n", "")
+    if workload == "matmul":
+        assert figures["tensorflow_cpu_float32"]["median"] > 0 and figures["host_numpy_float32"]["median"] > 0
+        assert figures["container_over_host_numpy"] > 0
+    elif workload == "storage":
+        assert set(figures["drive_over_scratch"]) == {"write_mb_s", "read_mb_s", "write_files_s", "read_files_s"}
+        assert not (drive / "localab" / "bench" / ".storage").exists()
+    elif workload == "input-pipeline":
+        assert summary["synthetic"] and figures["tuned_over_seed"] > 0
+    elif workload == "startup":
+        assert 0 < figures["up_to_answering_s"]["median"] < 120
+        assert figures["second_up_s"]["median"] < figures["up_to_answering_s"]["median"]
+
+
+def test_resnet_fit_on_real_cifar_files_with_both_pipelines(cpu_image, drive):
+    """The real loader on tiny files in the real cifar-10-batches-py pickle format."""
+    write_cifar_batches(drive / "localab" / "cache" / "keras" / "datasets" / "cifar-10-batches-py", per_batch=16)
+    give_to_drive_owner(drive)  # as if the user had put them there
+    result = bench(drive, "--workload", "resnet50-cifar10", "--pipeline", "both")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    [folder] = results(drive, "resnet50-cifar10")
+    summary = check_result(folder, "resnet50-cifar10")
+    assert summary["synthetic"] is False and "CIFAR-10 from" in summary["data"]
+    assert summary["weights"].startswith("none") and any("random weights" in n for n in summary["notes"])
+    figures = summary["figures"]
+    for phase in ("seed", "tuned"):
+        assert figures[phase]["images_per_s"]["median"] > 0
+        assert 0 <= figures[phase]["val_accuracy"] <= 1
+        assert 0 < figures[phase]["mfu_vs_host_sgemm"] < 1
+    assert figures["tuned_over_seed"] > 0
+    metrics = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
+    assert {m["phase"] for m in metrics} == {"seed", "tuned"}
+    state = json.loads((drive / "localab/bench/checkpoints/resnet50-smoke-tuned/state.json").read_text())
+    assert state["epoch"] == 2
+    history = invoke("bench", "--history", "--drive", str(drive))
+    assert history.returncode == 0 and folder.name in history.stdout
+
+
+def test_resume_after_the_container_is_killed_mid_fit(cpu_image, drive, engine):
+    command = [sys.executable, "-m", "invoke", "bench", "--profile", "cpu", "--drive", str(drive),
+               "--workload", "resnet50-cifar10", "--pipeline", "seed"]
+    first = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    state = drive / "localab/bench/checkpoints/resnet50-smoke-seed/state.json"
+    try:
+        wait_for(state.is_file, timeout_s=600, what="the first epoch's checkpoint")
+        [container] = engine.containers("io.localab.bench=resnet50-cifar10")
+        engine.kill(container["Id"], "KILL")
+        output, _ = first.communicate(timeout=120)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 1, output
+    assert "failed" in output and not results(drive, "resnet50-cifar10")
+    assert not list((drive / "localab" / "bench").glob(".partial-*")), "no half-written result folder"
+    assert json.loads(state.read_text())["epoch"] == 1
+
+    resumed = bench(drive, "--workload", "resnet50-cifar10", "--pipeline", "seed", "--resume")
+    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr
+    [folder] = results(drive, "resnet50-cifar10")
+    summary = check_result(folder, "resnet50-cifar10")
+    assert any("resumed seed from the checkpoint after epoch 1" in note for note in summary["notes"])
+    epochs = {json.loads(line)["epoch"] for line in (folder / "metrics.jsonl").read_text().splitlines()}
+    assert epochs == {1}, "only the second epoch ran"
+    assert json.loads(state.read_text())["epoch"] == 2
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--workload", "bert"], "workload: 'bert' is not a workload; use one of: resnet50-cifar10, matmul"),
+    (["--scale", "huge"], "scale: 'huge' is not a scale; use one of: smoke, quick, full"),
+    (["--runs", "zero"], "runs: 'zero' is not a run count"),
+    (["--resume"], "resume: no checkpoint for resnet50-cifar10 at scale smoke"),
+    (["--drive", "FILE"], "is a file, not a folder"),
+])
+def test_bad_input_is_one_line_and_leaves_no_result(engine, cpu_image, drive, tmp_path, args, message):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    args = [str(afile) if a == "FILE" else a for a in args]
+    before = engine_snapshot(engine, drive)
+    full = ["bench", "--profile", "cpu"] + ([] if "--drive" in args else ["--drive", str(drive)]) + args
+    result = invoke(*full)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert engine_snapshot(engine, drive) == before

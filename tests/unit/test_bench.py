@@ -1,0 +1,86 @@
+import json
+
+import pytest
+
+from runtime import bench, bench_report
+from runtime.errors import UsageError
+from workloads.common import spread
+from workloads.data import BATCH_FILES, find_cifar10, synthetic, write_cifar_batches
+
+
+def test_validate_lists_workloads_and_resolves_the_drive(tmp_path):
+    workloads, drive = bench.validate(bench.BenchRequest(workload="all", drive=str(tmp_path)))
+    assert workloads == list(bench.WORKLOADS) and drive == tmp_path
+    with pytest.raises(UsageError, match="or all"):
+        bench.validate(bench.BenchRequest(workload="bert", drive=str(tmp_path)))
+
+
+def test_resume_needs_a_checkpoint_and_the_fit(tmp_path):
+    with pytest.raises(UsageError, match="no checkpoint"):
+        bench.validate(bench.BenchRequest(resume=True, drive=str(tmp_path)))
+    with pytest.raises(UsageError, match="continues a resnet50-cifar10 fit"):
+        bench.validate(bench.BenchRequest(workload="matmul", resume=True, drive=str(tmp_path)))
+    state = bench.checkpoint_dir(tmp_path, "smoke", "seed") / "state.json"
+    state.parent.mkdir(parents=True)
+    state.write_text('{"phase": "seed", "epoch": 1}')
+    assert bench.validate(bench.BenchRequest(resume=True, drive=str(tmp_path)))[0] == ["resnet50-cifar10"]
+
+
+@pytest.mark.parametrize("value, expected", [(None, 1), ("3", 3), (5, 5)])
+def test_runs(value, expected):
+    assert bench.parse_runs(value) == expected
+
+
+@pytest.mark.parametrize("value", ["0", "x", "101", "-1"])
+def test_bad_runs(value):
+    with pytest.raises(UsageError, match="is not a run count"):
+        bench.parse_runs(value)
+
+
+def test_the_fit_gets_its_utilisation_against_the_hosts_sgemm(tmp_path):
+    (tmp_path / "summary.json").write_text(json.dumps({
+        "workload": "resnet50-cifar10", "pipelines": ["seed"], "figures": {"seed": {"achieved_gflop_s": 25.0}}}))
+    run = {"host_sgemm": {"gflop_s": {"median": 100.0}}, "host": {"gpus": []}, "caps": {"gpus": 0}}
+    summary = bench.finish_summary(tmp_path, run)
+    assert summary["figures"]["seed"]["mfu_vs_host_sgemm"] == 0.25
+
+
+def test_a_gpu_result_shows_the_published_reference_for_that_gpu(tmp_path):
+    (tmp_path / "summary.json").write_text(json.dumps({"workload": "resnet50-cifar10", "pipelines": ["seed"], "figures": {}}))
+    run = {"host": {"gpus": ["Tesla P100-PCIE-16GB, 16280 MiB, 535.1"]}, "caps": {"gpus": 1}}
+    references = bench.finish_summary(tmp_path, run)["references"]
+    assert {r["images_per_s"] for r in references} == {195, 170}
+    assert all(r["source"] for r in references)
+
+
+def test_table_rows_say_synthetic_and_ratios():
+    summary = {"workload": "resnet50-cifar10", "synthetic": True, "figures": {
+        "seed": {"images_per_s": spread([2.0, 2.2, 2.1])}, "tuned": {"images_per_s": spread([3.0])},
+        "tuned_over_seed": 1.43}}
+    rows = bench_report.rows(summary)
+    assert ("tuned / seed", "1.43x", "measured in this run") in rows
+    assert rows[-1] == ("data", "SYNTHETIC", "throughput valid, accuracy meaningless")
+
+
+def test_history_compares_the_latest_with_the_previous_run(tmp_path):
+    root = bench.bench_root(tmp_path)
+    for name, rate in (("20260101T000000Z-matmul", 40.0), ("20260102T000000Z-matmul", 50.0)):
+        (root / name).mkdir(parents=True)
+        (root / name / "summary.json").write_text(json.dumps(
+            {"workload": "matmul", "figures": {"tensorflow_cpu_float32": {"median": rate}}}))
+        (root / name / "run.json").write_text(json.dumps({"params": {"scale": "smoke"}}))
+    lines = bench_report.history(tmp_path)
+    assert lines[0].startswith("20260101T000000Z-matmul") and "matmul (smoke): latest / previous = 1.250" in lines[-1]
+    assert "no bench results" in bench_report.history(tmp_path / "empty")[0]
+
+
+def test_cifar_files_in_the_real_format_are_found_where_keras_keeps_them(tmp_path):
+    assert find_cifar10(tmp_path) is None
+    folder = tmp_path / "datasets" / "cifar-10-batches-py-target" / "cifar-10-batches-py"
+    write_cifar_batches(folder, per_batch=4)
+    assert find_cifar10(tmp_path) == folder and sorted(p.name for p in folder.iterdir()) == sorted(BATCH_FILES)
+
+
+def test_synthetic_data_has_cifars_shapes():
+    (x, y), (xt, yt) = synthetic(10, 3)
+    assert x.shape == (10, 32, 32, 3) and x.dtype.name == "uint8" and y.shape == (10,) and yt.max() < 10
