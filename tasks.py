@@ -135,13 +135,15 @@ RUNTIME_NAME = "name of the runtime (default: default); named runtimes run side 
     "name": RUNTIME_NAME,
     "recreate": "replace a running runtime (scratch is wiped, the drive is kept)",
     "listen": "host address to publish on (default 127.0.0.1; anything else is reachable from the network)",
+    "keymap": "jupyterlab (default) or colab: Colab's shortcuts (Ctrl+M then B, A, D, M, Y, L ...)",
 })
-def up(c, profile=None, gpu=False, port=None, drive=None, name="default", recreate=False, listen="127.0.0.1"):
+def up(c, profile=None, gpu=False, port=None, drive=None, name="default", recreate=False, listen="127.0.0.1",
+       keymap=None):
     """Start the runtime (building the image if needed) and print its URL as the last line."""
     from runtime import lifecycle
 
     request = lifecycle.UpRequest(name=name, profile=profile, gpu=gpu, port=port, drive=drive,
-                                  recreate=recreate, listen=listen)
+                                  recreate=recreate, listen=listen, keymap=keymap)
     result = lifecycle.up(_engine(), request, c)
     print(result.url)
 
@@ -184,6 +186,36 @@ def reset(c, name="default", yes=False):
             raise Exit("localab: reset cancelled", code=1)
     result = lifecycle.reset(_engine(), name, c)
     print(result.url)
+
+
+@verb(positional=["action", "name"], help={
+    "action": "set (the value is read from stdin, or a prompt) or rm",
+    "name": "secret name (letters, digits, _)",
+})
+def secret(c, action=None, name=None):
+    """`invoke secret set NAME` / `invoke secret rm NAME`: secrets for google.colab.userdata.get(NAME)."""
+    import getpass
+
+    from runtime import secretstore as store
+    from runtime.errors import UsageError
+
+    if action not in ("set", "rm"):
+        raise UsageError(f"action: '{action}' is not a secret action; use `invoke secret set NAME` or `invoke secret rm NAME`")
+    store.validate(name)
+    if action == "rm":
+        print(f"removed {name}" if store.remove(name) else f"no secret {name}")
+        return
+    value = getpass.getpass(f"value for {name}: ") if sys.stdin.isatty() else sys.stdin.read().rstrip("\n")
+    path = store.set_secret(name, value)
+    print(f"saved {name} ({path}, 0600); notebooks read it with google.colab.userdata.get('{name}')")
+
+
+@verb
+def secrets(c):
+    """List the secrets' names (never their values)."""
+    from runtime import secretstore as store
+
+    print("\n".join(store.names()) or "no secrets; add one with `invoke secret set NAME`")
 
 
 @verb
@@ -259,4 +291,4 @@ def test(c, unit=False, k="", pytest_args=""):
     c.run(shlex.join(command), env=env, pty=False, warn=False)
 
 
-ns = Collection(engine, doctor, base, build, lock, manifest, up, status, logs, down, reset, profiles, bench, compose, test)
+ns = Collection(engine, doctor, base, build, lock, manifest, up, status, logs, down, reset, profiles, secret, secrets, bench, compose, test)

@@ -92,7 +92,7 @@ class JupyterClient:
                         result.stdout += content["text"]
                     else:
                         result.stderr += content["text"]
-                elif kind in ("execute_result", "display_data"):
+                elif kind in ("execute_result", "display_data", "update_display_data"):
                     result.data.append(content["data"])
                     if "text/plain" in content["data"]:
                         result.results.append(content["data"]["text/plain"])

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import caps as capmap
 from . import image as images
-from . import ports, profiles
+from . import ports, profiles, secretstore
 from .engine import Engine
 from .errors import LocalabError, UsageError
 from .guest.localab_guest import exitcodes
@@ -33,6 +33,7 @@ GUEST_PORT = 8888
 IMAGE_USER = (1000, 100)  # the image's unprivileged user and its group `users`
 USERS_GID = "100"
 READY_TIMEOUT_S = 120
+KEYMAPS = profiles.KEYMAPS
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,40}$")
 NVIDIA_HELP = (
     "install the NVIDIA Container Toolkit (https://docs.nvidia.com/datacenter/cloud-native/"
@@ -50,6 +51,7 @@ class UpRequest:
     drive: str | None = None
     recreate: bool = False
     listen: str = ports.LOOPBACK
+    keymap: str | None = None
 
 
 @dataclass
@@ -108,6 +110,13 @@ def host_user() -> tuple[int, int] | None:
     if uid == 0 and os.environ.get("SUDO_UID", "").isdigit():
         uid, gid = int(os.environ["SUDO_UID"]), int(os.environ.get("SUDO_GID", "0") or 0)
     return None if uid == 0 else (uid, gid)
+
+
+def validate_keymap(keymap: str | None) -> str:
+    keymap = keymap or "jupyterlab"
+    if keymap not in KEYMAPS:
+        raise UsageError(f"keymap: '{keymap}' is not a keymap; use one of: {', '.join(KEYMAPS)}")
+    return keymap
 
 
 def container_user() -> str:
@@ -293,6 +302,7 @@ def plan_run(request: UpRequest, engine: Engine, *, say=print, replacing: dict |
     caps, notes = capmap.plan_caps(profile, use_gpu=use_gpu, host_cpus=info.get("NCPU") or os.cpu_count(),
                                    scratch_possible=capmap.scratch_cap_possible(info))
     drive = validate_drive(request.drive, request.name)
+    keymap = validate_keymap(request.keymap or profile.keymap)
     held = published_port(replacing) if replacing else None
 
     def is_free(port: int, address: str) -> bool:
@@ -309,13 +319,14 @@ def plan_run(request: UpRequest, engine: Engine, *, say=print, replacing: dict |
             "user": container_user(),
             "group_add": [USERS_GID],
             "ports": {f"{GUEST_PORT}/tcp": (request.listen, port)},
-            "volumes": {str(drive): {"bind": DRIVE_TARGET, "mode": "rw"}},
+            "volumes": {str(drive): {"bind": DRIVE_TARGET, "mode": "rw"}, **secretstore.volume()},
             "labels": {
                 LABEL: request.name,
                 f"{LABEL}.profile": profile.name,
                 f"{LABEL}.drive": str(drive),
                 f"{LABEL}.lifetime-s": str(caps.lifetime_s),
                 f"{LABEL}.gpu": "1" if use_gpu else "0",
+                f"{LABEL}.keymap": keymap,
             },
             **capmap.run_options(caps),
         },
@@ -344,6 +355,7 @@ def wait_ready(engine: Engine, cname: str, port: int, token: str, *, timeout_s: 
 def up(engine: Engine, request: UpRequest, ctx, *, say=print) -> Status:
     # Input errors first, before the lock and before anything exists.
     validate_name(request.name)
+    validate_keymap(request.keymap)
     profiles.load().get(request.profile)
     validate_drive(request.drive, request.name)
     if request.port is not None:
@@ -374,7 +386,8 @@ def up(engine: Engine, request: UpRequest, ctx, *, say=print) -> Status:
         prepare_drive(plan["drive"])
         token = secrets.token_hex(24)
         write_private(token_file(request.name), token + "\n")
-        environment = {"JUPYTER_TOKEN": token, **capmap.environment(plan["caps"])}
+        environment = {"JUPYTER_TOKEN": token, "LOCALAB_KEYMAP": plan["options"]["labels"][f"{LABEL}.keymap"],
+                       **capmap.environment(plan["caps"])}
         engine.run(images.image_ref(plan["flavour"]), environment=environment, **plan["options"])
         say(f"starting runtime '{request.name}': profile {plan['profile'].name}, drive {plan['drive']}")
         waited = wait_ready(engine, cname, plan["port"], token)
@@ -409,6 +422,7 @@ def reset(engine: Engine, name: str, ctx, *, say=print) -> Status:
     request = UpRequest(
         name=name, profile=labels.get(f"{LABEL}.profile"), gpu=labels.get(f"{LABEL}.gpu") == "1",
         port=str(published[1]) if published else None, drive=labels.get(f"{LABEL}.drive"),
+        keymap=labels.get(f"{LABEL}.keymap"),
         listen=published[0] if published else ports.LOOPBACK, recreate=True,
     )
     say(f"deleting runtime '{name}' and its scratch; the drive is kept")

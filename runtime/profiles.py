@@ -8,7 +8,8 @@ from .errors import UsageError
 from .units import format_duration, format_size, parse_duration, parse_size
 
 PROFILES_FILE = Path(__file__).with_name("profiles.toml")
-FIELDS = {"description", "memory", "cpus", "shm", "scratch", "pids", "gpu", "gpu_memory", "lifetime", "idle"}
+FIELDS = {"description", "memory", "cpus", "shm", "scratch", "pids", "gpu", "gpu_memory", "lifetime", "idle", "keymap"}
+KEYMAPS = ("jupyterlab", "colab")
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Profile:
     gpu_memory_bytes: int
     lifetime_s: int
     idle_s: int
+    keymap: str = "jupyterlab"
 
     @property
     def has_gpu(self) -> bool:
@@ -83,7 +85,10 @@ def parse_profile(name: str, spec: dict, source: str = "profiles") -> Profile:
         gpu_memory_bytes=parse_size(get("gpu_memory"), f"{where}.gpu_memory"),
         lifetime_s=parse_duration(get("lifetime"), f"{where}.lifetime"),
         idle_s=parse_duration(get("idle"), f"{where}.idle"),
+        keymap=spec.get("keymap", "jupyterlab"),
     )
+    if profile.keymap not in KEYMAPS:
+        raise UsageError(f"{where}.keymap: '{profile.keymap}' is not a keymap; use one of: {', '.join(KEYMAPS)}")
     if profile.memory_bytes < 256 << 20:
         raise UsageError(f"{where}.memory: '{get('memory')}' is below 256M; a runtime needs at least that")
     if profile.has_gpu and profile.gpu_memory_bytes <= 0:

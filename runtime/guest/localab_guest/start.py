@@ -8,15 +8,20 @@ exitcodes.EXPIRED, so the host can tell an expired runtime from a stopped one.
 import json
 import os
 import pwd
+import shutil
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
 from datetime import datetime, timezone
+from pathlib import Path
 
 from . import exitcodes
 from .env import default_environment, make_cache_dirs
+
+JUPYTER_DIR = Path(__file__).with_name("jupyter")
+LAB_OVERRIDES = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.d"
 
 PORT = 8888
 HOME = "/home/colab"
@@ -41,6 +46,18 @@ def ensure_passwd_entry() -> None:
             handle.write(f"colab-{uid}:x:{uid}:{gid}:localab user:{HOME}:/bin/bash\n")
     except OSError as exc:
         log(f"no passwd entry for uid {uid} ({exc}); tools that ask for the user name may complain")
+
+
+def apply_keymap(keymap: str, overrides: Path = LAB_OVERRIDES) -> None:
+    """Colab's shortcuts as JupyterLab settings defaults, when the runtime asks for them."""
+    target = overrides / "20-keymap-colab.json"
+    try:
+        if keymap == "colab":
+            shutil.copyfile(JUPYTER_DIR / "keymap-colab.json", target)
+        else:
+            target.unlink(missing_ok=True)
+    except OSError as exc:
+        log(f"could not apply the {keymap} keymap ({exc}); JupyterLab keeps its own")
 
 
 def lifetime_seconds(environ) -> float | None:
@@ -133,6 +150,7 @@ def main() -> int:
     if not os.access(env.get("HOME", "/"), os.W_OK):
         env["HOME"] = HOME
     make_cache_dirs(env)
+    apply_keymap(env.get("LOCALAB_KEYMAP", "jupyterlab"))
     supervisor = Supervisor(env)
     lifetime = "none" if supervisor.lifetime is None else f"{supervisor.lifetime:.0f} s"
     log(

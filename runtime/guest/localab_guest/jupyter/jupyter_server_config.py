@@ -12,6 +12,8 @@ c.ServerApp.root_dir = "/content"
 c.ServerApp.allow_remote_access = True  # the host's published port decides who can reach it
 c.ServerApp.disable_check_xsrf = False
 c.ServerApp.terminado_settings = {"shell_command": ["/bin/bash", "-l"]}
+# google.colab.files.upload() stages files in /content/.localab-uploads through the contents API.
+c.ContentsManager.allow_hidden = True
 
 idle = int(float(os.environ.get("LOCALAB_IDLE_S") or 0))
 if idle > 0:
@@ -20,3 +22,19 @@ if idle > 0:
     c.MappingKernelManager.cull_connected = True
     c.MappingKernelManager.cull_busy = False
     c.ServerApp.shutdown_no_activity_timeout = idle
+
+# Unknown kernel names in notebooks written elsewhere ("tensorflow", "conda-env-...")
+# start the default Python kernel instead of failing.
+c.ServerApp.kernel_spec_manager_class = "localab_guest.kernelspecs.FallbackKernelSpecManager"
+
+# The status bar's resource indicators (jupyter-resource-usage), from the runtime's own
+# cgroup rather than the host: RAM used / the cap, CPU, and disk in /content.
+from localab_guest import cgroup  # noqa: E402
+
+c.ResourceUseDisplay.mem_limit = cgroup.memory_limit() or 0
+c.ResourceUseDisplay.cpu_limit = 100.0 * (cgroup.cpu_limit() or 0.0)  # percent, as it compares them
+c.ResourceUseDisplay.track_cpu_percent = True
+c.ResourceUseDisplay.track_disk_usage = True
+c.ResourceUseDisplay.disk_path = "/content"
+c.ResourceUseDisplay.show_host_usage = False
+c.ResourceUseDisplay.enable_prometheus_metrics = False

@@ -1,0 +1,94 @@
+"""What a Colab user sees and does in the page (issue: Colab inside the runtime)."""
+
+import re
+
+from playwright.sync_api import expect
+
+from runtime import profiles
+from tests.browser.lab import NOTEBOOK, new_notebook, open_lab, run_cell, screenshot
+
+
+def test_the_resource_bar_shows_the_profiles_cap_and_drive_mount_works(runtime, page):
+    url = runtime.up().stdout.strip().splitlines()[-1]
+    open_lab(page, url)
+    # jupyter-resource-usage prints the cgroup's cap (whole pages) in MiB, labelled MB.
+    cap_mib = profiles.load().get("cpu").memory_bytes // 4096 * 4096 / (1 << 20)
+    bar = page.locator("#jp-main-statusbar")
+    expect(bar).to_contain_text(re.compile(rf"Mem:\s+[\d.]+ / {cap_mib:.2f} MB"), timeout=30_000)
+    new_notebook(page)
+    text = run_cell(page, "from google.colab import drive\ndrive.mount('/content/drive')", "Mounted at")
+    assert text.strip() == "Mounted at /content/drive"
+    page.locator(".jp-DirListing-item[title^='Name: drive']").first.wait_for(timeout=10_000)
+    screenshot(page, "colab-resource-bar-and-drive")
+
+
+def test_files_upload_and_download_go_through_the_browser(runtime, page, tmp_path):
+    url = runtime.up().stdout.strip().splitlines()[-1]
+    open_lab(page, url)
+    new_notebook(page)
+    cell = page.locator(f"{NOTEBOOK} .jp-Cell").last
+    cell.locator(".cm-content").click()
+    page.keyboard.insert_text("from google.colab import files\nuploaded = files.upload()\n"
+                              "print({name: len(data) for name, data in uploaded.items()})")
+    page.keyboard.press("Control+Enter")
+    picker = page.locator(f"{NOTEBOOK} input[type=file]").first
+    picker.wait_for(timeout=60_000)
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n")
+    picker.set_input_files(str(tmp_path / "data.csv"))
+    expect(cell.locator(".jp-OutputArea-output").filter(has_text="{'data.csv': 8}")).to_be_visible(timeout=60_000)
+    assert "Saving data.csv to data.csv" in cell.inner_text()
+    screenshot(page, "colab-files-upload")
+
+    with page.expect_download(timeout=60_000) as download:
+        run_cell_in_new(page, "files.download('data.csv')")
+    target = tmp_path / "downloaded.csv"
+    download.value.save_as(target)
+    assert target.read_text() == "a,b\n1,2\n" and download.value.suggested_filename == "data.csv"
+
+
+def run_cell_in_new(page, code: str) -> None:
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")  # a new cell below, in command mode (JupyterLab's own shortcut)
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text(code)
+    page.keyboard.press("Control+Enter")
+
+
+def test_an_upload_larger_than_free_scratch_is_refused_and_the_kernel_lives(runtime, page, tmp_path):
+    url = runtime.up().stdout.strip().splitlines()[-1]
+    open_lab(page, url)
+    new_notebook(page)
+    cell = page.locator(f"{NOTEBOOK} .jp-Cell").last
+    cell.locator(".cm-content").click()
+    # Pretend /content has 4 bytes free: the page must refuse before sending anything.
+    page.keyboard.insert_text("import shutil, collections\nfrom google.colab import files\n"
+                              "usage = collections.namedtuple('usage', 'total used free')\n"
+                              "shutil.disk_usage = lambda path: usage(100, 96, 4)\nfiles.upload()")
+    page.keyboard.press("Control+Enter")
+    picker = page.locator(f"{NOTEBOOK} input[type=file]").first
+    picker.wait_for(timeout=60_000)
+    (tmp_path / "big.bin").write_bytes(b"x" * 64)
+    picker.set_input_files(str(tmp_path / "big.bin"))
+    expect(cell.locator(".jp-OutputArea-output").filter(has_text="only 4 bytes free")).to_have_count(2, timeout=60_000)
+    screenshot(page, "colab-upload-refused")
+    run_cell_in_new(page, "print('still alive')")
+    expect(page.locator(f"{NOTEBOOK} .jp-OutputArea-output").filter(has_text="still alive")).to_be_visible(timeout=60_000)
+
+
+def test_the_colab_keymap_is_opt_in(runtime, page):
+    url = runtime.up("--keymap", "colab").stdout.strip().splitlines()[-1]
+    open_lab(page, url)
+    new_notebook(page)
+    cells = page.locator(f"{NOTEBOOK} .jp-Cell")
+    expect(cells).to_have_count(1)
+    cells.first.locator(".cm-content").click()
+    page.keyboard.press("Control+m")
+    page.keyboard.press("b")
+    expect(cells).to_have_count(2, timeout=10_000)
+    page.keyboard.press("Control+m")
+    page.keyboard.press("m")
+    expect(page.locator(f"{NOTEBOOK} .jp-MarkdownCell")).to_have_count(1, timeout=10_000)
+    page.keyboard.press("Control+m")
+    page.keyboard.press("d")
+    expect(cells).to_have_count(1, timeout=10_000)
+    screenshot(page, "colab-keymap")

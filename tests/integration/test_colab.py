@@ -1,0 +1,111 @@
+"""Colab-style notebooks, unchanged, executed in a running runtime through its own
+Jupyter Server and real kernels (issue: Colab inside the runtime)."""
+
+import json
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from runtime import lock
+from tests.conftest import wait_for
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def run_notebook(client, name: str, kernel: str | None = None) -> list:
+    """Every code cell in order, in one kernel started under the notebook's own kernel
+    name (or in `kernel`, which is left running)."""
+    notebook = json.loads((NOTEBOOKS / name).read_text())
+    running = kernel or client.start_kernel(notebook["metadata"]["kernelspec"]["name"])
+    try:
+        return [client.execute(running, "".join(cell["source"]), timeout_s=300)
+                for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    finally:
+        if kernel is None:
+            client.shutdown_kernel(running)
+
+
+@pytest.fixture
+def colab(runtime):
+    secret = runtime.invoke("secret", "set", "API_KEY", input="sk-test-123\n")
+    assert secret.returncode == 0, secret.stderr
+    runtime.up()
+    return runtime
+
+
+def test_a_colab_tutorial_runs_unchanged(colab):
+    cells = run_notebook(colab.client(), "colab_basics.ipynb")
+    assert [cell.status for cell in cells] == ["ok"] * len(cells), [cell.error for cell in cells]
+    assert cells[0].stdout.strip() == "in colab: True", "google.colab is imported when the kernel starts"
+    assert cells[1].stdout.splitlines() == ["Colab only includes TensorFlow 2.x; %tensorflow_version has no effect.",
+                                            lock.read_lock("cpu").tensorflow_version]
+    assert cells[2].stdout.strip() == "Mounted at /content/drive"
+    assert cells[3].stdout.startswith("Drive already mounted at /content/drive")
+    assert cells[4].stdout.strip() == "saved from a notebook"
+    assert (colab.drive / "from-colab.txt").read_text() == "saved from a notebook"
+    assert "git version" in cells[5].stdout and "script ran 42" in cells[5].stdout
+    assert "Requirement already satisfied: six" in cells[6].stdout
+    assert "iris.csv" in cells[7].stdout
+
+
+def test_bad_input_gives_clear_messages_and_the_kernel_keeps_running(colab):
+    cells = run_notebook(colab.client(), "colab_errors.ipynb")
+    # Magics fail the IPython way: a one-line UsageError, no traceback.
+    assert cells[0].status == "error" and cells[0].stderr.startswith("UsageError: Tensorflow 1 is unsupported")
+    assert cells[1].status == "error" and "'3.x' is not a TensorFlow version here; use 2.x" in cells[1].stderr
+    assert cells[2].status == "error" and "call drive.mount('/content/drive') instead of drive.mount('/gdrive')" in cells[2].error
+    assert cells[3].error == ("SecretNotFoundError: Secret NO_SUCH_SECRET does not exist. "
+                              "Set it on the host with `invoke secret set NO_SUCH_SECRET`.")
+    assert cells[4].status == "ok" and cells[4].stdout.strip() == "the kernel is still running"
+
+
+def test_secrets_from_the_host(colab):
+    [cell] = run_notebook(colab.client(), "colab_secrets.ipynb")
+    assert cell.status == "ok", cell.error
+    assert cell.stdout.strip() == "11 sk-"
+    inside = colab.client().run("import os, stat; s = os.stat('/run/localab/secrets/API_KEY'); "
+                                "print(oct(s.st_mode & 0o777), os.access('/run/localab/secrets/API_KEY', os.W_OK))")
+    assert inside.stdout.split() == ["0o600", "False"], "0600 and mounted read-only"
+
+
+def test_a_keras_model_trained_in_a_notebook_lands_on_the_drive(colab):
+    cells = run_notebook(colab.client(), "keras_to_drive.ipynb")
+    assert [cell.status for cell in cells] == ["ok"] * 3, [cell.error for cell in cells]
+    assert cells[0].stdout.strip() == "epochs 3" and cells[1].stdout.strip().endswith("saved")
+    assert int(cells[2].text.strip()) > 0
+    saved = colab.drive / "models" / "small.keras"
+    assert saved.is_file() and saved.stat().st_size > 1000
+
+
+def test_tensorboard_is_shown_through_the_runtimes_own_port(colab):
+    client = colab.client()
+    kernel = client.start_kernel()  # TensorBoard lives as long as the kernel that started it
+    cells = run_notebook(client, "tensorboard.ipynb", kernel)
+    assert [cell.status for cell in cells] == ["ok"] * 3, [cell.error for cell in cells]
+    html = "".join(bundle.get("text/html", "") for cell in cells for bundle in cell.data)
+    assert "iframe" in html and '"/proxy/6006/"' in html, html[:500]
+    assert "google.colab.kernel.proxyPort" not in json.dumps([cell.data for cell in cells])
+
+    def tensorboard_answers():
+        request = urllib.request.Request(f"http://127.0.0.1:{colab.port}/proxy/6006/",
+                                         headers={"Authorization": f"token {client.token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.status == 200 and b"TensorBoard" in response.read()
+        except OSError:
+            return False
+
+    try:
+        wait_for(tensorboard_answers, timeout_s=60, what="TensorBoard behind /proxy/6006/")
+    finally:
+        client.shutdown_kernel(kernel)
+
+
+def test_an_unknown_kernel_name_starts_the_default_kernel(colab):
+    client = colab.client()
+    kernel = client.start_kernel("conda-env-myenv-py")
+    try:
+        assert client.execute(kernel, "print(6 * 7)").stdout.strip() == "42"
+    finally:
+        client.shutdown_kernel(kernel)
