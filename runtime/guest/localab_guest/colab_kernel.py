@@ -1,8 +1,14 @@
 """The IPython extension every kernel in the runtime loads at start (see
 ipython/ipython_kernel_config.py): Colab's module, magics and display paths."""
 
+import os
+import sys
+import threading
+import time
+
 from IPython.core.error import UsageError
 
+from . import lifetime
 from .imports import when_imported
 
 TF2_MESSAGE = "Colab only includes TensorFlow 2.x; %tensorflow_version has no effect."
@@ -28,8 +34,36 @@ def take_jupyter_path(notebook) -> None:
     notebook._get_context = lambda: notebook._CONTEXT_IPYTHON
 
 
+def warn_before_the_end(clock: lifetime.Clock, sleep=time.sleep, now=time.time, write=None,
+                        ready=lambda: True) -> None:
+    """In a daemon thread: print the lifetime warnings into the notebook. ipykernel sends
+    a background thread's output to the cell that ran last, where the user looks; until
+    a cell has run (`ready`), a warning waits."""
+    write = write or (lambda text: print(text, file=sys.stderr, flush=True))
+    marks = sorted(lifetime.WARN_AT_S, reverse=True)
+    for index, mark in enumerate(marks):
+        remaining = clock.remaining(now())
+        if not remaining:
+            return
+        if remaining > mark:
+            sleep(remaining - mark)
+            remaining = clock.remaining(now())
+        later = marks[index + 1] if index + 1 < len(marks) else 0
+        if remaining <= later:  # the next, closer warning says it
+            continue
+        while not ready() and clock.remaining(now()):
+            sleep(1.0)
+        remaining = clock.remaining(now())
+        if remaining:
+            write(lifetime.warning(remaining, clock.lifetime_s))
+
+
 def load_ipython_extension(ipython) -> None:
     import google.colab  # noqa: F401  (notebooks test `'google.colab' in sys.modules`)
 
     ipython.register_magic_function(tensorflow_version, "line", "tensorflow_version")
     when_imported("tensorboard.notebook", take_jupyter_path)
+    clock = lifetime.Clock.from_environ(os.environ)
+    if clock.expires_at:
+        threading.Thread(target=warn_before_the_end, args=(clock,), name="localab-lifetime", daemon=True,
+                         kwargs={"ready": lambda: ipython.execution_count > 1}).start()

@@ -17,7 +17,7 @@ import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import exitcodes
+from . import exitcodes, lifetime
 from .env import default_environment, make_cache_dirs
 
 JUPYTER_DIR = Path(__file__).with_name("jupyter")
@@ -60,11 +60,6 @@ def apply_keymap(keymap: str, overrides: Path = LAB_OVERRIDES) -> None:
         log(f"could not apply the {keymap} keymap ({exc}); JupyterLab keeps its own")
 
 
-def lifetime_seconds(environ) -> float | None:
-    value = environ.get("LOCALAB_LIFETIME_S", "")
-    return float(value) if value and float(value) > 0 else None
-
-
 def server_status(token: str) -> dict | None:
     """Jupyter Server's /api/status; asking it does not count as activity."""
     request = urllib.request.Request(
@@ -87,9 +82,9 @@ def idle_for(status: dict | None, now: datetime) -> float:
 class Supervisor:
     def __init__(self, environ):
         self.env = environ
-        self.lifetime = lifetime_seconds(environ)
+        self.clock = lifetime.Clock.from_environ(environ)
+        self.lifetime = self.clock.lifetime_s
         self.idle = float(environ.get("LOCALAB_IDLE_S") or 0)
-        self.started = time.monotonic()
         self.stop_requested = False
         self.server: subprocess.Popen | None = None
         self.last_status: dict | None = None
@@ -116,7 +111,7 @@ class Supervisor:
         )
         token = self.env.get("JUPYTER_TOKEN", "")
         while True:
-            remaining = None if self.lifetime is None else self.lifetime - (time.monotonic() - self.started)
+            remaining = self.clock.remaining()
             if remaining is not None and remaining <= 0:
                 log("the runtime's maximum lifetime is over; stopping Jupyter Server")
                 self.stop_server()
@@ -147,6 +142,7 @@ class Supervisor:
 def main() -> int:
     ensure_passwd_entry()
     env = default_environment()
+    env["LOCALAB_STARTED_AT"] = f"{time.time():.3f}"  # one clock for this process, the server, the kernels
     if not os.access(env.get("HOME", "/"), os.W_OK):
         env["HOME"] = HOME
     make_cache_dirs(env)

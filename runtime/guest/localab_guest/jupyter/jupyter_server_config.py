@@ -23,6 +23,9 @@ if idle > 0:
     c.MappingKernelManager.cull_busy = False
     c.ServerApp.shutdown_no_activity_timeout = idle
 
+# GET /localab/status for the page: time left, the coming stop, GPU memory.
+c.ServerApp.jpserver_extensions.update({"localab_guest.serverext": True})
+
 # Unknown kernel names in notebooks written elsewhere ("tensorflow", "conda-env-...")
 # start the default Python kernel instead of failing.
 c.ServerApp.kernel_spec_manager_class = "localab_guest.kernelspecs.FallbackKernelSpecManager"
