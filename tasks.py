@@ -263,6 +263,14 @@ def bench(c, workload="resnet50-cifar10", scale="smoke", profile=None, gpu=False
 
 
 @verb
+def labextension(c):
+    """Rebuild localab's JupyterLab extension (labextension/ -> runtime/guest/labextension); needs npm."""
+    from runtime import labext
+
+    labext.build()
+
+
+@verb
 def compose(c):
     """Write compose.yaml from the default profile (the same caps as `invoke up`)."""
     from runtime import compose as compose_file
@@ -291,4 +299,4 @@ def test(c, unit=False, k="", pytest_args=""):
     c.run(shlex.join(command), env=env, pty=False, warn=False)
 
 
-ns = Collection(engine, doctor, base, build, lock, manifest, up, status, logs, down, reset, profiles, secret, secrets, bench, compose, test)
+ns = Collection(engine, doctor, base, build, lock, manifest, up, status, logs, down, reset, profiles, secret, secrets, bench, compose, labextension, test)
