@@ -18,13 +18,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import caps as capmap
-from . import hostinfo, image as images, lifecycle, profiles
+from . import drivefs, hostinfo, image as images, lifecycle, profiles
 from .engine import Engine
 from .errors import LocalabError, UsageError
 from .paths import WORKLOADS_DIR
 
 CONTAINER_WORKLOADS = ("resnet50-cifar10", "matmul", "input-pipeline", "storage")
-HOST_WORKLOADS = ("startup",)
+HOST_WORKLOADS = ("startup", "load")
 WORKLOADS = CONTAINER_WORKLOADS + HOST_WORKLOADS
 SCALES = ("smoke", "quick", "full")
 PIPELINES = ("seed", "tuned", "both")
@@ -180,7 +180,7 @@ def references() -> dict:
 def finish_summary(out: Path, run: dict) -> dict:
     """Add what only the host knows (its sgemm peak, references) to the container's summary."""
     path = out / "summary.json"
-    summary = json.loads(path.read_text())
+    summary = drivefs.read_json(path)
     figures = summary.get("figures", {})
     peak = (run.get("host_sgemm") or {}).get("gflop_s", {}).get("median")
     if summary["workload"] == "resnet50-cifar10" and peak:
@@ -197,7 +197,7 @@ def finish_summary(out: Path, run: dict) -> dict:
     if summary["workload"] == "resnet50-cifar10" and gpus and run.get("caps", {}).get("gpus"):
         summary["references"] = [ref for ref in references().values() if ref["match"] in gpus[0]]
     summary["figures"] = figures
-    path.write_text(json.dumps(summary, indent=2) + "\n")
+    drivefs.write_json(path, summary)
     return summary
 
 
@@ -218,12 +218,13 @@ def run_one(engine: Engine, ctx, workload: str, request: BenchRequest, profile, 
         if workload in ("resnet50-cifar10", "matmul"):
             say("  measuring the host's sgemm peak (NumPy's BLAS) for utilisation")
             run["host_sgemm"] = host_sgemm(request.scale)
-        (partial / "run.json").write_text(json.dumps(run, indent=2) + "\n")
+        drivefs.write_json(partial / "run.json", run)
         live = Live(say)
         if workload in HOST_WORKLOADS:
-            from . import bench_startup
+            from . import bench_load, bench_startup
 
-            bench_startup.run(engine, ctx, partial, request, drive, live)
+            runner = {"startup": bench_startup.run, "load": bench_load.run}[workload]
+            runner(engine, ctx, partial, request, drive, live)
             code = 0
         else:
             code = run_in_container(engine, workload, request, caps, flavour, drive, partial, live)
@@ -238,10 +239,11 @@ def run_one(engine: Engine, ctx, workload: str, request: BenchRequest, profile, 
             tail = (partial / "output.log").read_text(errors="replace").splitlines()[-15:] if (partial / "output.log").exists() else []
             raise LocalabError(f"{workload} failed (exit {code}); its last output:\n" + "\n".join("    " + l for l in tail))
         run["ended_at"] = datetime.now(timezone.utc).isoformat()
-        (partial / "run.json").write_text(json.dumps(run, indent=2) + "\n")
+        drivefs.write_json(partial / "run.json", run)
         finish_summary(partial, run)
         from workloads import plots
 
+        drivefs.clear_links(partial, plots.FILES)
         plots.make(partial)
         lifecycle.give_to_drive_owner(partial)
         partial.rename(final)

@@ -56,6 +56,16 @@ def rows(summary: dict) -> list[tuple[str, str, str]]:
                            ("kernel_first_cell_s", "kernel start -> first cell")):
             value, spread = _spread(figures.get(key), " s")
             out.append((label, value, spread))
+    elif workload == "load":
+        out.append(("requests/s", _fmt(figures.get("requests_per_s")), f"{summary['params']['clients']} clients, "
+                                                                       f"{summary['params']['seconds']} s"))
+        out.append(("latency p50 / p99", f"{_fmt(figures.get('p50_s'), ' s')} / {_fmt(figures.get('p99_s'), ' s')}", "all requests"))
+        for kind, figure in figures.get("by_kind", {}).items():
+            out.append((f"  {kind}", f"{_fmt(figure['p50_s'], ' s')} / {_fmt(figure['p99_s'], ' s')}", f"n={figure['n']}"))
+        out.append(("errors", str(figures.get("errors")), "must be 0"))
+        before, after = figures.get("server_memory_before_bytes"), figures.get("server_memory_after_bytes")
+        if before and after:
+            out.append(("runtime memory", f"{before / 2**20:.0f} -> {after / 2**20:.0f} MiB", "before / after"))
     if figures.get("container_over_host"):
         out.append(("container / host", _fmt(figures["container_over_host"], "x"), "measured in this run"))
     if summary.get("synthetic"):
@@ -88,6 +98,8 @@ def headline(summary: dict) -> float | None:
         return figures.get("drive_over_scratch", {}).get("write_mb_s")
     if summary["workload"] == "startup":
         return (figures.get("up_to_answering_s") or {}).get("median")
+    if summary["workload"] == "load":
+        return figures.get("requests_per_s")
     return main_figure(summary)
 
 

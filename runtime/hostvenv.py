@@ -1,13 +1,12 @@
 """`--compare-host`: the same workload in a venv on the host, made from the cpu lock
 (the same pinned versions as the image), so container/host is one measured ratio."""
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from . import lock
+from . import drivefs, lock
 from .errors import LocalabError, UsageError
 from .paths import ROOT, state_dir
 
@@ -63,9 +62,9 @@ def compare(workload: str, request, caps, out: Path, live) -> None:
     subprocess.run(["rm", "-rf", str(scratch)], check=False)
     if code != 0:
         raise LocalabError(f"the host run of {workload} failed (exit {code}); see {out / 'host-output.log'}")
-    container = json.loads((out / "summary.json").read_text())
-    host = json.loads((host_out / "summary.json").read_text())
+    container = drivefs.read_json(out / "summary.json")
+    host = drivefs.read_json(host_out / "summary.json")
     ours, theirs = main_figure(container), main_figure(host)
     container.setdefault("figures", {})["host"] = {"median": theirs} if workload == "matmul" else {"images_per_s": {"median": theirs}}
     container["figures"]["container_over_host"] = ours / theirs if ours and theirs else None
-    (out / "summary.json").write_text(json.dumps(container, indent=2) + "\n")
+    drivefs.write_json(out / "summary.json", container)

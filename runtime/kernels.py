@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Execution:
-    status: str = ""  # ok | error | timeout
+    status: str = ""  # ok | error | timeout | died
     stdout: str = ""
     stderr: str = ""
     results: list[str] = field(default_factory=list)  # text/plain of execute_result and display_data
@@ -84,6 +84,10 @@ class JupyterClient:
                     message = json.loads(connection.recv())
                 except websocket.WebSocketTimeoutException:
                     continue
+                if (message["header"]["msg_type"] == "status"
+                        and message["content"]["execution_state"] in ("restarting", "dead")):
+                    result.status = "died"  # the kernel process is gone (killed, e.g. for memory)
+                    return result
                 if message.get("parent_header", {}).get("msg_id") != msg_id:
                     continue
                 kind, content = message["header"]["msg_type"], message["content"]

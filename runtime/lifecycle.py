@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import caps as capmap
 from . import image as images
-from . import ports, profiles, secretstore
+from . import drivefs, ports, profiles, secretstore
 from .engine import Engine
 from .errors import LocalabError, UsageError
 from .guest.localab_guest import exitcodes
@@ -74,6 +74,7 @@ class Status:
     scratch_note: str | None = None
     exit_code: int | None = None
     reason: str | None = None
+    oom_kills: int | None = None  # processes the kernel killed for exceeding the RAM cap
     health: str | None = None  # the image's HEALTHCHECK: starting | healthy | unhealthy
 
     def as_json(self) -> str:
@@ -127,24 +128,13 @@ def container_user() -> str:
 
 def give_to_drive_owner(path: Path) -> None:
     """Files localab writes into the drive as root belong to whoever the container runs as."""
-    if os.getuid() != 0:
-        return
-    uid, gid = host_user() or IMAGE_USER
-    for folder, dirs, files in os.walk(path):
-        os.chown(folder, uid, gid)
-        for name in files:
-            os.chown(os.path.join(folder, name), uid, gid)
+    if os.getuid() == 0:
+        drivefs.chown_tree(path, *(host_user() or IMAGE_USER))
 
 
 def make_drive_folder(drive: Path, relative: str) -> Path:
     """mkdir -p inside the drive, each new folder owned like the drive's own files."""
-    target = drive
-    for part in Path(relative).parts:
-        target = target / part
-        if not target.exists():
-            target.mkdir()
-            give_to_drive_owner(target)
-    return target
+    return drivefs.make_folder(drive, relative, on_create=give_to_drive_owner)
 
 
 def validate_drive(value: str | None, name: str) -> Path:
@@ -216,8 +206,9 @@ def state_of(container: dict) -> tuple[str, str | None]:
     if reason == "idle":
         return "idle", "Jupyter Server shut down after the profile's idle timeout; the drive is kept"
     if reason == "stopped":
-        return "stopped", None
-    return "failed", f"exited with code {code}; `invoke logs` shows why"
+        return "stopped", ("stopped from outside localab (the engine restarted, or `docker stop`); "
+                           "`invoke up` starts it again, the drive is kept")
+    return "failed", f"exited with code {code}; `invoke logs` shows why, `invoke up` starts it again, the drive is kept"
 
 
 def status(engine: Engine, name: str = "default", *, measure: bool = True) -> Status:
@@ -254,6 +245,18 @@ def status(engine: Engine, name: str = "default", *, measure: bool = True) -> St
     return result
 
 
+# Free scratch, and the cgroup's count of OOM kills (v2: memory.events, v1: memory.oom_control).
+PROBE = ("df -B1 --output=avail /content | tail -n 1; "
+         "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null; true")
+
+
+def parse_probe(output: str) -> tuple[int | None, int | None]:
+    lines = output.split("\n")
+    free = int(lines[0]) if lines and lines[0].strip().isdigit() else None
+    kills = [int(line.split()[1]) for line in lines[1:] if line.startswith("oom_kill ")]
+    return free, (max(kills) if kills else None)
+
+
 def _measure(engine: Engine, cname: str, result: Status) -> None:
     try:
         stats = engine.stats(cname)
@@ -264,9 +267,9 @@ def _measure(engine: Engine, cname: str, result: Status) -> None:
         system = cpu.get("system_cpu_usage", 0) - pre.get("system_cpu_usage", 0)
         if system > 0:
             result.cpu_percent = round(100.0 * total / system * (cpu.get("online_cpus") or 1), 1)
-        code, output = engine.exec(cname, ["df", "-B1", "--output=avail", "/content"])
+        code, output = engine.exec(cname, ["sh", "-c", PROBE])
         if code == 0:
-            result.scratch_free_bytes = int(output.split()[-1])
+            result.scratch_free_bytes, result.oom_kills = parse_probe(output)
         if not result.caps.get("scratch_bytes"):
             result.scratch_note = "no scratch cap (the storage driver cannot limit it); free space is the host disk's"
     except Exception as exc:  # measuring is best effort; the state above stands

@@ -9,6 +9,7 @@ from .units import format_duration, format_size, parse_duration, parse_size
 
 PROFILES_FILE = Path(__file__).with_name("profiles.toml")
 FIELDS = {"description", "memory", "cpus", "shm", "scratch", "pids", "gpu", "gpu_memory", "lifetime", "idle", "keymap"}
+OPTIONAL = {"description", "keymap"}
 KEYMAPS = ("jupyterlab", "colab")
 
 
@@ -54,7 +55,7 @@ class Profiles:
 
 def _field(source: str, name: str, spec: dict, key: str):
     if key not in spec:
-        raise UsageError(f"{source}: profile '{name}' has no '{key}'")
+        raise UsageError(f"{source}: profiles.{name}.{key} is missing; every profile sets {', '.join(sorted(FIELDS - OPTIONAL))}")
     return spec[key]
 
 

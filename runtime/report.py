@@ -26,6 +26,9 @@ def status_lines(status: Status) -> list[str]:
         cpu = f", CPU {status.cpu_percent:.1f} %" if status.cpu_percent is not None else ""
         free = f", scratch free {format_size(status.scratch_free_bytes)}" if status.scratch_free_bytes is not None else ""
         rows.append(("usage", used + cpu + free))
+    if status.oom_kills:
+        rows.append(("memory", f"{status.oom_kills} process(es) killed for exceeding the RAM cap (OOM); "
+                               f"the runtime kept serving"))
     if status.scratch_note:
         rows.append(("note", status.scratch_note))
     if status.uptime_s is not None:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from .common import read_metrics
 
+FILES = ("throughput.png", "comparison.png", "sequential.png", "small-files.png")  # every plot this module writes
+
 
 def _figure():
     import matplotlib
@@ -73,6 +75,10 @@ def make(out: Path) -> list[Path]:
                                         for key in ("write_mb_s", "read_mb_s")}, "MB/s", "sequential"))
         made.append(bars(out, summary, {f"{place} {key}": figures[place][key] for place in ("drive", "scratch")
                                         for key in ("write_files_s", "read_files_s")}, "files/s", "small-files"))
+    elif workload == "load":
+        made.append(bars(out, summary, {f"{kind} p50": f["p50_s"] for kind, f in figures.get("by_kind", {}).items()}
+                         | {f"{kind} p99": f["p99_s"] for kind, f in figures.get("by_kind", {}).items()},
+                         "seconds", "comparison"))
     elif workload == "startup":
         made.append(bars(out, summary, {k: v["median"] for k, v in figures.items() if isinstance(v, dict) and "median" in v},
                          "seconds (median)", "comparison"))

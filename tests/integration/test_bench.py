@@ -54,7 +54,7 @@ def check_result(folder: Path, workload: str) -> dict:
     return summary
 
 
-@pytest.mark.parametrize("workload", ["matmul", "storage", "input-pipeline", "startup"])
+@pytest.mark.parametrize("workload", ["matmul", "storage", "input-pipeline", "startup", "load"])
 def test_each_workload_at_smoke_scale(cpu_image, drive, workload):
     result = bench(drive, "--workload", workload)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
@@ -70,6 +70,10 @@ def test_each_workload_at_smoke_scale(cpu_image, drive, workload):
         assert not (drive / "localab" / "bench" / ".storage").exists()
     elif workload == "input-pipeline":
         assert summary["synthetic"] and figures["tuned_over_seed"] > 0
+    elif workload == "load":
+        assert figures["errors"] == 0 and figures["requests_per_s"] > 0
+        assert set(figures["by_kind"]) >= {"kernel_start", "execute", "contents_put", "contents_get"}
+        assert figures["p50_s"] <= figures["p99_s"] and figures["server_memory_after_bytes"] > 0
     elif workload == "startup":
         assert 0 < figures["up_to_answering_s"]["median"] < 120
         assert figures["second_up_s"]["median"] < figures["up_to_answering_s"]["median"]

@@ -146,3 +146,11 @@ def test_asking_another_profile_while_up_points_at_recreate(engine, tmp_path):
 
 def test_logs_mask_the_token():
     assert lifecycle.redact("url ?token=s3cret ok", "s3cret") == "url ?token=<token> ok"
+
+
+def test_the_probe_reads_free_scratch_and_oom_kills_on_both_cgroup_versions():
+    v1 = "80000000000\noom_kill_disable 0\nunder_oom 0\noom_kill 2\n"
+    v2 = "123\nlow 0\nhigh 0\nmax 5\noom 1\noom_kill 1\n"
+    assert lifecycle.parse_probe(v1) == (80000000000, 2)
+    assert lifecycle.parse_probe(v2) == (123, 1)
+    assert lifecycle.parse_probe("456\n") == (456, None)

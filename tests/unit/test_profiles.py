@@ -66,7 +66,7 @@ def test_a_good_file_parses(tmp_path):
     ('idle = "10m"', 'idle = "10m"\ncolour = "red"', "unknown field(s) colour"),
     ('gpu = ""', 'gpu = "T4"\n', "gpu_memory: a profile with a GPU needs its memory"),
     ('memory = "2G"', 'memory = "2G', "not valid TOML"),
-    ('shm = "64M"\n', "", "has no 'shm'"),
+    ('shm = "64M"\n', "", "profiles.small.shm is missing"),
 ])
 def test_a_bad_file_names_the_field_and_the_value(tmp_path, old, new, expected):
     with pytest.raises(UsageError) as error:
