@@ -17,6 +17,10 @@ from .paths import DOCKER_DIR
 
 PYTHON_VERSION = "3.11"  # Debian bookworm's python3, the image's interpreter
 PYTHON_PLATFORM = "x86_64-manylinux_2_36"  # bookworm's glibc
+# Left out on purpose: jsonschema's optional IRI format check, which builds a grammar at
+# import and alone added 1.1 s to every Jupyter Server start (jsonschema skips the
+# check when it is missing).
+NOT_INSTALLED = ("rfc3987-syntax", "lark")
 _HEADER = "# localab lock for the '{flavour}' image, written by `invoke lock`: do not edit by hand.\n"
 _DIGEST = re.compile(r"^# body-sha256: ([0-9a-f]{64})\n", re.M)
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s\\;]+)")
@@ -76,13 +80,24 @@ def lock_path(flavour_name: str) -> Path:
     return DOCKER_DIR / f"lock-{flavour_name}.txt"
 
 
+def _uv() -> str:
+    """The uv binary installed with localab (the `uv` distribution ships it)."""
+    try:
+        from uv import find_uv_bin
+
+        return find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        return "uv"
+
+
 def compile_command(spec: Flavour, output: Path) -> list[str]:
     return [
-        "uv", "pip", "compile", "requirements.in", "-",
+        _uv(), "pip", "compile", "requirements.in", "-",
         "--generate-hashes", "--no-header", "--quiet",
         "--python-version", PYTHON_VERSION,
         "--python-platform", PYTHON_PLATFORM,
         "--output-file", str(output),
+        *[arg for name in NOT_INSTALLED for arg in ("--no-emit-package", name)],
     ]
 
 
