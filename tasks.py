@@ -6,6 +6,7 @@ Run `invoke --list` for the verbs and `invoke --help VERB` for a verb's options.
 import functools
 import json
 import sys
+from pathlib import Path
 
 from invoke import Collection, Exit, task
 
@@ -89,16 +90,16 @@ def build(c, flavour="cpu", base=""):
     image.build(_engine(), flavour, c, base=base or BASE_IMAGE)
 
 
-@verb(help={"flavour": "lock only this flavour (default: every flavour)"})
+@verb(help={"flavour": "lock only this one: cpu, gpu or hub (default: all)"})
 def lock(c, flavour=""):
-    """Resolve docker/requirements.in into docker/lock-<flavour>.txt with exact versions and hashes."""
+    """Resolve docker/*requirements.in into docker/lock-<name>.txt with exact versions and hashes."""
     from runtime import lock as locks
 
-    names = [locks.flavour(flavour).name] if flavour else sorted(locks.flavours())
+    names = ([flavour] if flavour == locks.HUB else [locks.flavour(flavour).name]) if flavour else locks.lock_names()
     for name in names:
         written = locks.write_lock(name)
-        print(f"{written.path.name}: {len(written.pins)} distributions, TensorFlow "
-              f"{written.tensorflow_version}, sha256 {written.sha256[:12]}")
+        tensorflow = "" if name == locks.HUB else f", TensorFlow {written.tensorflow_version}"
+        print(f"{written.path.name}: {len(written.pins)} distributions{tensorflow}, sha256 {written.sha256[:12]}")
 
 
 @verb(help={"diff": "another image: print what differs between the two builds", "json_": "print the raw JSON"})
@@ -262,6 +263,45 @@ def bench(c, workload="resnet50-cifar10", scale="smoke", profile=None, gpu=False
     bench_report.print_results(folders)
 
 
+HUB_ACTIONS = ("up", "status", "down", "user", "helm-values")
+
+
+@verb(positional=["action"], help={
+    "action": "up, status, down, user (add or reset one; --name), helm-values (Zero to JupyterHub)",
+    "port": "hub port on 127.0.0.1 (default 8000, or the next free one)",
+    "profile": "the spawn form's default profile, whose idle timeout and lifetime the culler uses",
+    "name": "with `user`: the user name (a new password is printed once)",
+    "admin": "with `user`: make the user an admin",
+    "output": "with `helm-values`: write the values here instead of printing them",
+    "repository": "with `helm-values`: the registry repository holding localab:cpu/gpu (default localab)",
+})
+def hub(c, action=None, port=None, profile=None, name=None, admin=False, output=None, repository="localab"):
+    """JupyterHub + DockerSpawner: each user gets their own runtime (`invoke hub up|status|down|user|helm-values`)."""
+    from runtime import helm, hubctl, profiles as profile_file
+    from runtime.errors import UsageError
+
+    if action not in HUB_ACTIONS:
+        raise UsageError(f"action: '{action}' is not a hub action; use one of: {', '.join(HUB_ACTIONS)}")
+    if action == "helm-values":
+        text = helm.render(profile_file.load(), repository)
+        if output:
+            Path(output).write_text(text)
+            print(f"wrote {output}")
+        else:
+            print(text, end="")
+        return
+    if action == "user":
+        password = hubctl.add_user(name, admin=admin)
+        print(f"hub user '{name}'{' (admin)' if admin else ''}: password {password}  (shown once)")
+        return
+    if action == "up":
+        print(hubctl.up(_engine(), c, port=port, profile=profile))
+    elif action == "status":
+        print("\n".join(hubctl.status(_engine())))
+    else:
+        hubctl.down(_engine())
+
+
 @verb
 def labextension(c):
     """Rebuild localab's JupyterLab extension (labextension/ -> runtime/guest/labextension); needs npm."""
@@ -299,4 +339,4 @@ def test(c, unit=False, k="", pytest_args=""):
     c.run(shlex.join(command), env=env, pty=False, warn=False)
 
 
-ns = Collection(engine, doctor, base, build, lock, manifest, up, status, logs, down, reset, profiles, secret, secrets, bench, compose, labextension, test)
+ns = Collection(engine, doctor, base, build, lock, manifest, up, status, logs, down, reset, profiles, secret, secrets, bench, compose, labextension, hub, test)

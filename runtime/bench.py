@@ -24,7 +24,7 @@ from .errors import LocalabError, UsageError
 from .paths import WORKLOADS_DIR
 
 CONTAINER_WORKLOADS = ("resnet50-cifar10", "matmul", "input-pipeline", "storage")
-HOST_WORKLOADS = ("startup", "load")
+HOST_WORKLOADS = ("startup", "load", "hub-spawn")
 WORKLOADS = CONTAINER_WORKLOADS + HOST_WORKLOADS
 SCALES = ("smoke", "quick", "full")
 PIPELINES = ("seed", "tuned", "both")
@@ -221,9 +221,9 @@ def run_one(engine: Engine, ctx, workload: str, request: BenchRequest, profile, 
         drivefs.write_json(partial / "run.json", run)
         live = Live(say)
         if workload in HOST_WORKLOADS:
-            from . import bench_load, bench_startup
+            from . import bench_hub, bench_load, bench_startup
 
-            runner = {"startup": bench_startup.run, "load": bench_load.run}[workload]
+            runner = {"startup": bench_startup.run, "load": bench_load.run, "hub-spawn": bench_hub.run}[workload]
             runner(engine, ctx, partial, request, drive, live)
             code = 0
         else:

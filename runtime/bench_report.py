@@ -17,6 +17,8 @@ def _fmt(value, unit="", digits=3) -> str:
 def _spread(figure: dict | None, unit: str) -> tuple[str, str]:
     if not figure or figure.get("median") is None:
         return "-", ""
+    if figure.get("mad") is None:
+        return _fmt(figure["median"], unit), "median"
     return _fmt(figure["median"], unit), f"± {_fmt(figure['mad'])} (MAD, n={figure['n']})"
 
 
@@ -56,6 +58,11 @@ def rows(summary: dict) -> list[tuple[str, str, str]]:
                            ("kernel_first_cell_s", "kernel start -> first cell")):
             value, spread = _spread(figures.get(key), " s")
             out.append((label, value, spread))
+    elif workload == "hub-spawn":
+        for size in summary["params"]["waves"]:
+            value, spread = _spread(figures.get(f"{size}_users_s"), " s")
+            out.append((f"spawn -> ready, {size} user(s) at once", value, spread))
+        out.append(("errors", str(len(figures.get("errors", []))), "; ".join(figures.get("errors", []))[:80]))
     elif workload == "load":
         out.append(("requests/s", _fmt(figures.get("requests_per_s")), f"{summary['params']['clients']} clients, "
                                                                        f"{summary['params']['seconds']} s"))
@@ -100,6 +107,8 @@ def headline(summary: dict) -> float | None:
         return (figures.get("up_to_answering_s") or {}).get("median")
     if summary["workload"] == "load":
         return figures.get("requests_per_s")
+    if summary["workload"] == "hub-spawn":
+        return (figures.get("1_users_s") or {}).get("median")
     return main_figure(summary)
 
 

@@ -126,6 +126,10 @@ class Engine:
         output = self._api.exec_start(exec_id).decode(errors="replace")
         return self._api.exec_inspect(exec_id)["ExitCode"], output
 
+    def ensure_network(self, name: str) -> None:
+        if not any(n["Name"] == name for n in self._api.networks(names=[name])):
+            self._api.create_network(name, driver="bridge", labels={"io.localab.hub": "network"})
+
     def volumes(self) -> list[str]:
         return sorted(v["Name"] for v in (self._api.volumes().get("Volumes") or []))
 

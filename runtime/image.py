@@ -13,7 +13,7 @@ from . import __version__, certs, lock
 from .base import BASE_IMAGE, ensure_base
 from .engine import Engine
 from .errors import BuildFailed, UsageError
-from .paths import DOCKER_DIR, GUEST_DIR, WORKLOADS_DIR
+from .paths import DOCKER_DIR, GUEST_DIR, HUB_DIR, WORKLOADS_DIR
 
 REPOSITORY = "localab"
 MANIFEST_PATH = "/etc/localab/manifest.json"
@@ -41,13 +41,13 @@ def plan(flavour: str, *, base: str = BASE_IMAGE, environ=None, pip_cert=certs.p
     import os
 
     environ = os.environ if environ is None else environ
-    spec = lock.flavour(flavour)
-    locked = lock.read_lock(spec.name)
+    name = flavour if flavour == lock.HUB else lock.flavour(flavour).name
+    locked = lock.read_lock(name)
     ca = certs.find_ca_bundle(environ, pip_cert)
     created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     buildargs = {
         "BASE": base,
-        "FLAVOUR": spec.name,
+        "FLAVOUR": name,
         "BUILD_TIME": created,
         "LOCALAB_VERSION": __version__,
         "LOCK_SHA256": locked.sha256,
@@ -56,15 +56,16 @@ def plan(flavour: str, *, base: str = BASE_IMAGE, environ=None, pip_cert=certs.p
     labels = {
         "org.opencontainers.image.created": created,
         "org.opencontainers.image.version": __version__,
-        "org.opencontainers.image.title": f"localab {spec.name} runtime",
-        f"{LABEL}.flavour": spec.name,
+        "org.opencontainers.image.title": "localab hub" if name == lock.HUB else f"localab {name} runtime",
+        f"{LABEL}.flavour": name,
         f"{LABEL}.lock-sha256": locked.sha256,
-        f"{LABEL}.tensorflow": locked.tensorflow_version,
         f"{LABEL}.base": base,
         f"{LABEL}.ca": ca.source if ca else "",
-        f"{LABEL}.source-sha256": source_digest(locked.path),
+        f"{LABEL}.source-sha256": source_digest(name),
     }
-    return BuildPlan(spec.name, image_ref(spec.name), base, locked, ca, buildargs, labels)
+    if name != lock.HUB:
+        labels[f"{LABEL}.tensorflow"] = locked.tensorflow_version
+    return BuildPlan(name, image_ref(name), base, locked, ca, buildargs, labels)
 
 
 def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) -> None:
@@ -73,23 +74,38 @@ def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes, mode: int = 0o6
     archive.addfile(info, io.BytesIO(data))
 
 
+def sources(flavour: str) -> tuple[Path, list[tuple[Path, str]]]:
+    """The Dockerfile and the files (a path, and where it goes in the context) an image
+    is built from, besides trust-ca.sh, the lock and the CA."""
+    if flavour == lock.HUB:
+        return DOCKER_DIR / "hub.Dockerfile", [(HUB_DIR, "hub"),
+                                               (GUEST_DIR / "localab_guest" / "manifest.py", "hub/manifest.py")]
+    return DOCKER_DIR / "Dockerfile", [(GUEST_DIR, "py"), (WORKLOADS_DIR, "py/workloads")]
+
+
+def _files(source: Path, prefix: str) -> list[tuple[Path, str]]:
+    if source.is_file():
+        return [(source, prefix)]
+    return [(path, f"{prefix}/{path.relative_to(source)}") for path in sorted(source.rglob("*"))
+            if path.is_file() and not _SKIP & set(path.relative_to(source).parts) and path.suffix != ".pyc"]
+
+
 def _add_tree(archive: tarfile.TarFile, source: Path, prefix: str) -> None:
-    for path in sorted(source.rglob("*")):
-        if path.is_dir() or _SKIP & set(path.relative_to(source).parts) or path.suffix == ".pyc":
-            continue
-        _add_bytes(archive, f"{prefix}/{path.relative_to(source)}", path.read_bytes())
+    for path, name in _files(source, prefix):
+        _add_bytes(archive, name, path.read_bytes())
 
 
-def source_digest(lock_file: Path) -> str:
+def source_digest(flavour: str) -> str:
     """sha256 of everything an image is built from except the CA: an image whose label
     differs was built from another checkout and is rebuilt before use."""
+    dockerfile, trees = sources(flavour)
     digest = hashlib.sha256()
-    files = [DOCKER_DIR / "Dockerfile", DOCKER_DIR / "trust-ca.sh", lock_file]
-    for root in (GUEST_DIR, WORKLOADS_DIR):
-        files += [p for p in sorted(root.rglob("*")) if p.is_file() and not _SKIP & set(p.relative_to(root).parts)
-                  and p.suffix != ".pyc"]
-    for path in files:
-        digest.update(str(path.relative_to(DOCKER_DIR.parent)).encode() + b"\0" + path.read_bytes())
+    files = [(dockerfile, "Dockerfile"), (DOCKER_DIR / "trust-ca.sh", "trust-ca.sh"),
+             (lock.lock_path(flavour), "lock.txt")]
+    for source, prefix in trees:
+        files += _files(source, prefix)
+    for path, name in files:
+        digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -97,8 +113,9 @@ def build_context(build: BuildPlan) -> io.BytesIO:
     """The build context as an in-memory tar: only what the Dockerfile copies, so the
     engine receives kilobytes and an edit to guest code invalidates only the last layers."""
     buffer = io.BytesIO()
+    dockerfile, trees = sources(build.flavour)
     with tarfile.open(fileobj=buffer, mode="w") as archive:
-        _add_bytes(archive, "Dockerfile", (DOCKER_DIR / "Dockerfile").read_bytes())
+        _add_bytes(archive, "Dockerfile", dockerfile.read_bytes())
         _add_bytes(archive, "trust-ca.sh", (DOCKER_DIR / "trust-ca.sh").read_bytes(), 0o755)
         _add_bytes(archive, "lock.txt", build.lock.path.read_bytes())
         info = tarfile.TarInfo("ca")
@@ -106,8 +123,8 @@ def build_context(build: BuildPlan) -> io.BytesIO:
         archive.addfile(info)
         for number, pem in enumerate(build.ca.certificates if build.ca else ()):
             _add_bytes(archive, f"ca/host-{number:03d}.crt", pem + b"\n")
-        _add_tree(archive, GUEST_DIR, "py")
-        _add_tree(archive, WORKLOADS_DIR, "py/workloads")
+        for source, prefix in trees:
+            _add_tree(archive, source, prefix)
     buffer.seek(0)
     return buffer
 
@@ -179,7 +196,7 @@ def ensure_image(engine: Engine, flavour: str, ctx, say=print) -> dict:
         say(f"{image_ref(flavour)} is not built yet; building it now (once; a few minutes)")
         return build(engine, flavour, ctx, say=say)
     built_from = (image["Config"].get("Labels") or {}).get(f"{LABEL}.source-sha256")
-    if built_from != source_digest(lock.lock_path(flavour)):
+    if built_from != source_digest(flavour):
         say(f"{image_ref(flavour)} was built from other sources than this checkout; rebuilding (cached layers make it quick)")
         return build(engine, flavour, ctx, say=say)
     return image

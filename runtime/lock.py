@@ -90,9 +90,16 @@ def _uv() -> str:
         return "uv"
 
 
-def compile_command(spec: Flavour, output: Path) -> list[str]:
+HUB = "hub"  # the JupyterHub image's lock, from docker/hub-requirements.in
+
+
+def lock_names() -> list[str]:
+    return sorted(flavours()) + [HUB]
+
+
+def compile_command(inputs: list[str], output: Path) -> list[str]:
     return [
-        _uv(), "pip", "compile", "requirements.in", "-",
+        _uv(), "pip", "compile", *inputs,
         "--generate-hashes", "--no-header", "--quiet",
         "--python-version", PYTHON_VERSION,
         "--python-platform", PYTHON_PLATFORM,
@@ -102,14 +109,18 @@ def compile_command(spec: Flavour, output: Path) -> list[str]:
 
 
 def write_lock(flavour_name: str) -> Lock:
-    """Resolve docker/requirements.in plus the flavour's TensorFlow into a hashed lock."""
-    spec = flavour(flavour_name)
+    """Resolve a flavour's requirements (docker/requirements.in plus its TensorFlow), or
+    the hub's (docker/hub-requirements.in), into a hashed lock."""
+    if flavour_name == HUB:
+        inputs, extra = ["hub-requirements.in"], ""
+    else:
+        inputs, extra = ["requirements.in", "-"], flavour(flavour_name).requirement + "\n"
     target = lock_path(flavour_name)
     body_file = target.with_suffix(".body.tmp")
     try:
         subprocess.run(
-            compile_command(spec, body_file.resolve()),
-            input=spec.requirement + "\n",
+            compile_command(inputs, body_file.resolve()),
+            input=extra,
             text=True,
             cwd=DOCKER_DIR,
             check=True,

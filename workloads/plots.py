@@ -79,7 +79,7 @@ def make(out: Path) -> list[Path]:
         made.append(bars(out, summary, {f"{kind} p50": f["p50_s"] for kind, f in figures.get("by_kind", {}).items()}
                          | {f"{kind} p99": f["p99_s"] for kind, f in figures.get("by_kind", {}).items()},
                          "seconds", "comparison"))
-    elif workload == "startup":
+    elif workload in ("startup", "hub-spawn"):
         made.append(bars(out, summary, {k: v["median"] for k, v in figures.items() if isinstance(v, dict) and "median" in v},
                          "seconds (median)", "comparison"))
     return [path for path in made if path]

@@ -41,6 +41,7 @@ def test_the_manifest_lists_every_locked_distribution(engine, cpu_image):
     manifest = image.manifest(engine, "localab:cpu")
     locked = lock.read_lock("cpu")
     assert manifest["flavour"] == "cpu" and manifest["python"].startswith("3.11.")
+    assert manifest["base_image"] == "localab-base:bookworm" and "bookworm" in manifest["os"]
     assert manifest["lock_sha256"] == locked.sha256 and manifest["build_time"].endswith("Z")
     for name, version in locked.pins.items():
         assert manifest["distributions"].get(name) == version, name

@@ -75,7 +75,7 @@ def test_progress_shows_steps_and_the_failing_step_with_its_last_lines():
 
 def test_ensure_image_builds_only_when_missing_or_built_from_other_sources(monkeypatch):
     engine = MagicMock(spec=Engine)
-    current = image.source_digest(lock.lock_path("cpu"))
+    current = image.source_digest("cpu")
     engine.image.return_value = {"Id": "sha256:abc", "Config": {"Labels": {"io.localab.source-sha256": current}}}
     assert image.ensure_image(engine, "cpu", ctx=None, say=lambda _: None)["Id"] == "sha256:abc"
     engine.build.assert_not_called()
@@ -88,9 +88,9 @@ def test_ensure_image_builds_only_when_missing_or_built_from_other_sources(monke
 
 
 def test_the_source_digest_follows_guest_code_but_not_caches(tmp_path):
-    digest = image.source_digest(lock.lock_path("cpu"))
-    assert digest == image.source_digest(lock.lock_path("cpu"))
-    assert digest != image.source_digest(lock.lock_path("gpu"))
+    digest = image.source_digest("cpu")
+    assert digest == image.source_digest("cpu")
+    assert digest != image.source_digest("gpu")
 
 
 def test_manifest_diff_lists_changed_added_and_removed():

@@ -72,7 +72,7 @@ def test_unknown_flavour_lists_the_known_ones():
 
 
 def test_the_compile_command_targets_the_images_python():
-    command = lock.compile_command(lock.flavour("gpu"), lock.lock_path("gpu"))
+    command = lock.compile_command(["requirements.in", "-"], lock.lock_path("gpu"))
     assert command[0].endswith("uv") and command[1:3] == ["pip", "compile"] and "--generate-hashes" in command
     assert "rfc3987-syntax" in command, "the slow optional IRI check stays out of the image"
     assert command[command.index("--python-version") + 1] == "3.11"

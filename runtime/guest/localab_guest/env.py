@@ -31,7 +31,8 @@ def runtime_environment(environ: dict, *, cpus: int, drive: Path = DRIVE, ca_mar
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's warnings, not its INFO chatter
     # %tensorboard shows TensorBoard through Jupyter Server's proxy, on the runtime's own port.
-    env.setdefault("TENSORBOARD_PROXY_URL", "/proxy/%PORT%/")
+    prefix = env.get("JUPYTERHUB_SERVICE_PREFIX", "/")  # under a hub: /user/NAME/
+    env.setdefault("TENSORBOARD_PROXY_URL", f"{prefix.rstrip('/')}/proxy/%PORT%/")
     return env
 
 

@@ -60,6 +60,14 @@ def apply_keymap(keymap: str, overrides: Path = LAB_OVERRIDES) -> None:
         log(f"could not apply the {keymap} keymap ({exc}); JupyterLab keeps its own")
 
 
+def server_command(environ, args: list[str]) -> list[str]:
+    """JupyterLab for `invoke up` and compose; under JupyterHub (DockerSpawner sets
+    JUPYTERHUB_API_TOKEN) the hub's single-user server, which JupyterLab extends."""
+    if environ.get("JUPYTERHUB_API_TOKEN"):
+        return [sys.executable, "-m", "jupyterhub.singleuser", *args]
+    return [sys.executable, "-m", "jupyterlab", "--no-browser", *args]
+
+
 def server_status(token: str) -> dict | None:
     """Jupyter Server's /api/status; asking it does not count as activity."""
     request = urllib.request.Request(
@@ -106,9 +114,7 @@ class Supervisor:
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self.on_signal)
         signal.signal(signal.SIGINT, self.on_signal)
-        self.server = subprocess.Popen(
-            [sys.executable, "-m", "jupyterlab", "--no-browser"], env=self.env, cwd="/content"
-        )
+        self.server = subprocess.Popen(server_command(self.env, sys.argv[1:]), env=self.env, cwd="/content")
         token = self.env.get("JUPYTER_TOKEN", "")
         while True:
             remaining = self.clock.remaining()

@@ -1,0 +1,204 @@
+"""`invoke hub`: JupyterHub with DockerSpawner, handing each user their own localab
+runtime with a profile's caps, security options, lifetime and drive; and the values
+for Zero to JupyterHub on Kubernetes, from the same profiles."""
+
+import hashlib
+import json
+import os
+import secrets
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from . import caps as capmap
+from . import image as images
+from . import lifecycle, ports, profiles
+from .engine import Engine
+from .errors import LocalabError, UsageError
+from .paths import private_dir, state_dir, write_private
+
+# One hub per host by default; LOCALAB_HUB_NAME runs another beside it (tests do).
+CONTAINER = os.environ.get("LOCALAB_HUB_NAME", "localab-hub")
+NETWORK = CONTAINER
+DATA_VOLUME = f"{CONTAINER}-data"
+DRIVE_VOLUME = ("localab" if CONTAINER == "localab-hub" else CONTAINER) + "-drive-{username}"
+HUB_IMAGE = images.image_ref("hub")
+DEFAULT_PORT = 8000
+ADMIN = "admin"
+PBKDF2_ROUNDS = 200_000
+_USER = __import__("re").compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+def hub_dir() -> Path:
+    return private_dir(state_dir() / "hub")
+
+
+def users_file() -> Path:
+    return hub_dir() / "users.json"
+
+
+def api_token_file() -> Path:
+    return hub_dir() / "api-token"
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    salt = salt or os.urandom(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, PBKDF2_ROUNDS).hex()
+    return f"pbkdf2_sha256${PBKDF2_ROUNDS}${salt.hex()}${digest}"
+
+
+def read_users() -> dict:
+    return json.loads(users_file().read_text()) if users_file().is_file() else {}
+
+
+def add_user(name: str, *, admin: bool = False) -> str:
+    """Create or reset a hub user; returns the new password (shown once, never stored)."""
+    if not _USER.match(name or ""):
+        raise UsageError(f"user: '{name}' is not a hub user name; use lowercase letters, digits, '-' or '_' (at most 32)")
+    users = read_users()
+    password = secrets.token_urlsafe(12)
+    users[name] = {"hash": hash_password(password), "admin": admin or users.get(name, {}).get("admin", False)}
+    write_private(users_file(), json.dumps(users, indent=2) + "\n")
+    os.chmod(users_file(), 0o644)  # read by the hub container (root there); the folder stays 0700
+    return password
+
+
+def settings(profile_file: profiles.Profiles, default: str, info: dict) -> dict:
+    """What the hub's jupyterhub_config.py needs, made from the profiles: the same caps
+    mapping as `invoke up` (caps.run_options), per profile."""
+    has_gpu = lifecycle.gpu_available(info)
+    offered = {}
+    for name, profile in profile_file.by_name.items():
+        use_gpu = has_gpu and profile.has_gpu
+        planned, _ = capmap.plan_caps(profile, use_gpu=use_gpu, host_cpus=info.get("NCPU") or os.cpu_count(),
+                                      scratch_possible=capmap.scratch_cap_possible(info))
+        host_config = capmap.run_options(planned)
+        host_config["device_requests"] = [dict(r) for r in host_config.get("device_requests", [])] or None
+        offered[name] = {
+            "description": profile.description + ("" if use_gpu or not profile.has_gpu else " (no GPU on this host)"),
+            "image": images.image_ref("gpu" if use_gpu else "cpu"),
+            "host_config": {k: v for k, v in host_config.items() if v is not None},
+            "environment": {**capmap.environment(planned), "LOCALAB_KEYMAP": profile.keymap},
+        }
+    chosen = profile_file.get(default)
+    return {
+        "profiles": offered,
+        "default_profile": chosen.name,
+        "network": NETWORK,
+        "hub_host": CONTAINER,
+        "drive_volume": DRIVE_VOLUME,
+        "admins": sorted(n for n, u in read_users().items() if u.get("admin")),
+        "culler": {"timeout_s": chosen.idle_s or 86400, "every_s": max(5, min(60, (chosen.idle_s or 240) // 4)),
+                   "max_age_s": chosen.lifetime_s},
+    }
+
+
+def _flavours_needed(config: dict) -> set[str]:
+    return {spec["image"].split(":")[1] for spec in config["profiles"].values()}
+
+
+def hub_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}/hub/"
+
+
+def api(port: int, method: str, path: str, body=None, token: str | None = None) -> tuple[int, object]:
+    token = token or api_token_file().read_text().strip()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/hub/api{path}", method=method,
+                                     data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(errors="replace")
+
+
+def up(engine: Engine, ctx, *, port=None, profile: str | None = None, say=print) -> str:
+    profile_file = profiles.load()
+    profile_file.get(profile)
+    existing = engine.container(CONTAINER)
+    if existing and existing["State"].get("Running"):
+        published = lifecycle.published_port(existing)
+        say(f"the hub is already up; `invoke hub down` first to change it")
+        return hub_url(published[1])
+    chosen_port = _choose_port(port)
+    first_run = not users_file().is_file()
+    password = add_user(ADMIN, admin=True) if first_run else None
+    if not api_token_file().is_file():
+        write_private(api_token_file(), secrets.token_hex(32) + "\n")
+    info = engine.info()
+    config = settings(profile_file, profile, info)
+    for flavour in sorted(_flavours_needed(config) | {"hub"}):
+        images.ensure_image(engine, flavour, ctx, say=say)
+    if existing:
+        engine.remove(CONTAINER)
+    engine.ensure_network(NETWORK)
+    extra = hub_dir() / "extra_config.py"
+    extra_mount = {str(extra): {"bind": "/srv/localab/extra_config.py", "mode": "ro"}} if extra.is_file() else {}
+    engine.run(
+        HUB_IMAGE, name=CONTAINER, network=NETWORK, ports={"8000/tcp": (ports.LOOPBACK, chosen_port)},
+        volumes={"/var/run/docker.sock": {"bind": "/var/run/docker.sock", "mode": "rw"},
+                 DATA_VOLUME: {"bind": "/srv/jupyterhub", "mode": "rw"},
+                 str(users_file()): {"bind": "/srv/localab/users.json", "mode": "ro"}, **extra_mount},
+        environment={"LOCALAB_HUB_SETTINGS": json.dumps(config),
+                     "LOCALAB_HUB_API_TOKEN": api_token_file().read_text().strip()},
+        labels={"io.localab.hub": CONTAINER, "io.localab.hub.port": str(chosen_port)},
+        security_opt=["no-new-privileges"],
+    )
+    wait_healthy(engine, chosen_port)
+    if password:
+        say(f"first run: created the hub's admin user '{ADMIN}' with password {password}  (shown once; "
+            f"`invoke hub user {ADMIN}` makes a new one)")
+    return hub_url(chosen_port)
+
+
+def _choose_port(port) -> int:
+    if port is not None:
+        return ports.choose(port)
+    for candidate in range(DEFAULT_PORT, DEFAULT_PORT + 100):
+        if ports.is_free(candidate):
+            return candidate
+    raise UsageError("port: 8000-8099 are all in use; pick one with --port")
+
+
+def wait_healthy(engine: Engine, port: int, timeout_s: float = 180) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/hub/health", timeout=3) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        container = engine.container(CONTAINER)
+        if container is None or not container["State"].get("Running"):
+            tail = b"".join(engine.logs(CONTAINER, tail=25)).decode(errors="replace") if container else ""
+            raise LocalabError(f"the hub stopped while starting; its last output:\n{tail}")
+        time.sleep(0.5)
+    raise LocalabError(f"the hub did not answer within {timeout_s:.0f} s; see `docker logs {CONTAINER}`")
+
+
+def status(engine: Engine) -> list[str]:
+    container = engine.container(CONTAINER)
+    if container is None or not container["State"].get("Running"):
+        return ["hub: not up; start it with `invoke hub up`"]
+    port = lifecycle.published_port(container)[1]
+    lines = [f"hub: running at {hub_url(port)}"]
+    code, users = api(port, "GET", "/users")
+    if code != 200:
+        return lines + [f"  the hub's API answered {code}: {users}"]
+    for user in users:
+        servers = user.get("servers") or {}
+        state = ", ".join(f"{name or 'default'} {'ready' if s.get('ready') else 'starting'} "
+                          f"(profile {s.get('user_options', {}).get('profile', '-')})" for name, s in servers.items())
+        lines.append(f"  {user['name']}{' (admin)' if user.get('admin') else ''}: {state or 'no server'}")
+    return lines
+
+
+def down(engine: Engine, say=print) -> None:
+    """Stop the hub and every runtime it spawned; drives (volumes) and the hub's data stay."""
+    for container in engine.containers(f"io.localab.hub={CONTAINER}"):
+        engine.remove(container["Id"])
+    say("the hub and its users' runtimes are down; each user's drive volume and the hub's data are kept")

@@ -1,0 +1,135 @@
+"""`invoke hub`: JupyterHub + DockerSpawner on the real engine, two users, each with
+their own runtime and drive; culling with tiny values keeps the drive (issue: hub)."""
+
+import os
+import re
+import time
+import uuid
+
+import pytest
+import requests
+
+from runtime import profiles
+from runtime.kernels import JupyterClient
+from tests.conftest import free_port, invoke, wait_for
+from tests.integration.test_reliability import with_profile
+
+NAME = f"localab-hubtest-{uuid.uuid4().hex[:6]}"
+
+
+class Hub:
+    def __init__(self, tmp_path, cwd=None):
+        self.port = free_port()
+        self.env = {"LOCALAB_STATE_DIR": str(tmp_path / "state"), "LOCALAB_HUB_NAME": NAME}
+        self.cwd = cwd
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def invoke(self, *args, **kwargs):
+        extra = {"cwd": self.cwd} if self.cwd else {}
+        return invoke("hub", *args, env=self.env, timeout=1800, **extra, **kwargs)
+
+    def up(self, profile="cpu"):
+        result = self.invoke("up", "--port", str(self.port), "--profile", profile)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+        return result.stdout
+
+    def user(self, name: str) -> str:
+        result = self.invoke("user", "--name", name)
+        assert result.returncode == 0, result.stderr
+        return re.search(r"password (\S+)", result.stdout).group(1)
+
+    def login(self, name: str, password: str) -> str:
+        """Log in through the hub's own form, then ask its REST API for a token."""
+        session = requests.Session()
+        session.get(f"{self.url}/hub/login", timeout=30)
+        xsrf = session.cookies.get("_xsrf")
+        answer = session.post(f"{self.url}/hub/login", data={"username": name, "password": password, "_xsrf": xsrf},
+                              allow_redirects=False, timeout=30)
+        assert answer.status_code == 302, answer.text[:500]
+        token = session.post(f"{self.url}/hub/api/users/{name}/tokens", headers={"X-XSRFToken": xsrf},
+                             json={"note": "localab test"}, timeout=30)
+        assert token.status_code in (200, 201), token.text
+        return token.json()["token"]
+
+    def api(self, method, path, token, **kwargs):
+        return requests.request(method, f"{self.url}/hub/api{path}", headers={"Authorization": f"token {token}"},
+                                timeout=30, **kwargs)
+
+    def start(self, name: str, token: str, profile="cpu") -> JupyterClient:
+        answer = self.api("POST", f"/users/{name}/server", token, json={"profile": profile})
+        assert answer.status_code in (201, 202), answer.text
+
+        def ready():
+            servers = self.api("GET", f"/users/{name}", token).json().get("servers", {})
+            return servers.get("", {}).get("ready")
+
+        wait_for(ready, timeout_s=240, what=f"{name}'s server")
+        return JupyterClient(f"{self.url}/user/{name}", token)
+
+
+@pytest.fixture
+def cleanup(engine):
+    yield
+    for container in engine.containers(f"io.localab.hub={NAME}"):
+        engine.remove(container["Id"])
+    for volume in engine.volumes():
+        if volume.startswith(NAME):
+            engine._api.remove_volume(volume, force=True)
+    for network in engine._api.networks(names=[NAME]):
+        engine._api.remove_network(network["Id"])
+
+
+def test_two_users_get_their_own_runtimes_and_drives(engine, cpu_image, tmp_path, cleanup):
+    hub = Hub(tmp_path)
+    output = hub.up()
+    admin_password = re.search(r"admin user 'admin' with password (\S+)", output).group(1)
+    assert output.strip().splitlines()[-1] == f"http://127.0.0.1:{hub.port}/hub/"
+    assert engine.container(NAME)["HostConfig"]["PortBindings"]["8000/tcp"][0]["HostIp"] == "127.0.0.1"
+    hub.login("admin", admin_password)
+    assert requests.get(f"{hub.url}/hub/api/users", timeout=10).status_code == 403, "the API needs a token"
+
+    alice, bob = "alice", "bob"
+    tokens = {name: hub.login(name, hub.user(name)) for name in (alice, bob)}
+    clients = {name: hub.start(name, tokens[name]) for name in (alice, bob)}
+    for name, client in clients.items():
+        wrote = client.run(f"import os; open('/content/drive/MyDrive/{name}.txt', 'w').write('{name}'); "
+                           f"print(os.getuid(), sorted(os.listdir('/content/drive/MyDrive')))")
+        assert wrote.status == "ok", wrote
+        uid, *files = wrote.stdout.split(maxsplit=1)
+        assert uid == "1000" and f"{name}.txt" in files[0]
+        other = bob if name == alice else alice
+        assert f"{other}.txt" not in files[0], "each user sees only their own drive"
+
+    cpu = profiles.load().get("cpu")
+    for name in (alice, bob):
+        host = engine.container(f"{NAME}-{name}")["HostConfig"]
+        assert host["Memory"] == host["MemorySwap"] == cpu.memory_bytes
+        assert host["NanoCpus"] == int(cpu.cpus * 1e9) and host["ShmSize"] == cpu.shm_bytes
+        assert host["PidsLimit"] == cpu.pids_limit
+        assert host["CapDrop"] == ["ALL"] and host["SecurityOpt"] == ["no-new-privileges"]
+        env = dict(e.split("=", 1) for e in engine.container(f"{NAME}-{name}")["Config"]["Env"])
+        assert env["LOCALAB_LIFETIME_S"] == str(cpu.lifetime_s) and env["LOCALAB_PROFILE"] == "cpu"
+
+    assert hub.api("DELETE", f"/users/{bob}/server", tokens[bob]).status_code in (202, 204)
+    wait_for(lambda: engine.container(f"{NAME}-{bob}") is None, timeout_s=60, what="bob's runtime to go")
+    assert clients[alice].run("print('alice still here')").stdout.strip() == "alice still here"
+    status = hub.invoke("status")
+    assert "alice: default ready (profile cpu)" in status.stdout and "bob: no server" in status.stdout
+    assert any(v == f"{NAME}-drive-{bob}" for v in engine.volumes()), "bob's drive outlives his runtime"
+
+    down = hub.invoke("down")
+    assert down.returncode == 0 and engine.container(NAME) is None and engine.container(f"{NAME}-{alice}") is None
+    assert {f"{NAME}-drive-{alice}", f"{NAME}-drive-{bob}", f"{NAME}-data"} <= set(engine.volumes())
+
+
+def test_an_idle_server_is_culled_and_its_drive_kept(engine, cpu_image, tmp_path, cleanup):
+    hub = Hub(tmp_path, cwd=with_profile(tmp_path, idle="20s"))
+    hub.up()
+    token = hub.login("carol", hub.user("carol"))
+    client = hub.start("carol", token)
+    assert client.run("open('/content/drive/MyDrive/keep.txt', 'w').write('kept')").status == "ok"
+    wait_for(lambda: not hub.api("GET", "/users/carol", token).json().get("servers"), timeout_s=180,
+             what="the idle culler to stop carol's server")
+    assert f"{NAME}-drive-carol" in engine.volumes()
+    again = hub.start("carol", token)
+    assert again.run("print(open('/content/drive/MyDrive/keep.txt').read())").stdout.strip() == "kept"

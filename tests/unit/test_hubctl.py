@@ -1,0 +1,58 @@
+import importlib.util
+import json
+
+import pytest
+
+from runtime import caps, hubctl, profiles
+from runtime.errors import UsageError
+from runtime.paths import HUB_DIR
+
+INFO = {"NCPU": 2, "Runtimes": {"runc": {}}, "Driver": "overlay2", "DriverStatus": [["Backing Filesystem", "extfs"]]}
+
+
+@pytest.fixture(autouse=True)
+def state(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOCALAB_STATE_DIR", str(tmp_path))
+
+
+def hub_auth():
+    spec = importlib.util.spec_from_file_location("localab_auth", HUB_DIR / "localab_auth.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_users_get_a_password_shown_once_and_only_its_hash_is_kept():
+    password = hubctl.add_user("ada", admin=True)
+    stored = json.loads(hubctl.users_file().read_text())
+    assert password not in hubctl.users_file().read_text()
+    assert stored["ada"]["admin"] is True and stored["ada"]["hash"].startswith("pbkdf2_sha256$")
+    assert hub_auth().check(password, stored["ada"]["hash"])
+    assert not hub_auth().check(password + "x", stored["ada"]["hash"])
+    assert hubctl.hub_dir().stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("name", ["", "Ada", "a b", "x" * 40, "../etc"])
+def test_bad_user_names(name):
+    with pytest.raises(UsageError, match="is not a hub user name"):
+        hubctl.add_user(name)
+
+
+def test_the_hub_gets_the_same_caps_as_invoke_up_for_every_profile():
+    loaded = profiles.load()
+    config = hubctl.settings(loaded, "cpu", INFO)
+    assert config["default_profile"] == "cpu" and set(config["profiles"]) == set(loaded.by_name)
+    for name, offered in config["profiles"].items():
+        planned, _ = caps.plan_caps(loaded.get(name), use_gpu=False, host_cpus=2, scratch_possible=False)
+        assert offered["host_config"] == caps.run_options(planned)
+        assert offered["image"] == "localab:cpu", "no GPU runtime on this host"
+        assert offered["environment"]["LOCALAB_LIFETIME_S"] == str(loaded.get(name).lifetime_s)
+    assert config["culler"] == {"timeout_s": 5400, "every_s": 60, "max_age_s": 43200}
+    json.dumps(config)  # it travels as JSON in the hub's environment
+
+
+def test_a_gpu_host_offers_the_gpu_image_with_one_gpu():
+    config = hubctl.settings(profiles.load(), None, {**INFO, "Runtimes": {"nvidia": {}}})
+    p100 = config["profiles"]["p100"]
+    assert p100["image"] == "localab:gpu" and p100["host_config"]["device_requests"][0]["Count"] == 1
+    assert config["profiles"]["cpu"]["image"] == "localab:cpu"
