@@ -77,7 +77,7 @@ def base(c, mirror=""):
 
 
 @verb(help={
-    "flavour": "cpu (default) or gpu (CUDA from TensorFlow's own wheels)",
+    "flavour": "cpu (default), gpu (CUDA from TensorFlow's own wheels), or hub (the JupyterHub image)",
     "base": "base image (default localab-base:bookworm, made locally when missing)",
 })
 def build(c, flavour="cpu", base=""):
@@ -86,7 +86,10 @@ def build(c, flavour="cpu", base=""):
     from runtime.base import BASE_IMAGE
     from runtime.lock import flavour as check_flavour
 
-    check_flavour(flavour)
+    from runtime.lock import HUB
+
+    if flavour != HUB:
+        check_flavour(flavour)
     image.build(_engine(), flavour, c, base=base or BASE_IMAGE)
 
 

@@ -25,6 +25,7 @@ DATA_VOLUME = f"{CONTAINER}-data"
 DRIVE_VOLUME = ("localab" if CONTAINER == "localab-hub" else CONTAINER) + "-drive-{username}"
 HUB_IMAGE = images.image_ref("hub")
 DEFAULT_PORT = 8000
+HUB_PORT = 8000  # inside the hub container
 ADMIN = "admin"
 PBKDF2_ROUNDS = 200_000
 _USER = __import__("re").compile(r"^[a-z][a-z0-9_-]{0,31}$")
@@ -35,7 +36,9 @@ def hub_dir() -> Path:
 
 
 def users_file() -> Path:
-    return hub_dir() / "users.json"
+    # In a folder of its own, mounted into the hub: a mounted single file would keep
+    # showing the old copy after each atomic rewrite.
+    return hub_dir() / "users" / "users.json"
 
 
 def api_token_file() -> Path:
@@ -60,7 +63,6 @@ def add_user(name: str, *, admin: bool = False) -> str:
     password = secrets.token_urlsafe(12)
     users[name] = {"hash": hash_password(password), "admin": admin or users.get(name, {}).get("admin", False)}
     write_private(users_file(), json.dumps(users, indent=2) + "\n")
-    os.chmod(users_file(), 0o644)  # read by the hub container (root there); the folder stays 0700
     return password
 
 
@@ -120,7 +122,7 @@ def up(engine: Engine, ctx, *, port=None, profile: str | None = None, say=print)
     profile_file.get(profile)
     existing = engine.container(CONTAINER)
     if existing and existing["State"].get("Running"):
-        published = lifecycle.published_port(existing)
+        published = lifecycle.published_port(existing, HUB_PORT)
         say(f"the hub is already up; `invoke hub down` first to change it")
         return hub_url(published[1])
     chosen_port = _choose_port(port)
@@ -138,10 +140,10 @@ def up(engine: Engine, ctx, *, port=None, profile: str | None = None, say=print)
     extra = hub_dir() / "extra_config.py"
     extra_mount = {str(extra): {"bind": "/srv/localab/extra_config.py", "mode": "ro"}} if extra.is_file() else {}
     engine.run(
-        HUB_IMAGE, name=CONTAINER, network=NETWORK, ports={"8000/tcp": (ports.LOOPBACK, chosen_port)},
+        HUB_IMAGE, name=CONTAINER, network=NETWORK, ports={f"{HUB_PORT}/tcp": (ports.LOOPBACK, chosen_port)},
         volumes={"/var/run/docker.sock": {"bind": "/var/run/docker.sock", "mode": "rw"},
                  DATA_VOLUME: {"bind": "/srv/jupyterhub", "mode": "rw"},
-                 str(users_file()): {"bind": "/srv/localab/users.json", "mode": "ro"}, **extra_mount},
+                 str(users_file().parent): {"bind": "/srv/localab/users", "mode": "ro"}, **extra_mount},
         environment={"LOCALAB_HUB_SETTINGS": json.dumps(config),
                      "LOCALAB_HUB_API_TOKEN": api_token_file().read_text().strip()},
         labels={"io.localab.hub": CONTAINER, "io.localab.hub.port": str(chosen_port)},
@@ -184,7 +186,7 @@ def status(engine: Engine) -> list[str]:
     container = engine.container(CONTAINER)
     if container is None or not container["State"].get("Running"):
         return ["hub: not up; start it with `invoke hub up`"]
-    port = lifecycle.published_port(container)[1]
+    port = lifecycle.published_port(container, HUB_PORT)[1]
     lines = [f"hub: running at {hub_url(port)}"]
     code, users = api(port, "GET", "/users")
     if code != 200:

@@ -162,7 +162,8 @@ def build(engine: Engine, flavour: str, ctx, *, base: str = BASE_IMAGE, say=prin
     if build_plan.ca:
         say(f"trusting the CA bundle named by {build_plan.ca.source} ({build_plan.ca.path}, "
             f"{len(build_plan.ca.certificates)} certificates) in the build and the image")
-    say(f"building {build_plan.ref} from {build_plan.base} (TensorFlow {build_plan.lock.tensorflow_version})")
+    holding = "JupyterHub" if flavour == lock.HUB else f"TensorFlow {build_plan.lock.tensorflow_version}"
+    say(f"building {build_plan.ref} from {build_plan.base} ({holding})")
     previous = engine.image(build_plan.ref)
     started = time.monotonic()
     progress = Progress(say)

@@ -59,8 +59,10 @@ class JupyterClient:
     def execute(self, kernel_id: str, code: str, *, timeout_s: float = 120) -> Execution:
         import websocket  # websocket-client
 
-        ws_url = self.base_url.replace("http", "ws", 1) + f"/api/kernels/{kernel_id}/channels?token={self.token}"
-        connection = websocket.create_connection(ws_url, timeout=min(timeout_s, 30))
+        ws_url = self.base_url.replace("http", "ws", 1) + f"/api/kernels/{kernel_id}/channels"
+        # The token travels in a header: JupyterHub's servers refuse it in the URL.
+        connection = websocket.create_connection(ws_url, timeout=min(timeout_s, 30),
+                                                 header=[f"Authorization: token {self.token}"])
         msg_id = uuid.uuid4().hex
         session = uuid.uuid4().hex
         connection.send(json.dumps({

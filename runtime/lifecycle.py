@@ -172,8 +172,8 @@ def url(port: int | str, token: str, address: str = ports.LOOPBACK) -> str:
     return f"http://{address}:{port}/lab?token={token}"
 
 
-def published_port(container: dict) -> tuple[str, int] | None:
-    bindings = (container.get("HostConfig", {}).get("PortBindings") or {}).get(f"{GUEST_PORT}/tcp") or []
+def published_port(container: dict, inside: int = GUEST_PORT) -> tuple[str, int] | None:
+    bindings = (container.get("HostConfig", {}).get("PortBindings") or {}).get(f"{inside}/tcp") or []
     if not bindings:
         return None
     return bindings[0].get("HostIp") or "0.0.0.0", int(bindings[0]["HostPort"])

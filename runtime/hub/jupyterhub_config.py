@@ -22,7 +22,7 @@ c.JupyterHub.cookie_secret_file = "/srv/jupyterhub/jupyterhub_cookie_secret"
 c.ConfigurableHTTPProxy.pid_file = "/srv/jupyterhub/jupyterhub-proxy.pid"
 
 c.JupyterHub.authenticator_class = LocalabAuthenticator
-c.LocalabAuthenticator.users_file = "/srv/localab/users.json"
+c.LocalabAuthenticator.users_file = "/srv/localab/users/users.json"
 c.Authenticator.admin_users = set(settings["admins"])
 c.Authenticator.allow_all = True  # every user in the users file; the file is the allow list
 
@@ -62,6 +62,10 @@ def apply_profile(spawner):
         raise ValueError(f"profile '{name}' is not offered here; choose one of: {', '.join(profiles)}")
     spec = profiles[name]
     spawner.image = spec["image"]
+    # The caps come whole from host_config (the same mapping as `invoke up`); DockerSpawner's
+    # own cpu_limit would add a CPU period that the engine refuses beside NanoCpus.
+    spawner.cpu_limit = None
+    spawner.mem_limit = None
     spawner.extra_host_config = dict(spec["host_config"])
     spawner.environment.update(spec["environment"])
     spawner.log.info("starting %s's runtime with profile %s", spawner.user.name, name)

@@ -19,7 +19,7 @@ def check(password: str, stored: str) -> bool:
 
 
 class LocalabAuthenticator(Authenticator):
-    users_file = Unicode("/srv/localab/users.json", config=True, help="the host's users file (read-only here)")
+    users_file = Unicode("/srv/localab/users/users.json", config=True, help="the host's users file (read-only here)")
 
     def users(self) -> dict:
         try:

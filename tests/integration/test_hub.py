@@ -1,6 +1,7 @@
 """`invoke hub`: JupyterHub + DockerSpawner on the real engine, two users, each with
 their own runtime and drive; culling with tiny values keeps the drive (issue: hub)."""
 
+import json
 import os
 import re
 import time
@@ -46,6 +47,8 @@ class Hub:
         answer = session.post(f"{self.url}/hub/login", data={"username": name, "password": password, "_xsrf": xsrf},
                               allow_redirects=False, timeout=30)
         assert answer.status_code == 302, answer.text[:500]
+        session.get(f"{self.url}/hub/home", timeout=30)  # the hub issues a fresh _xsrf cookie once logged in
+        xsrf = [c.value for c in session.cookies if c.name == "_xsrf"][-1]
         token = session.post(f"{self.url}/hub/api/users/{name}/tokens", headers={"X-XSRFToken": xsrf},
                              json={"note": "localab test"}, timeout=30)
         assert token.status_code in (200, 201), token.text
@@ -133,3 +136,18 @@ def test_an_idle_server_is_culled_and_its_drive_kept(engine, cpu_image, tmp_path
     assert f"{NAME}-drive-carol" in engine.volumes()
     again = hub.start("carol", token)
     assert again.run("print(open('/content/drive/MyDrive/keep.txt').read())").stdout.strip() == "kept"
+
+
+def test_the_hub_spawn_bench_times_spawns_and_keeps_the_result(engine, cpu_image, tmp_path, cleanup):
+    drive = tmp_path / "drive"
+    env = {"LOCALAB_STATE_DIR": str(tmp_path / "state"), "LOCALAB_HUB_NAME": NAME}
+    result = invoke("bench", "--workload", "hub-spawn", "--profile", "cpu", "--drive", str(drive), env=env, timeout=1200)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    [folder] = sorted((drive / "localab" / "bench").glob("*-hub-spawn"))
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["figures"]["errors"] == []
+    for size in (1, 2):
+        figure = summary["figures"][f"{size}_users_s"]
+        assert figure["n"] == size and 0 < figure["median"] < 300
+    assert "spawn -> ready, 2 user(s) at once" in result.stdout
+    assert engine.container(NAME) is None, "the bench stops the hub it started"
