@@ -5,7 +5,6 @@ A result folder is written as `.partial-NAME` and renamed when the workload fini
 a failed or interrupted run leaves no half-written folder behind.
 """
 
-import json
 import os
 import shutil
 import sys

@@ -5,6 +5,7 @@ for Zero to JupyterHub on Kubernetes, from the same profiles."""
 import hashlib
 import json
 import os
+import re
 import secrets
 import time
 import urllib.error
@@ -28,7 +29,7 @@ DEFAULT_PORT = 8000
 HUB_PORT = 8000  # inside the hub container
 ADMIN = "admin"
 PBKDF2_ROUNDS = 200_000
-_USER = __import__("re").compile(r"^[a-z][a-z0-9_-]{0,31}$")
+_USER = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 
 
 def hub_dir() -> Path:
@@ -57,7 +58,7 @@ def read_users() -> dict:
 
 def add_user(name: str, *, admin: bool = False) -> str:
     """Create or reset a hub user; returns the new password (shown once, never stored)."""
-    if not _USER.match(name or ""):
+    if not _USER.fullmatch(name or ""):
         raise UsageError(f"user: '{name}' is not a hub user name; use lowercase letters, digits, '-' or '_' (at most 32)")
     users = read_users()
     password = secrets.token_urlsafe(12)
@@ -123,7 +124,7 @@ def up(engine: Engine, ctx, *, port=None, profile: str | None = None, say=print)
     existing = engine.container(CONTAINER)
     if existing and existing["State"].get("Running"):
         published = lifecycle.published_port(existing, HUB_PORT)
-        say(f"the hub is already up; `invoke hub down` first to change it")
+        say("the hub is already up; `invoke hub down` first to change it")
         return hub_url(published[1])
     chosen_port = _choose_port(port)
     first_run = not users_file().is_file()

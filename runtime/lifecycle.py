@@ -84,7 +84,7 @@ class Status:
 # -- names, files, users ---------------------------------------------------------------
 
 def validate_name(name: str) -> str:
-    if not _NAME.match(name or ""):
+    if not _NAME.fullmatch(name or ""):
         raise UsageError(f"name: '{name}' is not a runtime name; use lowercase letters, digits, '-', '_' or '.' (at most 41)")
     return name
 

@@ -18,7 +18,7 @@ def folder() -> Path:
 
 
 def validate(name: str) -> str:
-    if not _NAME.match(name or ""):
+    if not _NAME.fullmatch(name or ""):
         raise UsageError(f"name: '{name}' is not a secret name; use letters, digits and '_', not starting with a digit")
     return name
 
@@ -58,7 +58,7 @@ def remove(name: str) -> bool:
 
 def names() -> list[str]:
     where = folder()
-    return sorted(p.name for p in where.iterdir() if _NAME.match(p.name)) if where.is_dir() else []
+    return sorted(p.name for p in where.iterdir() if _NAME.fullmatch(p.name)) if where.is_dir() else []
 
 
 def volume() -> dict:

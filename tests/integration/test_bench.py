@@ -1,11 +1,8 @@
 """`invoke bench` at smoke scale: every workload in a real container (issue: bench)."""
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest

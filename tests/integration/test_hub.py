@@ -2,9 +2,7 @@
 their own runtime and drive; culling with tiny values keeps the drive (issue: hub)."""
 
 import json
-import os
 import re
-import time
 import uuid
 
 import pytest

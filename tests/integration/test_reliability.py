@@ -6,12 +6,11 @@ import os
 import re
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, Runtime, invoke, repo_copy, wait_for
+from tests.conftest import ROOT, Runtime, invoke, repo_copy
 
 
 def checksums(folder: Path) -> dict[str, str]:

@@ -1,7 +1,5 @@
 """The runtime locked down, each promise a test (issue: reliability and security)."""
 
-import json
-import re
 import urllib.error
 import urllib.request
 

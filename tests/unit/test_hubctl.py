@@ -32,7 +32,7 @@ def test_users_get_a_password_shown_once_and_only_its_hash_is_kept():
     assert hubctl.hub_dir().stat().st_mode & 0o077 == 0
 
 
-@pytest.mark.parametrize("name", ["", "Ada", "a b", "x" * 40, "../etc"])
+@pytest.mark.parametrize("name", ["", "Ada", "a b", "x" * 40, "../etc", "ada\n"])
 def test_bad_user_names(name):
     with pytest.raises(UsageError, match="is not a hub user name"):
         hubctl.add_user(name)

@@ -55,7 +55,7 @@ def test_a_gpu_profile_on_a_gpu_host_gets_the_gpu_image(engine, tmp_path, monkey
     assert plan["options"]["device_requests"][0]["Count"] == 1
 
 
-@pytest.mark.parametrize("name", ["", "UP", "a/b", "-x", "x" * 50])
+@pytest.mark.parametrize("name", ["", "UP", "a/b", "-x", "x" * 50, "ok\n"])
 def test_bad_runtime_names(name):
     with pytest.raises(UsageError, match="is not a runtime name"):
         lifecycle.container_name(name)

@@ -22,7 +22,7 @@ def _folder() -> Path:
 
 
 def get(key: str) -> str:
-    if not isinstance(key, str) or not _NAME.match(key):
+    if not isinstance(key, str) or not _NAME.fullmatch(key):
         raise SecretNotFoundError(key)
     path = _folder() / key
     try:
