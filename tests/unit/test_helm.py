@@ -3,6 +3,7 @@ the pod each profile would get carries its caps, image, security context and dri
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 from unittest.mock import Mock
 
 import pytest
@@ -53,7 +54,10 @@ def pod_for(values: dict, slug: str):
         await spawner.load_user_options()
         return spawner, await spawner.get_pod_manifest()
 
-    return asyncio.run(manifest())
+    # In a thread of its own: the browser tests' Playwright keeps an event loop running in
+    # the main thread for the whole session.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, manifest()).result()
 
 
 KUBECONFIG = """\
