@@ -93,14 +93,16 @@ def build(c, flavour="cpu", base=""):
     image.build(_engine(), flavour, c, base=base or BASE_IMAGE)
 
 
-@verb(help={"flavour": "lock only this one: cpu, gpu or hub (default: all)"})
-def lock(c, flavour=""):
-    """Resolve docker/*requirements.in into docker/lock-<name>.txt with exact versions and hashes."""
+@verb(help={"flavour": "lock only this one: cpu, gpu or hub (default: all)",
+            "upgrade": "resolve every pin afresh instead of keeping the locked versions"})
+def lock(c, flavour="", upgrade=False):
+    """Resolve docker/*requirements.in into docker/lock-<name>.txt with exact versions and hashes
+    (pins already locked are kept unless --upgrade)."""
     from runtime import lock as locks
 
     names = ([flavour] if flavour == locks.HUB else [locks.flavour(flavour).name]) if flavour else locks.lock_names()
     for name in names:
-        written = locks.write_lock(name)
+        written = locks.write_lock(name, upgrade=upgrade)
         tensorflow = "" if name == locks.HUB else f", TensorFlow {written.tensorflow_version}"
         print(f"{written.path.name}: {len(written.pins)} distributions{tensorflow}, sha256 {written.sha256[:12]}")
 

@@ -19,8 +19,9 @@ PYTHON_VERSION = "3.11"  # Debian bookworm's python3, the image's interpreter
 PYTHON_PLATFORM = "x86_64-manylinux_2_36"  # bookworm's glibc
 # Left out on purpose: jsonschema's optional IRI format check, which builds a grammar at
 # import and alone added 1.1 s to every Jupyter Server start (jsonschema skips the
-# check when it is missing).
-NOT_INSTALLED = ("rfc3987-syntax", "lark")
+# check when it is missing), and libclang, Python bindings that TensorFlow's own
+# build tooling uses; nothing imports them when TensorFlow runs (64 MB per image).
+NOT_INSTALLED = ("rfc3987-syntax", "lark", "libclang")
 _HEADER = "# localab lock for the '{flavour}' image, written by `invoke lock`: do not edit by hand.\n"
 _DIGEST = re.compile(r"^# body-sha256: ([0-9a-f]{64})\n", re.M)
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s\\;]+)")
@@ -108,15 +109,20 @@ def compile_command(inputs: list[str], output: Path) -> list[str]:
     ]
 
 
-def write_lock(flavour_name: str) -> Lock:
+def write_lock(flavour_name: str, *, upgrade: bool = False) -> Lock:
     """Resolve a flavour's requirements (docker/requirements.in plus its TensorFlow), or
-    the hub's (docker/hub-requirements.in), into a hashed lock."""
+    the hub's (docker/hub-requirements.in), into a hashed lock. The pins already locked
+    are kept where they still satisfy the inputs (uv prefers what its output file holds),
+    so a changed input moves only what it must; `upgrade` resolves everything anew."""
     if flavour_name == HUB:
         inputs, extra = ["hub-requirements.in"], ""
     else:
         inputs, extra = ["requirements.in", "-"], flavour(flavour_name).requirement + "\n"
     target = lock_path(flavour_name)
     body_file = target.with_suffix(".body.tmp")
+    preferred = None if upgrade else locked_body(target)
+    if preferred:
+        body_file.write_text(preferred)
     try:
         subprocess.run(
             compile_command(inputs, body_file.resolve()),
@@ -134,6 +140,16 @@ def write_lock(flavour_name: str) -> Lock:
         body_file.unlink(missing_ok=True)
     target.write_text(render(flavour_name, body))
     return read_lock(flavour_name)
+
+
+def locked_body(path: Path) -> str | None:
+    """The pins of an intact lock file; None when it is missing or was edited by hand
+    (then `invoke lock` resolves afresh, which is how a tampered lock is repaired)."""
+    text = path.read_text() if path.is_file() else ""
+    found = _DIGEST.search(text)
+    if not found or hashlib.sha256(text[found.end():].encode()).hexdigest() != found.group(1):
+        return None
+    return text[found.end():]
 
 
 def render(flavour_name: str, body: str) -> str:

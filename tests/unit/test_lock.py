@@ -75,4 +75,14 @@ def test_the_compile_command_targets_the_images_python():
     command = lock.compile_command(["requirements.in", "-"], lock.lock_path("gpu"))
     assert command[0].endswith("uv") and command[1:3] == ["pip", "compile"] and "--generate-hashes" in command
     assert "rfc3987-syntax" in command, "the slow optional IRI check stays out of the image"
+    assert "libclang" in command, "TensorFlow's build-time bindings stay out of the image"
     assert command[command.index("--python-version") + 1] == "3.11"
+
+
+def test_an_intact_lock_is_kept_as_uvs_preference_and_a_tampered_one_is_not(tmp_path):
+    good = tmp_path / "lock-cpu.txt"
+    good.write_text(lock.render("cpu", "six==1.16.0 \\\n    --hash=sha256:" + "a" * 64 + "\n"))
+    assert lock.locked_body(good).startswith("six==1.16.0")
+    good.write_text(good.read_text().replace("1.16.0", "1.17.0"))
+    assert lock.locked_body(good) is None
+    assert lock.locked_body(tmp_path / "missing.txt") is None
