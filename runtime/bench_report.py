@@ -35,6 +35,10 @@ def rows(summary: dict) -> list[tuple[str, str, str]]:
                     out.append((f"{phase}: utilisation of host sgemm peak", _fmt(100 * figures[phase]["mfu_vs_host_sgemm"], " %"), ""))
                 if figures[phase].get("val_accuracy") is not None:
                     out.append((f"{phase}: validation accuracy", _fmt(figures[phase]["val_accuracy"]), ""))
+        if workload == "resnet50-cifar10":
+            xla = any(figures[p].get("xla") for p in ("seed", "tuned") if p in figures)
+            precision = "mixed float16" if summary.get("mixed_precision") else "float32"
+            out.append(("compute", f"{precision}, XLA {'on' if xla else 'off'}", "XLA: Keras' own choice (GPU on, CPU off)"))
         if figures.get("tuned_over_seed"):
             out.append(("tuned / seed", _fmt(figures["tuned_over_seed"], "x"), "measured in this run"))
         for reference in summary.get("references", []):

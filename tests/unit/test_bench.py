@@ -60,6 +60,13 @@ def test_table_rows_say_synthetic_and_ratios():
     rows = bench_report.rows(summary)
     assert ("tuned / seed", "1.43x", "measured in this run") in rows
     assert rows[-1] == ("data", "SYNTHETIC", "throughput valid, accuracy meaningless")
+    assert ("compute", "float32, XLA off", "XLA: Keras' own choice (GPU on, CPU off)") in rows
+
+
+def test_table_rows_say_when_xla_and_mixed_precision_were_on():
+    summary = {"workload": "resnet50-cifar10", "mixed_precision": True, "figures": {
+        "tuned": {"images_per_s": spread([180.0]), "xla": True}}}
+    assert ("compute", "mixed float16, XLA on", "XLA: Keras' own choice (GPU on, CPU off)") in bench_report.rows(summary)
 
 
 def test_history_compares_the_latest_with_the_previous_run(tmp_path):
