@@ -31,15 +31,20 @@ def venv_python() -> Path:
     return python
 
 
-def main_figure(summary: dict) -> float | None:
+def main_spread(summary: dict) -> dict | None:
+    """The figure that container and host are compared on, with its spread."""
     figures = summary.get("figures", {})
     if summary["workload"] == "resnet50-cifar10":
-        return figures.get(summary["pipelines"][0], {}).get("images_per_s", {}).get("median")
+        return figures.get(summary["pipelines"][0], {}).get("images_per_s")
     if summary["workload"] == "matmul":
-        return figures.get("tensorflow_cpu_float32", {}).get("median")
+        return figures.get("tensorflow_cpu_float32")
     if summary["workload"] == "input-pipeline":
-        return figures.get("seed", {}).get("images_per_s", {}).get("median")
+        return figures.get("seed", {}).get("images_per_s")
     return None
+
+
+def main_figure(summary: dict) -> float | None:
+    return (main_spread(summary) or {}).get("median")
 
 
 def compare(workload: str, request, caps, out: Path, live) -> None:
@@ -65,6 +70,7 @@ def compare(workload: str, request, caps, out: Path, live) -> None:
     container = drivefs.read_json(out / "summary.json")
     host = drivefs.read_json(host_out / "summary.json")
     ours, theirs = main_figure(container), main_figure(host)
-    container.setdefault("figures", {})["host"] = {"median": theirs} if workload == "matmul" else {"images_per_s": {"median": theirs}}
+    spread = main_spread(host) or {"median": None}
+    container.setdefault("figures", {})["host"] = spread if workload == "matmul" else {"images_per_s": spread}
     container["figures"]["container_over_host"] = ours / theirs if ours and theirs else None
     drivefs.write_json(out / "summary.json", container)

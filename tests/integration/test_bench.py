@@ -76,6 +76,19 @@ def test_each_workload_at_smoke_scale(cpu_image, drive, workload):
         assert figures["second_up_s"]["median"] < figures["up_to_answering_s"]["median"]
 
 
+def test_compare_host_runs_the_same_workload_in_a_host_venv_in_one_run(cpu_image, drive):
+    """--compare-host: the cpu lock in a venv on the host (made once), the ratio in this run."""
+    result = bench(drive, "--workload", "matmul", "--compare-host", timeout=1800)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    [folder] = results(drive, "matmul")
+    figures = check_result(folder, "matmul")["figures"]
+    host, ours = figures["host"], figures["tensorflow_cpu_float32"]
+    assert host["median"] > 0 and host["n"] >= 1, host
+    assert figures["container_over_host"] == pytest.approx(ours["median"] / host["median"])
+    assert (folder / "host" / "summary.json").is_file() and (folder / "host-output.log").is_file()
+    assert "container / host" in result.stdout
+
+
 def test_resnet_fit_on_real_cifar_files_with_both_pipelines(cpu_image, drive):
     """The real loader on tiny files in the real cifar-10-batches-py pickle format."""
     write_cifar_batches(drive / "localab" / "cache" / "keras" / "datasets" / "cifar-10-batches-py", per_batch=16)
