@@ -7,7 +7,6 @@ import json
 import os
 import re
 import secrets
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -167,20 +166,9 @@ def _choose_port(port) -> int:
 
 
 def wait_healthy(engine: Engine, port: int, timeout_s: float = 180) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/hub/health", timeout=3) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        container = engine.container(CONTAINER)
-        if container is None or not container["State"].get("Running"):
-            tail = b"".join(engine.logs(CONTAINER, tail=25)).decode(errors="replace") if container else ""
-            raise LocalabError(f"the hub stopped while starting; its last output:\n{tail}")
-        time.sleep(0.5)
-    raise LocalabError(f"the hub did not answer within {timeout_s:.0f} s; see `docker logs {CONTAINER}`")
+    probe = f"http://127.0.0.1:{port}/hub/health"
+    if lifecycle.poll_answering(engine, CONTAINER, probe, timeout_s=timeout_s, interval_s=0.5, what="the hub") is None:
+        raise LocalabError(f"the hub did not answer within {timeout_s:.0f} s; see `docker logs {CONTAINER}`")
 
 
 def status(engine: Engine) -> list[str]:

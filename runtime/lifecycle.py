@@ -11,7 +11,6 @@ import os
 import re
 import secrets
 import time
-import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -338,21 +337,32 @@ def plan_run(request: UpRequest, engine: Engine, *, say=print, replacing: dict |
 
 def wait_ready(engine: Engine, cname: str, port: int, token: str, *, timeout_s: float = READY_TIMEOUT_S) -> float:
     """Poll Jupyter Server's API until it answers with the token; returns seconds waited."""
-    started = time.monotonic()
     probe = urllib.request.Request(f"http://127.0.0.1:{port}/api/status", headers={"Authorization": f"token {token}"})
+    waited = poll_answering(engine, cname, probe, timeout_s=timeout_s, interval_s=0.1, what="the runtime",
+                            clean=lambda tail: redact(tail, token))
+    if waited is None:
+        raise LocalabError(f"Jupyter Server did not answer within {timeout_s:.0f} s; see `invoke logs`")
+    return waited
+
+
+def poll_answering(engine: Engine, cname: str, probe, *, timeout_s: float, interval_s: float, what: str,
+                   clean=lambda tail: tail) -> float | None:
+    """Poll a starting container's HTTP endpoint until it answers 200: seconds waited, or
+    None at the deadline. A container that stops meanwhile raises with its last output."""
+    started = time.monotonic()
     while time.monotonic() - started < timeout_s:
         try:
             with urllib.request.urlopen(probe, timeout=2) as response:
                 if response.status == 200:
                     return time.monotonic() - started
-        except (urllib.error.URLError, OSError):
+        except OSError:  # URLError included
             pass
         container = engine.container(cname)
         if container is None or not container["State"].get("Running"):
             tail = b"".join(engine.logs(cname, tail=20)).decode(errors="replace") if container else ""
-            raise LocalabError(f"the runtime stopped while starting; its last output:\n{redact(tail, token)}")
-        time.sleep(0.1)
-    raise LocalabError(f"Jupyter Server did not answer within {timeout_s:.0f} s; see `invoke logs`")
+            raise LocalabError(f"{what} stopped while starting; its last output:\n{clean(tail)}")
+        time.sleep(interval_s)
+    return None
 
 
 def up(engine: Engine, request: UpRequest, ctx, *, say=print) -> Status:

@@ -22,17 +22,22 @@ def test_the_resource_bar_shows_the_profiles_cap_and_drive_mount_works(runtime, 
     screenshot(page, "colab-resource-bar-and-drive")
 
 
-def test_files_upload_and_download_go_through_the_browser(runtime, page, tmp_path):
-    url = runtime.up().stdout.strip().splitlines()[-1]
-    open_lab(page, url)
+def run_until_the_file_picker(runtime, page, code: str):
+    """A new notebook in a fresh runtime whose first cell, running `code`, shows a file picker."""
+    open_lab(page, runtime.up().stdout.strip().splitlines()[-1])
     new_notebook(page)
     cell = page.locator(f"{NOTEBOOK} .jp-Cell").last
     cell.locator(".cm-content").click()
-    page.keyboard.insert_text("from google.colab import files\nuploaded = files.upload()\n"
-                              "print({name: len(data) for name, data in uploaded.items()})")
+    page.keyboard.insert_text(code)
     page.keyboard.press("Control+Enter")
     picker = page.locator(f"{NOTEBOOK} input[type=file]").first
     picker.wait_for(timeout=60_000)
+    return cell, picker
+
+
+def test_files_upload_and_download_go_through_the_browser(runtime, page, tmp_path):
+    cell, picker = run_until_the_file_picker(runtime, page, "from google.colab import files\nuploaded = files.upload()\n"
+                                             "print({name: len(data) for name, data in uploaded.items()})")
     (tmp_path / "data.csv").write_text("a,b\n1,2\n")
     picker.set_input_files(str(tmp_path / "data.csv"))
     expect(cell.locator(".jp-OutputArea-output").filter(has_text="{'data.csv': 8}")).to_be_visible(timeout=60_000)
@@ -55,18 +60,10 @@ def run_cell_in_new(page, code: str) -> None:
 
 
 def test_an_upload_larger_than_free_scratch_is_refused_and_the_kernel_lives(runtime, page, tmp_path):
-    url = runtime.up().stdout.strip().splitlines()[-1]
-    open_lab(page, url)
-    new_notebook(page)
-    cell = page.locator(f"{NOTEBOOK} .jp-Cell").last
-    cell.locator(".cm-content").click()
     # Pretend /content has 4 bytes free: the page must refuse before sending anything.
-    page.keyboard.insert_text("import shutil, collections\nfrom google.colab import files\n"
-                              "usage = collections.namedtuple('usage', 'total used free')\n"
-                              "shutil.disk_usage = lambda path: usage(100, 96, 4)\nfiles.upload()")
-    page.keyboard.press("Control+Enter")
-    picker = page.locator(f"{NOTEBOOK} input[type=file]").first
-    picker.wait_for(timeout=60_000)
+    cell, picker = run_until_the_file_picker(runtime, page, "import shutil, collections\nfrom google.colab import files\n"
+                                             "usage = collections.namedtuple('usage', 'total used free')\n"
+                                             "shutil.disk_usage = lambda path: usage(100, 96, 4)\nfiles.upload()")
     (tmp_path / "big.bin").write_bytes(b"x" * 64)
     picker.set_input_files(str(tmp_path / "big.bin"))
     expect(cell.locator(".jp-OutputArea-output").filter(has_text="only 4 bytes free")).to_have_count(2, timeout=60_000)
