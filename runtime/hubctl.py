@@ -125,7 +125,7 @@ def up(engine: Engine, ctx, *, port=None, profile: str | None = None, say=print)
         published = lifecycle.published_port(existing, HUB_PORT)
         say("the hub is already up; `invoke hub down` first to change it")
         return hub_url(published[1])
-    chosen_port = _choose_port(port)
+    chosen_port = ports.choose(port, default=DEFAULT_PORT, say=say)
     first_run = not users_file().is_file()
     password = add_user(ADMIN, admin=True) if first_run else None
     if not api_token_file().is_file():
@@ -154,15 +154,6 @@ def up(engine: Engine, ctx, *, port=None, profile: str | None = None, say=print)
         say(f"first run: created the hub's admin user '{ADMIN}' with password {password}  (shown once; "
             f"`invoke hub user {ADMIN}` makes a new one)")
     return hub_url(chosen_port)
-
-
-def _choose_port(port) -> int:
-    if port is not None:
-        return ports.choose(port)
-    for candidate in range(DEFAULT_PORT, DEFAULT_PORT + 100):
-        if ports.is_free(candidate):
-            return candidate
-    raise UsageError("port: 8000-8099 are all in use; pick one with --port")
 
 
 def wait_healthy(engine: Engine, port: int, timeout_s: float = 180) -> None:

@@ -30,16 +30,16 @@ def is_free(port: int, address: str = LOOPBACK) -> bool:
     return True
 
 
-def choose(requested, *, address: str = LOOPBACK, say=print, is_free=is_free) -> int:
+def choose(requested, *, default: int = DEFAULT_PORT, address: str = LOOPBACK, say=print, is_free=is_free) -> int:
     """An explicit port must be free; otherwise the default, or the next free one (said)."""
     if requested is not None:
         port = validate(requested)
         if not is_free(port, address):
             raise UsageError(f"port: {port} is already in use on {address}; pick another with --port, or leave it out")
         return port
-    for port in range(DEFAULT_PORT, DEFAULT_PORT + SEARCH_SPAN):
+    for port in range(default, default + SEARCH_SPAN):
         if is_free(port, address):
-            if port != DEFAULT_PORT:
-                say(f"port {DEFAULT_PORT} is busy; using {port}")
+            if port != default:
+                say(f"port {default} is busy; using {port}")
             return port
-    raise UsageError(f"port: {DEFAULT_PORT}-{DEFAULT_PORT + SEARCH_SPAN - 1} are all in use; pick one with --port")
+    raise UsageError(f"port: {default}-{default + SEARCH_SPAN - 1} are all in use; pick one with --port")

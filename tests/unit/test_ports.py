@@ -26,3 +26,11 @@ def test_the_default_port_or_the_next_free_one_said_out_loud():
     assert ports.choose(None, say=said.append, is_free=lambda p, a: p not in busy) == 8890
     assert said == ["port 8888 is busy; using 8890"]
     assert ports.choose(None, say=said.append, is_free=lambda p, a: True) == 8888
+
+
+def test_the_hub_searches_from_its_own_default():
+    said = []
+    assert ports.choose(None, default=8000, say=said.append, is_free=lambda p, a: p != 8000) == 8001
+    assert said == ["port 8000 is busy; using 8001"]
+    with pytest.raises(UsageError, match="8000-8099 are all in use"):
+        ports.choose(None, default=8000, is_free=lambda p, a: False)
