@@ -32,7 +32,6 @@ GUEST_PORT = 8888
 IMAGE_USER = (1000, 100)  # the image's unprivileged user and its group `users`
 USERS_GID = "100"
 READY_TIMEOUT_S = 120
-KEYMAPS = profiles.KEYMAPS
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,40}$")
 NVIDIA_HELP = (
     "install the NVIDIA Container Toolkit (https://docs.nvidia.com/datacenter/cloud-native/"
@@ -113,10 +112,7 @@ def host_user() -> tuple[int, int] | None:
 
 
 def validate_keymap(keymap: str | None) -> str:
-    keymap = keymap or "jupyterlab"
-    if keymap not in KEYMAPS:
-        raise UsageError(f"keymap: '{keymap}' is not a keymap; use one of: {', '.join(KEYMAPS)}")
-    return keymap
+    return profiles.validate_keymap(keymap or "jupyterlab")
 
 
 def container_user() -> str:

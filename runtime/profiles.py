@@ -53,6 +53,12 @@ class Profiles:
         return self.by_name[name]
 
 
+
+def validate_keymap(keymap: str, field: str = "keymap") -> str:
+    if keymap not in KEYMAPS:
+        raise UsageError(f"{field}: '{keymap}' is not a keymap; use one of: {', '.join(KEYMAPS)}")
+    return keymap
+
 def _field(source: str, name: str, spec: dict, key: str):
     if key not in spec:
         raise UsageError(f"{source}: profiles.{name}.{key} is missing; every profile sets {', '.join(sorted(FIELDS - OPTIONAL))}")
@@ -88,8 +94,7 @@ def parse_profile(name: str, spec: dict, source: str = "profiles") -> Profile:
         idle_s=parse_duration(get("idle"), f"{where}.idle"),
         keymap=spec.get("keymap", "jupyterlab"),
     )
-    if profile.keymap not in KEYMAPS:
-        raise UsageError(f"{where}.keymap: '{profile.keymap}' is not a keymap; use one of: {', '.join(KEYMAPS)}")
+    validate_keymap(profile.keymap, f"{where}.keymap")
     if profile.memory_bytes < 256 << 20:
         raise UsageError(f"{where}.memory: '{get('memory')}' is below 256M; a runtime needs at least that")
     if profile.has_gpu and profile.gpu_memory_bytes <= 0:
