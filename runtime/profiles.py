@@ -53,11 +53,11 @@ class Profiles:
         return self.by_name[name]
 
 
-
 def validate_keymap(keymap: str, field: str = "keymap") -> str:
     if keymap not in KEYMAPS:
         raise UsageError(f"{field}: '{keymap}' is not a keymap; use one of: {', '.join(KEYMAPS)}")
     return keymap
+
 
 def _field(source: str, name: str, spec: dict, key: str):
     if key not in spec:
