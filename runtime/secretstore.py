@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from .errors import UsageError
-from .paths import state_dir
+from .paths import private_dir, state_dir, write_private
 
 MOUNT = "/run/localab/secrets"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
@@ -33,18 +33,12 @@ def set_secret(name: str, value: str) -> Path:
     validate(name)
     if not value:
         raise UsageError(f"value: the value for {name} is empty; type it at the prompt or pipe it on stdin")
-    where = folder()
-    where.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(where, 0o700)
+    where = private_dir(folder())
     path = where / name
-    tmp = where / f".{name}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value)
+    write_private(path, value)
     if os.getuid() == 0:  # the runtime reads them as its own user
-        for item in (where, tmp):
+        for item in (where, path):
             os.chown(item, *_owner())
-    os.replace(tmp, path)
     return path
 
 
