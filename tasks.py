@@ -84,12 +84,9 @@ def build(c, flavour="cpu", base=""):
     """Build the runtime image localab:<flavour> from docker/Dockerfile and the flavour's lock."""
     from runtime import image
     from runtime.base import BASE_IMAGE
-    from runtime.lock import flavour as check_flavour
+    from runtime.lock import lock_name
 
-    from runtime.lock import HUB
-
-    if flavour != HUB:
-        check_flavour(flavour)
+    lock_name(flavour)  # an unknown flavour stops here, before the engine is asked anything
     image.build(_engine(), flavour, c, base=base or BASE_IMAGE)
 
 
@@ -100,7 +97,7 @@ def lock(c, flavour="", upgrade=False):
     (pins already locked are kept unless --upgrade)."""
     from runtime import lock as locks
 
-    names = ([flavour] if flavour == locks.HUB else [locks.flavour(flavour).name]) if flavour else locks.lock_names()
+    names = [locks.lock_name(flavour)] if flavour else locks.lock_names()
     for name in names:
         written = locks.write_lock(name, upgrade=upgrade)
         tensorflow = "" if name == locks.HUB else f", TensorFlow {written.tensorflow_version}"

@@ -41,7 +41,7 @@ def plan(flavour: str, *, base: str = BASE_IMAGE, environ=None, pip_cert=certs.p
     import os
 
     environ = os.environ if environ is None else environ
-    name = flavour if flavour == lock.HUB else lock.flavour(flavour).name
+    name = lock.lock_name(flavour)
     locked = lock.read_lock(name)
     ca = certs.find_ca_bundle(environ, pip_cert)
     created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -98,6 +98,11 @@ def lock_names() -> list[str]:
     return sorted(flavours()) + [HUB]
 
 
+def lock_name(name: str) -> str:
+    """A lock's (and its image's) name: a runtime flavour, checked, or the hub."""
+    return name if name == HUB else flavour(name).name
+
+
 def compile_command(inputs: list[str], output: Path) -> list[str]:
     return [
         _uv(), "pip", "compile", *inputs,
