@@ -45,19 +45,20 @@ def _engine():
 @verb(help={"stop": "stop the Docker engine that `invoke engine` started (and only that one)"})
 def engine(c, stop=False):
     """Make sure a Docker engine answers; on a bare Debian host, install and start one."""
-    from runtime import hostengine
+    from runtime.host import dockerd
 
     if stop:
-        hostengine.stop_engine()
+        dockerd.stop_engine()
         return
-    version = hostengine.ensure_engine(c)
+    version = dockerd.ensure_engine()
     print(f"Docker engine {version['Version']} (API {version['ApiVersion']}) is answering")
 
 
 @verb(help={"port": "the port to check is free (default: the runtime's default port)"})
 def doctor(c, port=None):
     """Check this host for everything localab needs; one line per item, with the fix."""
-    from runtime import doctor as checks, ports
+    from runtime import doctor as checks
+    from runtime import ports
 
     if not checks.report(ports.validate(port) if port is not None else None):
         raise Exit(code=1)
@@ -66,13 +67,13 @@ def doctor(c, port=None):
 @verb(help={"mirror": "Debian mirror for debootstrap (default http://deb.debian.org/debian)"})
 def base(c, mirror=""):
     """Make the Debian bookworm base image locally (debootstrap + docker import): no registry needed."""
-    from runtime import base as bases
+    from runtime.image import base as bases
 
     engine_ = _engine()
     if engine_.image(bases.BASE_IMAGE):
         print(f"{bases.BASE_IMAGE} is already here")
         return
-    bases.make_base(engine_, c, mirror=mirror or None)
+    bases.make_base(engine_, mirror=mirror or None)
     print(f"made {bases.BASE_IMAGE}")
 
 
@@ -82,12 +83,12 @@ def base(c, mirror=""):
 })
 def build(c, flavour="cpu", base=""):
     """Build the runtime image localab:<flavour> from docker/Dockerfile and the flavour's lock."""
-    from runtime import image
-    from runtime.base import BASE_IMAGE
-    from runtime.lock import lock_name
+    from runtime.image import build as image
+    from runtime.image.base import BASE_IMAGE
+    from runtime.image.lock import lock_name
 
     lock_name(flavour)  # an unknown flavour stops here, before the engine is asked anything
-    image.build(_engine(), flavour, c, base=base or BASE_IMAGE)
+    image.build(_engine(), flavour, base=base or BASE_IMAGE)
 
 
 @verb(help={"flavour": "lock only this one: cpu, gpu or hub (default: all)",
@@ -95,7 +96,7 @@ def build(c, flavour="cpu", base=""):
 def lock(c, flavour="", upgrade=False):
     """Resolve docker/*requirements.in into docker/lock-<name>.txt with exact versions and hashes
     (pins already locked are kept unless --upgrade)."""
-    from runtime import lock as locks
+    from runtime.image import lock as locks
 
     names = [locks.lock_name(flavour)] if flavour else locks.lock_names()
     for name in names:
@@ -107,7 +108,7 @@ def lock(c, flavour="", upgrade=False):
 @verb(help={"diff": "another image: print what differs between the two builds", "json_": "print the raw JSON"})
 def manifest(c, image, diff="", json_=False):
     """Print what an image contains (flavour, Python, every distribution), or --diff two images."""
-    from runtime import image as images
+    from runtime.image import build as images
 
     engine_ = _engine()
     first = images.manifest(engine_, image)
@@ -143,43 +144,44 @@ RUNTIME_NAME = "name of the runtime (default: default); named runtimes run side 
 def up(c, profile=None, gpu=False, port=None, drive=None, name="default", recreate=False, listen="127.0.0.1",
        keymap=None):
     """Start the runtime (building the image if needed) and print its URL as the last line."""
-    from runtime import lifecycle
+    from runtime.lifecycle import verbs
 
-    request = lifecycle.UpRequest(name=name, profile=profile, gpu=gpu, port=port, drive=drive,
+    request = verbs.UpRequest(name=name, profile=profile, gpu=gpu, port=port, drive=drive,
                                   recreate=recreate, listen=listen, keymap=keymap)
-    result = lifecycle.up(_engine(), request, c)
+    result = verbs.up(_engine(), request)
     print(result.url)
 
 
 @verb(help={"name": RUNTIME_NAME, "json_": "print JSON (state, url, container, profile, caps, drive, times)"})
 def status(c, name="default", json_=False):
     """Say whether the runtime is up, its URL, caps as applied, usage and time left."""
-    from runtime import lifecycle, report
+    from runtime import report
+    from runtime.lifecycle.status import status as runtime_status
 
-    result = lifecycle.status(_engine(), name)
+    result = runtime_status(_engine(), name)
     print(result.as_json() if json_ else "\n".join(report.status_lines(result)))
 
 
 @verb(help={"name": RUNTIME_NAME, "follow": "keep printing new output until Ctrl+C"})
 def logs(c, name="default", follow=False):
     """Print the runtime's output (the token is masked)."""
-    from runtime import lifecycle
+    from runtime.lifecycle import verbs
 
-    lifecycle.logs(_engine(), name, follow=follow)
+    verbs.logs(_engine(), name, follow=follow)
 
 
 @verb(help={"name": RUNTIME_NAME})
 def down(c, name="default"):
     """Stop and remove the runtime; the drive is kept."""
-    from runtime import lifecycle
+    from runtime.lifecycle import verbs
 
-    lifecycle.down(_engine(), name)
+    verbs.down(_engine(), name)
 
 
 @verb(help={"name": RUNTIME_NAME, "yes": "do not ask for confirmation"})
 def reset(c, name="default", yes=False):
     """Colab's "disconnect and delete runtime": a fresh runtime, scratch wiped, drive kept."""
-    from runtime import lifecycle
+    from runtime.lifecycle import verbs
 
     if not yes:
         if not sys.stdin.isatty():
@@ -187,7 +189,7 @@ def reset(c, name="default", yes=False):
         answer = input(f"Delete runtime '{name}' and everything in its /content (the drive is kept)? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             raise Exit("localab: reset cancelled", code=1)
-    result = lifecycle.reset(_engine(), name, c)
+    result = verbs.reset(_engine(), name)
     print(result.url)
 
 
@@ -227,7 +229,8 @@ def profiles(c):
     from rich.console import Console
     from rich.table import Table
 
-    from runtime import profiles as profile_file, report
+    from runtime import profiles as profile_file
+    from runtime import report
 
     header, rows = report.profile_rows(profile_file.load())
     table = Table(*header, title="localab profiles (runtime/profiles.toml)")
@@ -251,17 +254,19 @@ def profiles(c):
 def bench(c, workload="resnet50-cifar10", scale="smoke", profile=None, gpu=False, drive=None, runs=None, resume=False,
           pipeline="both", compare_host=False, history=False):
     """Run benchmark workloads in fresh containers under a profile's caps; results go to the drive."""
-    from runtime import bench as benches, bench_report, lifecycle
+    from runtime import drive as drives
+    from runtime.bench import report as bench_report
+    from runtime.bench import runner as benches
 
     if history:
-        for line in bench_report.history(lifecycle.validate_drive(drive, "default")):
+        for line in bench_report.history(drives.validate_drive(drive, "default")):
             print(line)
         return
     request = benches.BenchRequest(workload=workload, scale=scale, profile=profile, gpu=gpu, drive=drive,
                                    runs=benches.parse_runs(runs), resume=resume, pipeline=pipeline,
                                    compare_host=compare_host)
     benches.validate(request)  # before the engine is asked for anything
-    folders = benches.bench(_engine(), request, c)
+    folders = benches.bench(_engine(), request)
     bench_report.print_results(folders)
 
 
@@ -279,8 +284,10 @@ HUB_ACTIONS = ("up", "status", "down", "user", "helm-values")
 })
 def hub(c, action=None, port=None, profile=None, name=None, admin=False, output=None, repository="localab"):
     """JupyterHub + DockerSpawner: each user gets their own runtime (`invoke hub up|status|down|user|helm-values`)."""
-    from runtime import helm, hubctl, profiles as profile_file
+    from runtime import profiles as profile_file
     from runtime.errors import UsageError
+    from runtime.hub import control as hubctl
+    from runtime.hub import helm
 
     if action not in HUB_ACTIONS:
         raise UsageError(f"action: '{action}' is not a hub action; use one of: {', '.join(HUB_ACTIONS)}")
@@ -297,7 +304,7 @@ def hub(c, action=None, port=None, profile=None, name=None, admin=False, output=
         print(f"hub user '{name}'{' (admin)' if admin else ''}: password {password}  (shown once)")
         return
     if action == "up":
-        print(hubctl.up(_engine(), c, port=port, profile=profile))
+        print(hubctl.up(_engine(), port=port, profile=profile))
     elif action == "status":
         print("\n".join(hubctl.status(_engine())))
     else:
@@ -307,7 +314,7 @@ def hub(c, action=None, port=None, profile=None, name=None, admin=False, output=
 @verb
 def labextension(c):
     """Rebuild localab's JupyterLab extension (labextension/ -> runtime/guest/labextension); needs npm."""
-    from runtime import labext
+    from runtime.image import labext
 
     labext.build()
 
@@ -330,10 +337,10 @@ def test(c, unit=False, k="", pytest_args=""):
     """Run the test suite: unit, then integration (real engine and image) and browser tests."""
     import shlex
 
-    from runtime import testenv
+    from runtime.host import testenv
 
     if not unit:
-        testenv.prepare(c)
+        testenv.prepare()
     command = [sys.executable, "-m", "pytest"] + (["tests/unit"] if unit else [])
     command += ["-k", k] if k else []
     command += shlex.split(pytest_args)

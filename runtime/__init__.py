@@ -1,6 +1,7 @@
 """localab: a self-hosted, reproducible, Colab-like runtime (host side)."""
 
-from importlib.metadata import PackageNotFoundError, version as _version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
 
 try:
     __version__ = _version("localab")

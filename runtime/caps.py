@@ -1,13 +1,14 @@
 """A profile's envelope, mapped onto what the engine enforces.
 
 One mapping for every path that starts a container (`invoke up`, `invoke bench`,
-compose.yaml), so a runtime and a benchmark run under the same caps.
+compose.yaml, the hub, Helm), so a runtime and a benchmark run under the same caps.
 """
 
 from dataclasses import asdict, dataclass
 
-from .profiles import Profile
-from .units import format_size
+from localab_guest import contract
+from runtime.profiles import Profile
+from runtime.units import format_size
 
 SECURITY = {"cap_drop": ["ALL"], "security_opt": ["no-new-privileges"]}
 # Storage drivers whose containers take a size limit on their writable layer. overlay2
@@ -90,12 +91,12 @@ def run_options(caps: Caps) -> dict:
 def environment(caps: Caps) -> dict[str, str]:
     """What the entry process reads inside: lifetime, idle timeout, GPU memory cap."""
     env = {
-        "LOCALAB_PROFILE": caps.profile,
-        "LOCALAB_LIFETIME_S": str(caps.lifetime_s),
-        "LOCALAB_IDLE_S": str(caps.idle_s),
+        contract.ENV_PROFILE: caps.profile,
+        contract.ENV_LIFETIME_S: str(caps.lifetime_s),
+        contract.ENV_IDLE_S: str(caps.idle_s),
     }
     if caps.gpus and caps.gpu_memory_bytes:
-        env["LOCALAB_GPU_MEMORY_MB"] = str(caps.gpu_memory_bytes >> 20)
+        env[contract.ENV_GPU_MEMORY_MB] = str(caps.gpu_memory_bytes >> 20)
     return env
 
 

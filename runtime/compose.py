@@ -1,14 +1,14 @@
 """compose.yaml, generated from the default profile so that `docker compose up` runs
 the same runtime, under the same caps, as `invoke up`."""
 
-import math
-
 import yaml
 
-from . import caps as capmap
-from .lifecycle import DRIVE_TARGET, GUEST_PORT, IMAGE_USER, USERS_GID
-from .paths import ROOT
-from .profiles import Profile, load
+from localab_guest import contract
+from runtime.drive import IMAGE_USER
+from runtime.image.build import image_ref
+from runtime.paths import ROOT
+from runtime.plan import EngineFacts, plan
+from runtime.profiles import Profile, load
 
 COMPOSE_FILE = ROOT / "compose.yaml"
 HEADER = """\
@@ -18,27 +18,27 @@ HEADER = """\
 #   LOCALAB_TOKEN=$(openssl rand -hex 24) docker compose up -d            # CPU
 #   LOCALAB_TOKEN=... docker compose --profile gpu up -d runtime-gpu    # NVIDIA GPU
 #
-# then open http://127.0.0.1:${{LOCALAB_PORT:-8888}}/lab?token=$LOCALAB_TOKEN.
+# then open http://127.0.0.1:${{LOCALAB_PORT:-{port}}}/lab?token=$LOCALAB_TOKEN.
 # LOCALAB_DRIVE (default ./drive) is mounted at {drive}; LOCALAB_UID/LOCALAB_GID
 # (default the image's user) own what the runtime writes there.
 """
 
 
 def service(profile: Profile, *, gpu: bool) -> dict:
-    caps, _ = capmap.plan_caps(profile, use_gpu=gpu, host_cpus=math.ceil(profile.cpus), scratch_possible=False)
-    options = capmap.run_options(caps)
-    environment = {"JUPYTER_TOKEN": "${LOCALAB_TOKEN:?set LOCALAB_TOKEN to a long random string}",
-                   **capmap.environment(caps)}
+    container_plan = plan(profile, EngineFacts.assumed_for(profile, gpu=gpu))
+    options = container_plan.run_options()
+    environment = {contract.ENV_TOKEN: "${LOCALAB_TOKEN:?set LOCALAB_TOKEN to a long random string}",
+                   **container_plan.environment}
     spec = {
-        "image": f"localab:{'gpu' if gpu else 'cpu'}",
+        "image": image_ref(container_plan.flavour),
         "user": f"${{LOCALAB_UID:-{IMAGE_USER[0]}}}:${{LOCALAB_GID:-{IMAGE_USER[1]}}}",
-        "group_add": [USERS_GID],
-        "ports": [f"127.0.0.1:${{LOCALAB_PORT:-8888}}:{GUEST_PORT}"],
-        "volumes": [f"${{LOCALAB_DRIVE:-./drive}}:{DRIVE_TARGET}"],
+        "group_add": [str(contract.IMAGE_GID)],
+        "ports": [f"127.0.0.1:${{LOCALAB_PORT:-{contract.PORT}}}:{contract.PORT}"],
+        "volumes": [f"${{LOCALAB_DRIVE:-./drive}}:{contract.DRIVE}"],
         "environment": environment,
         "mem_limit": options["mem_limit"],
         "memswap_limit": options["memswap_limit"],
-        "cpus": caps.nano_cpus / 1e9,
+        "cpus": options["nano_cpus"] / 1e9,
         "shm_size": options["shm_size"],
         "pids_limit": options["pids_limit"],
         "cap_drop": list(options["cap_drop"]),
@@ -47,7 +47,7 @@ def service(profile: Profile, *, gpu: bool) -> dict:
     if gpu:
         spec["profiles"] = ["gpu"]
         spec["deploy"] = {"resources": {"reservations": {"devices": [
-            {"driver": "nvidia", "count": caps.gpus, "capabilities": ["gpu", "utility", "compute"]}]}}}
+            {"driver": "nvidia", "count": container_plan.caps.gpus, "capabilities": ["gpu", "utility", "compute"]}]}}}
     return spec
 
 
@@ -57,7 +57,7 @@ def render(profile: Profile | None = None) -> str:
     if profile.has_gpu:
         document["services"]["runtime-gpu"] = service(profile, gpu=True)
     body = yaml.safe_dump(document, sort_keys=False, default_flow_style=False, width=120)
-    return HEADER.format(profile=profile.name, drive=DRIVE_TARGET) + body
+    return HEADER.format(profile=profile.name, drive=contract.DRIVE, port=contract.PORT) + body
 
 
 def write() -> str:

@@ -2,14 +2,15 @@
 
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 
-from . import caps, certs, ports
-from .base import BASE_IMAGE
-from .errors import LocalabError
-from .image import image_ref
-from .lifecycle import NVIDIA_HELP, gpu_available
+from localab_guest import contract
+from runtime import caps, ports
+from runtime.errors import LocalabError
+from runtime.image import certs
+from runtime.image.base import BASE_IMAGE
+from runtime.image.build import image_ref
+from runtime.plan import NVIDIA_HELP, EngineFacts
 
 MIN_FREE_BYTES = 12 << 30  # the cpu image, its base and a rebuild's intermediate layer
 
@@ -46,7 +47,7 @@ def engine_checks(engine) -> list[Check]:
     else:
         checks.append(Check("warn", "scratch", f"{driver} on {backing}: scratch size cannot be capped; status shows real free space",
                             "for a hard cap, put /var/lib/docker on xfs mounted with pquota"))
-    if gpu_available(info):
+    if EngineFacts.of(info).gpu_runtime:
         gpus = _nvidia_gpus()
         checks.append(Check("ok", "gpu", f"NVIDIA container runtime present; GPUs: {gpus or 'none listed by nvidia-smi'}"))
     else:
@@ -62,12 +63,7 @@ def engine_checks(engine) -> list[Check]:
 
 
 def _nvidia_gpus() -> str:
-    if not shutil.which("nvidia-smi"):
-        return ""
-    try:
-        return subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=20).stdout.strip().replace("\n", "; ")
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
+    return "; ".join(gpu["name"] for gpu in contract.nvidia_smi(("name",), timeout_s=20))
 
 
 def host_checks(port: int | None) -> list[Check]:
@@ -95,7 +91,7 @@ def host_checks(port: int | None) -> list[Check]:
 
 
 def report(port: int | None = None, say=print) -> bool:
-    from .engine import connect
+    from runtime.engine import connect
 
     try:
         checks = engine_checks(connect(timeout=10))

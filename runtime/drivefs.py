@@ -8,7 +8,7 @@ import json
 import os
 from pathlib import Path
 
-from .errors import LocalabError
+from runtime.errors import LocalabError
 
 
 def _refuse_link(path: Path) -> None:

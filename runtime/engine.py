@@ -11,7 +11,7 @@ import tarfile
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from .errors import EngineUnavailable
+from runtime.errors import EngineUnavailable
 
 NO_ENGINE = (
     "no Docker engine answers at {where} ({why}); run `invoke engine` to install and "
@@ -138,9 +138,10 @@ def connect(timeout: int = 120) -> Engine:
     """Connect to the engine named by DOCKER_HOST (or the default socket) and ping it."""
     import os
 
-    import docker
     import docker.errors
     import requests.exceptions
+
+    import docker
 
     where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
     try:

@@ -7,7 +7,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCKER_DIR = ROOT / "docker"
 GUEST_DIR = ROOT / "runtime" / "guest"
 WORKLOADS_DIR = ROOT / "workloads"
-HUB_DIR = ROOT / "runtime" / "hub"
+HUB_DIR = ROOT / "runtime" / "hub" / "server"  # what the hub image runs
 
 
 def state_dir() -> Path:

@@ -1,8 +1,9 @@
 """Host ports for the runtime: validated, checked free, published on loopback."""
 
+import ipaddress
 import socket
 
-from .errors import UsageError
+from runtime.errors import UsageError
 
 DEFAULT_PORT = 8888
 SEARCH_SPAN = 100
@@ -19,8 +20,23 @@ def validate(port, field: str = "port") -> int:
     return number
 
 
+def validate_listen(address) -> str:
+    """A host address to publish on: an IP address literal (a name could resolve anywhere)."""
+    try:
+        return str(ipaddress.ip_address(str(address).strip())) if str(address) == str(address).strip() else _bad(address)
+    except ValueError:
+        return _bad(address)
+
+
+def _bad(address) -> str:
+    hint = "; for this machine only, use 127.0.0.1" if str(address).strip().lower() == "localhost" else ""
+    raise UsageError(f"listen: '{address}' is not an IP address; use 127.0.0.1 (the default), ::1, "
+                     f"or an address of this host{hint}")
+
+
 def is_free(port: int, address: str = LOOPBACK) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
         # Connections that just closed linger in TIME_WAIT; only a listener makes a port busy.
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:

@@ -4,8 +4,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UsageError
-from .units import format_duration, format_size, parse_duration, parse_size
+from runtime.errors import UsageError
+from runtime.units import format_duration, format_size, parse_duration, parse_size
 
 PROFILES_FILE = Path(__file__).with_name("profiles.toml")
 FIELDS = {"description", "memory", "cpus", "shm", "scratch", "pids", "gpu", "gpu_memory", "lifetime", "idle", "keymap"}

@@ -1,8 +1,9 @@
 """Human-readable lines for status and profiles."""
 
-from .lifecycle import Status
-from .profiles import Profiles
-from .units import format_duration, format_size
+from localab_guest import contract
+from runtime.lifecycle.status import Status
+from runtime.profiles import Profiles
+from runtime.units import format_duration, format_size
 
 
 def status_lines(status: Status) -> list[str]:
@@ -36,7 +37,7 @@ def status_lines(status: Status) -> list[str]:
         rows.append(("uptime", format_duration(status.uptime_s) + left))
     elif status.started_at:
         rows.append(("started", status.started_at))
-    rows.append(("drive", f"{status.drive} -> /content/drive/MyDrive"))
+    rows.append(("drive", f"{status.drive} -> {contract.DRIVE}"))
     lines += [f"  {key:<10} {value}" for key, value in rows if value]
     return lines
 

@@ -3,7 +3,8 @@
 import re
 from decimal import Decimal
 
-from .errors import UsageError
+from localab_guest import contract
+from runtime.errors import UsageError
 
 _BINARY = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40,
            "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40}
@@ -52,13 +53,4 @@ def format_size(size: int | None) -> str:
 
 
 def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = int(max(0, seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    if minutes:
-        return f"{minutes}m{secs:02d}s"
-    return f"{secs}s"
+    return "-" if seconds is None else contract.format_duration(seconds)

@@ -42,7 +42,7 @@ def engine():
 def build_image(engine, flavour: str):
     from invoke import Context
 
-    from runtime import image
+    from runtime.image import build as image
 
     lines = []
     built = image.build(engine, flavour, Context(), say=lines.append)

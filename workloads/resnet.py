@@ -148,8 +148,8 @@ def fit(tf, keras, recorder, *, phase, data, params, weights, checkpoints, resum
 
 
 def run(out: Path, scale: str, options: dict) -> dict:
-    import tensorflow as tf  # noqa: the framework loads here, after the environment is set
     import keras
+    import tensorflow as tf  # noqa: the framework loads here, after the environment is set
 
     params = dict(SCALES[scale])
     pipelines = ["seed", "tuned"] if options.get("pipeline", "seed") == "both" else [options.get("pipeline", "seed")]

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from runtime.lifecycle import give_to_drive_owner
+from runtime.drive import give_to_drive_owner
 from tests.browser.lab import NOTEBOOK, screenshot
 from tests.conftest import Runtime, invoke, repo_copy, wait_for
 

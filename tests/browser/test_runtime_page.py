@@ -1,6 +1,6 @@
 """A person's first minute: open the printed URL, make a notebook, run TensorFlow."""
 
-from runtime import lock
+from runtime.image import lock
 from tests.browser.lab import new_notebook, open_lab, run_cell, screenshot
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from runtime.lifecycle import give_to_drive_owner
+from runtime.drive import give_to_drive_owner
 from tests.conftest import ROOT, engine_snapshot, invoke, wait_for
 from workloads.data import write_cifar_batches
 

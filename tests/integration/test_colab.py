@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime import lock
+from runtime.image import lock
 from tests.conftest import wait_for
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"

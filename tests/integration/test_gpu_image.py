@@ -2,7 +2,8 @@
 
 import pytest
 
-from runtime import image, lock
+from runtime.image import build as image
+from runtime.image import lock
 from tests.conftest import build_image
 
 

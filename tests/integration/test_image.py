@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from runtime import image, lock
+from runtime.image import build as image
+from runtime.image import lock
 from tests.conftest import engine_snapshot, invoke, repo_copy, wait_for
 
 TIMEOUT = 300

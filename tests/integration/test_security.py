@@ -6,9 +6,8 @@ import urllib.request
 import pytest
 import websocket
 
-from tests.conftest import invoke
+from tests.conftest import Runtime, invoke
 from tests.integration.test_reliability import up, with_profile
-from tests.conftest import Runtime
 
 
 def status_of(url: str, method: str = "GET") -> int:

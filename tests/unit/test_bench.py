@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from runtime import bench, bench_report
+from runtime.bench import report as bench_report
+from runtime.bench import runner as bench
 from runtime.errors import UsageError
 from workloads.common import spread
 from workloads.data import BATCH_FILES, find_cifar10, synthetic, write_cifar_batches

@@ -1,7 +1,7 @@
 import pytest
 
-from runtime import certs
 from runtime.errors import UsageError
+from runtime.image import certs
 
 PEM = b"-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
 

@@ -5,7 +5,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from runtime.guest.localab_guest import cgroup, env, start
+from localab_guest import cgroup, env, start
 from runtime.paths import GUEST_DIR
 
 

@@ -11,7 +11,8 @@ import yaml
 from jupyterhub.objects import Hub, Server
 from traitlets.config import Config
 
-from runtime import helm, profiles
+from runtime import profiles
+from runtime.hub import helm
 
 
 class User(Mock):

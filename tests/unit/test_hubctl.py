@@ -3,8 +3,9 @@ import json
 
 import pytest
 
-from runtime import caps, hubctl, profiles
+from runtime import caps, profiles
 from runtime.errors import UsageError
+from runtime.hub import control as hubctl
 from runtime.paths import HUB_DIR
 
 INFO = {"NCPU": 2, "Runtimes": {"runc": {}}, "Driver": "overlay2", "DriverStatus": [["Backing Filesystem", "extfs"]]}

@@ -1,11 +1,13 @@
+import shutil
 import tarfile
 from unittest.mock import MagicMock
 
 import pytest
 
-from runtime import image, lock
 from runtime.engine import Engine
 from runtime.errors import BuildFailed, UsageError
+from runtime.image import build as image
+from runtime.image import lock
 
 PEM = b"-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----"
 
@@ -76,20 +78,30 @@ def test_ensure_image_builds_only_when_missing_or_built_from_other_sources(monke
     engine = MagicMock(spec=Engine)
     current = image.source_digest("cpu")
     engine.image.return_value = {"Id": "sha256:abc", "Config": {"Labels": {"io.localab.source-sha256": current}}}
-    assert image.ensure_image(engine, "cpu", ctx=None, say=lambda _: None)["Id"] == "sha256:abc"
+    assert image.ensure_image(engine, "cpu", say=lambda _: None)["Id"] == "sha256:abc"
     engine.build.assert_not_called()
     rebuilt = []
-    monkeypatch.setattr(image, "build", lambda engine, flavour, ctx, say: rebuilt.append(flavour) or {"Id": "new"})
+    monkeypatch.setattr(image, "build", lambda engine, flavour, say: rebuilt.append(flavour) or {"Id": "new"})
     engine.image.return_value = {"Id": "sha256:old", "Config": {"Labels": {"io.localab.source-sha256": "0" * 64}}}
     said = []
-    assert image.ensure_image(engine, "cpu", ctx=None, say=said.append) == {"Id": "new"}
+    assert image.ensure_image(engine, "cpu", say=said.append) == {"Id": "new"}
     assert rebuilt == ["cpu"] and "other sources" in said[0]
 
 
-def test_the_source_digest_follows_guest_code_but_not_caches(tmp_path):
+def test_the_source_digest_follows_guest_code_but_not_caches(tmp_path, monkeypatch):
+    guest = tmp_path / "guest"
+    shutil.copytree(image.GUEST_DIR, guest, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(image, "GUEST_DIR", guest)
     digest = image.source_digest("cpu")
     assert digest == image.source_digest("cpu")
     assert digest != image.source_digest("gpu")
+    cache = guest / "localab_guest" / "__pycache__"
+    cache.mkdir(exist_ok=True)
+    (cache / "start.cpython-311.pyc").write_bytes(b"compiled")
+    assert image.source_digest("cpu") == digest, "a bytecode cache is not a source"
+    start = guest / "localab_guest" / "start.py"
+    start.write_text(start.read_text() + "\n# an edit\n")
+    assert image.source_digest("cpu") != digest, "an edit to guest code must rebuild the image"
 
 
 def test_manifest_diff_lists_changed_added_and_removed():

@@ -1,5 +1,5 @@
-from runtime.guest.localab_guest import lifetime
-from runtime.guest.localab_guest.colab_kernel import TF2_MESSAGE, warn_before_the_end
+from localab_guest import contract, lifetime
+from localab_guest.colab_kernel import TF2_MESSAGE, warn_before_the_end
 
 
 class FakeTime:
@@ -25,7 +25,7 @@ def test_a_12_hour_runtime_is_warned_30_and_5_minutes_before_the_end():
     said = warnings_for(12 * 3600)
     assert len(said) == 2
     assert "stops in about 30 minutes" in said[0] and "stops in about 5 minutes" in said[1]
-    assert "12h lifetime" in said[0] and "/content/drive/MyDrive is kept" in said[1]
+    assert "12h00m lifetime" in said[0] and "/content/drive/MyDrive is kept" in said[1]
 
 
 def test_a_runtime_already_inside_the_last_minutes_gets_one_warning():
@@ -48,7 +48,7 @@ def test_colab_messages():
 
 
 def test_the_page_status_counts_down_and_says_when_to_save():
-    from runtime.guest.localab_guest.pagestatus import status
+    from localab_guest.pagestatus import status
 
     environ = {"LOCALAB_STARTED_AT": "1000", "LOCALAB_LIFETIME_S": "3600", "LOCALAB_PROFILE": "p100"}
     early = status(environ, now=1000.0)
@@ -68,5 +68,5 @@ def test_a_warning_waits_until_a_cell_has_run_so_it_has_somewhere_to_appear():
     assert said == [lifetime.warning(118, 120)] and fake.now == 1002.0
 
 
-def test_durations_read_like_the_profile_file():
-    assert [lifetime.duration(s) for s in (43200, 80, 5400, 0)] == ["12h", "1m20s", "1h30m", "0s"]
+def test_durations_read_as_the_page_writes_them():
+    assert [contract.format_duration(s) for s in (43200, 80, 5400, 0, 59.6)] == ["12h00m", "1m20s", "1h30m", "0s", "1m00s"]

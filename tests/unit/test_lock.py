@@ -1,7 +1,7 @@
 import pytest
 
-from runtime import lock
 from runtime.errors import UsageError
+from runtime.image import lock
 
 BODY = """absl-py==2.5.1 \\
     --hash=sha256:{a} \\

@@ -1,5 +1,6 @@
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from runtime.errors import UsageError
 from runtime.units import format_duration, format_size, parse_duration, parse_size

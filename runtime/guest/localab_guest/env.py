@@ -3,9 +3,9 @@
 import os
 from pathlib import Path
 
-from . import cgroup
+from . import cgroup, contract
 
-DRIVE = Path("/content/drive/MyDrive")
+DRIVE = Path(contract.DRIVE)
 CA_MARKER = Path("/etc/localab/ca-bundle")
 THREAD_VARS = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 CA_VARS = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "PIP_CERT", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS")

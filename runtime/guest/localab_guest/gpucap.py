@@ -10,9 +10,8 @@ processes that never import TensorFlow pay nothing.
 import os
 import sys
 
+from .contract import ENV_GPU_MEMORY_MB as ENV
 from .imports import when_imported
-
-ENV = "LOCALAB_GPU_MEMORY_MB"
 
 
 def apply_limit(tf, megabytes: int) -> list[str]:

@@ -6,6 +6,8 @@ starts inherits that, so all three count down to the same instant."""
 import time
 from dataclasses import dataclass
 
+from .contract import DRIVE, ENV_LIFETIME_S, format_duration
+
 WARN_AT_S = (1800, 300)  # 30 and 5 minutes before the end
 SAVE_AHEAD_S = 30  # the page saves open documents this long before the stop
 
@@ -17,7 +19,7 @@ class Clock:
 
     @classmethod
     def from_environ(cls, environ) -> "Clock":
-        lifetime = float(environ.get("LOCALAB_LIFETIME_S") or 0) or None
+        lifetime = float(environ.get(ENV_LIFETIME_S) or 0) or None
         started = float(environ.get("LOCALAB_STARTED_AT") or 0) or None
         return cls(started, lifetime)
 
@@ -32,15 +34,9 @@ class Clock:
         return None if expires is None else max(0.0, expires - (time.time() if now is None else now))
 
 
-def duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return "".join(f"{value}{unit}" for value, unit in ((hours, "h"), (minutes, "m"), (secs, "s")) if value) or "0s"
-
 
 def warning(remaining_s: float, lifetime_s: float) -> str:
     minutes = max(1, round(remaining_s / 60))
     return (f"localab: this runtime stops in about {minutes} minute{'s' if minutes != 1 else ''}: its "
-            f"{duration(lifetime_s)} lifetime ends. Open notebooks are saved just before; /content is then "
-            f"wiped, /content/drive/MyDrive is kept.")
+            f"{format_duration(lifetime_s)} lifetime ends. Open notebooks are saved just before; /content is then "
+            f"wiped, {DRIVE} is kept.")

@@ -2,7 +2,7 @@
 
 It prepares the environment, starts Jupyter Server, and owns the runtime's lifetime:
 when the profile's maximum lifetime runs out it stops the server and exits with
-exitcodes.EXPIRED, so the host can tell an expired runtime from a stopped one.
+contract.EXIT_EXPIRED, so the host can tell an expired runtime from a stopped one.
 """
 
 import json
@@ -17,13 +17,12 @@ import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import exitcodes, lifetime
+from . import contract, lifetime
 from .env import default_environment, make_cache_dirs
 
 JUPYTER_DIR = Path(__file__).with_name("jupyter")
 LAB_OVERRIDES = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.d"
 
-PORT = 8888
 HOME = "/home/colab"
 STATUS_EVERY_S = 10.0
 
@@ -71,7 +70,7 @@ def server_command(environ, args: list[str]) -> list[str]:
 def server_status(token: str) -> dict | None:
     """Jupyter Server's /api/status; asking it does not count as activity."""
     request = urllib.request.Request(
-        f"http://127.0.0.1:{PORT}/api/status", headers={"Authorization": f"token {token}"}
+        f"http://127.0.0.1:{contract.PORT}/api/status", headers={"Authorization": f"token {token}"}
     )
     try:
         with urllib.request.urlopen(request, timeout=2) as response:
@@ -92,7 +91,7 @@ class Supervisor:
         self.env = environ
         self.clock = lifetime.Clock.from_environ(environ)
         self.lifetime = self.clock.lifetime_s
-        self.idle = float(environ.get("LOCALAB_IDLE_S") or 0)
+        self.idle = float(environ.get(contract.ENV_IDLE_S) or 0)
         self.stop_requested = False
         self.server: subprocess.Popen | None = None
         self.last_status: dict | None = None
@@ -114,14 +113,14 @@ class Supervisor:
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self.on_signal)
         signal.signal(signal.SIGINT, self.on_signal)
-        self.server = subprocess.Popen(server_command(self.env, sys.argv[1:]), env=self.env, cwd="/content")
+        self.server = subprocess.Popen(server_command(self.env, sys.argv[1:]), env=self.env, cwd=str(contract.CONTENT))
         token = self.env.get("JUPYTER_TOKEN", "")
         while True:
             remaining = self.clock.remaining()
             if remaining is not None and remaining <= 0:
                 log("the runtime's maximum lifetime is over; stopping Jupyter Server")
                 self.stop_server()
-                return exitcodes.EXPIRED
+                return contract.EXIT_EXPIRED
             step = STATUS_EVERY_S if remaining is None else max(0.05, min(STATUS_EVERY_S, remaining))
             try:
                 code = self.server.wait(timeout=step)
@@ -134,15 +133,15 @@ class Supervisor:
     def exit_reason(self, code: int) -> int:
         if self.stop_requested:
             log("stopped on request")
-            return exitcodes.STOPPED
+            return contract.EXIT_STOPPED
         if code != 0:
             log(f"Jupyter Server exited with code {code}")
-            return exitcodes.SERVER_FAILED
+            return contract.EXIT_SERVER_FAILED
         if self.idle and idle_for(self.last_status, datetime.now(timezone.utc)) + STATUS_EVERY_S >= self.idle:
             log(f"Jupyter Server shut down after {self.idle:.0f} s without activity")
-            return exitcodes.IDLE
+            return contract.EXIT_IDLE
         log("Jupyter Server was shut down from the page")
-        return exitcodes.STOPPED
+        return contract.EXIT_STOPPED
 
 
 def main() -> int:
@@ -152,11 +151,11 @@ def main() -> int:
     if not os.access(env.get("HOME", "/"), os.W_OK):
         env["HOME"] = HOME
     make_cache_dirs(env)
-    apply_keymap(env.get("LOCALAB_KEYMAP", "jupyterlab"))
+    apply_keymap(env.get(contract.ENV_KEYMAP, "jupyterlab"))
     supervisor = Supervisor(env)
     lifetime = "none" if supervisor.lifetime is None else f"{supervisor.lifetime:.0f} s"
     log(
-        f"profile {env.get('LOCALAB_PROFILE', '-')}; lifetime {lifetime}; "
+        f"profile {env.get(contract.ENV_PROFILE, '-')}; lifetime {lifetime}; "
         f"idle timeout {supervisor.idle:.0f} s; threads {env['OMP_NUM_THREADS']}"
     )
     return supervisor.run()

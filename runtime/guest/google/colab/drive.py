@@ -2,7 +2,9 @@
 
 import os
 
-DRIVE_ROOT = "/content/drive"
+from localab_guest import contract
+
+DRIVE_ROOT = str(contract.DRIVE_ROOT)
 _state = {"mounted": False}
 
 

@@ -2,10 +2,9 @@
 read-only into the runtime."""
 
 import os
-import re
 from pathlib import Path
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+from localab_guest import contract
 
 
 class SecretNotFoundError(Exception):
@@ -18,11 +17,11 @@ class NotebookAccessError(Exception):
 
 
 def _folder() -> Path:
-    return Path(os.environ.get("LOCALAB_SECRETS_DIR", "/run/localab/secrets"))
+    return Path(os.environ.get(contract.ENV_SECRETS_DIR, str(contract.SECRETS_MOUNT)))
 
 
 def get(key: str) -> str:
-    if not isinstance(key, str) or not _NAME.fullmatch(key):
+    if not contract.is_secret_name(key):
         raise SecretNotFoundError(key)
     path = _folder() / key
     try:

@@ -2,20 +2,22 @@
 # LOCALAB_* variables the host sets. Loaded through JUPYTER_CONFIG_PATH.
 import os
 
+from localab_guest import contract
+
 c = get_config()  # noqa: F821 (provided by traitlets when this file is loaded)
 
 c.ServerApp.ip = "0.0.0.0"  # inside the container; the host publishes on 127.0.0.1 only
-c.ServerApp.port = 8888
+c.ServerApp.port = contract.PORT
 c.ServerApp.port_retries = 0
 c.ServerApp.open_browser = False
-c.ServerApp.root_dir = "/content"
+c.ServerApp.root_dir = str(contract.CONTENT)
 c.ServerApp.allow_remote_access = True  # the host's published port decides who can reach it
 c.ServerApp.disable_check_xsrf = False
 c.ServerApp.terminado_settings = {"shell_command": ["/bin/bash", "-l"]}
 # google.colab.files.upload() stages files in /content/.localab-uploads through the contents API.
 c.ContentsManager.allow_hidden = True
 
-idle = int(float(os.environ.get("LOCALAB_IDLE_S") or 0))
+idle = int(float(os.environ.get(contract.ENV_IDLE_S) or 0))
 if idle > 0:
     c.MappingKernelManager.cull_idle_timeout = idle
     c.MappingKernelManager.cull_interval = max(1, min(60, idle // 4))

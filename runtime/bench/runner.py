@@ -16,11 +16,15 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import caps as capmap
-from . import drivefs, hostinfo, image as images, lifecycle, profiles
-from .engine import Engine
-from .errors import LocalabError, UsageError
-from .paths import WORKLOADS_DIR
+from localab_guest import contract
+from runtime import drive as drives
+from runtime import drivefs, profiles
+from runtime.bench import machine as hostinfo
+from runtime.engine import Engine
+from runtime.errors import LocalabError, UsageError
+from runtime.image import build as images
+from runtime.paths import WORKLOADS_DIR
+from runtime.plan import ContainerPlan, EngineFacts, plan
 
 CONTAINER_WORKLOADS = ("resnet50-cifar10", "matmul", "input-pipeline", "storage")
 HOST_WORKLOADS = ("startup", "load", "hub-spawn")
@@ -29,7 +33,6 @@ SCALES = ("smoke", "quick", "full")
 PIPELINES = ("seed", "tuned", "both")
 DEADLINE_S = {"smoke": 30 * 60, "quick": 3 * 3600}  # full: the profile's lifetime
 LABEL = "io.localab.bench"
-STOPPED = 3  # the workload's exit code after SIGTERM, checkpoint saved
 
 
 @dataclass(frozen=True)
@@ -53,11 +56,11 @@ def parse_runs(value) -> int:
 
 
 def bench_root(drive: Path) -> Path:
-    return drive / "localab" / "bench"
+    return drive / contract.BENCH_DIR
 
 
 def checkpoint_dir(drive: Path, scale: str, phase: str) -> Path:
-    return bench_root(drive) / "checkpoints" / f"resnet50-{scale}-{phase}"
+    return drive / contract.CHECKPOINTS_DIR / contract.checkpoint_name(scale, phase)
 
 
 def validate(request: BenchRequest) -> tuple[list[str], Path]:
@@ -70,7 +73,7 @@ def validate(request: BenchRequest) -> tuple[list[str], Path]:
         raise UsageError(f"pipeline: '{request.pipeline}' is not a pipeline; use one of: {', '.join(PIPELINES)}")
     parse_runs(request.runs)
     profiles.load().get(request.profile)
-    drive = lifecycle.validate_drive(request.drive, "default")
+    drive = drives.validate_drive(request.drive, "default")
     if drive.exists() and not os.access(drive, os.W_OK):
         raise UsageError(f"drive: '{drive}' is not writable by you; name a folder you can write to")
     workloads = list(WORKLOADS) if request.workload == "all" else [request.workload]
@@ -78,9 +81,9 @@ def validate(request: BenchRequest) -> tuple[list[str], Path]:
         if workloads != ["resnet50-cifar10"]:
             raise UsageError("resume: --resume continues a resnet50-cifar10 fit; add --workload resnet50-cifar10")
         phases = ["seed", "tuned"] if request.pipeline == "both" else [request.pipeline]
-        if not any((checkpoint_dir(drive, request.scale, p) / "state.json").is_file() for p in phases):
+        if not any((checkpoint_dir(drive, request.scale, p) / contract.CHECKPOINT_STATE).is_file() for p in phases):
             raise UsageError(f"resume: no checkpoint for resnet50-cifar10 at scale {request.scale} under "
-                             f"{bench_root(drive) / 'checkpoints'}; run without --resume first")
+                             f"{drive / contract.CHECKPOINTS_DIR}; run without --resume first")
     return workloads, drive
 
 
@@ -134,19 +137,19 @@ def container_command(workload: str, request: BenchRequest, out_inside: str) -> 
     return command
 
 
-def run_in_container(engine: Engine, workload: str, request: BenchRequest, caps, flavour: str, drive: Path,
-                     partial: Path, live: Live) -> int:
+def run_in_container(engine: Engine, workload: str, request: BenchRequest, container_plan: ContainerPlan,
+                     drive: Path, partial: Path, live: Live) -> int:
     name = f"localab-bench-{uuid.uuid4().hex[:10]}"
-    out_inside = f"{lifecycle.DRIVE_TARGET}/{partial.relative_to(drive).as_posix()}"
+    out_inside = f"{contract.DRIVE}/{partial.relative_to(drive).as_posix()}"
     engine.run(
-        images.image_ref(flavour), name=name, user=lifecycle.container_user(), group_add=[lifecycle.USERS_GID],
-        volumes={str(drive): {"bind": lifecycle.DRIVE_TARGET, "mode": "rw"}}, labels={LABEL: workload},
-        entrypoint=["/usr/bin/tini", "--", "python", "-m", "workloads"],
+        images.image_ref(container_plan.flavour), name=name, user=drives.container_user(),
+        group_add=[str(contract.IMAGE_GID)], volumes={str(drive): {"bind": str(contract.DRIVE), "mode": "rw"}},
+        labels={LABEL: workload}, entrypoint=["/usr/bin/tini", "--", "python", "-m", "workloads"],
         command=container_command(workload, request, out_inside),
-        environment=capmap.environment(caps), **capmap.run_options(caps),
+        environment=dict(container_plan.environment), **container_plan.run_options(),
     )
-    pump = follow(engine, name, partial / "output.log", live)
-    deadline = DEADLINE_S.get(request.scale, caps.lifetime_s or 12 * 3600)
+    pump = follow(engine, name, partial / contract.OUTPUT_LOG, live)
+    deadline = DEADLINE_S.get(request.scale, container_plan.caps.lifetime_s or 12 * 3600)
     try:
         code = engine.wait(name, timeout=deadline)
         if code is None:
@@ -178,7 +181,7 @@ def references() -> dict:
 
 def finish_summary(out: Path, run: dict) -> dict:
     """Add what only the host knows (its sgemm peak, references) to the container's summary."""
-    path = out / "summary.json"
+    path = out / contract.SUMMARY_FILE
     summary = drivefs.read_json(path)
     figures = summary.get("figures", {})
     peak = (run.get("host_sgemm") or {}).get("gflop_s", {}).get("median")
@@ -200,14 +203,15 @@ def finish_summary(out: Path, run: dict) -> dict:
     return summary
 
 
-def run_one(engine: Engine, ctx, workload: str, request: BenchRequest, profile, caps, flavour: str,
+def run_one(engine: Engine, workload: str, request: BenchRequest, container_plan: ContainerPlan,
             drive: Path, image: dict, say) -> Path:
     root = bench_root(drive)
     final = root / f"{stamp()}-{workload}"
-    partial = lifecycle.make_drive_folder(drive, str((root / f".partial-{final.name}").relative_to(drive)))
+    partial = drives.make_drive_folder(drive, str((root / f".partial-{final.name}").relative_to(drive)))
     run = {
-        "workload": workload, "params": asdict(request), "profile": asdict(profile), "caps": caps.as_dict(),
-        "image": {"ref": images.image_ref(flavour), "id": image["Id"], "labels": image["Config"].get("Labels") or {}},
+        "workload": workload, "params": asdict(request), "profile": asdict(container_plan.profile),
+        "caps": container_plan.caps.as_dict(),
+        "image": {"ref": images.image_ref(container_plan.flavour), "id": image["Id"], "labels": image["Config"].get("Labels") or {}},
         "host": hostinfo.host(), "engine": engine.version().get("Version"), "software": hostinfo.software(),
         "started_at": datetime.now(timezone.utc).isoformat(),
     }
@@ -217,34 +221,37 @@ def run_one(engine: Engine, ctx, workload: str, request: BenchRequest, profile, 
         if workload in ("resnet50-cifar10", "matmul"):
             say("  measuring the host's sgemm peak (NumPy's BLAS) for utilisation")
             run["host_sgemm"] = host_sgemm(request.scale)
-        drivefs.write_json(partial / "run.json", run)
+        drivefs.write_json(partial / contract.RUN_FILE, run)
         live = Live(say)
         if workload in HOST_WORKLOADS:
-            from . import bench_hub, bench_load, bench_startup
+            from runtime.bench import hub_spawn as bench_hub
+            from runtime.bench import load as bench_load
+            from runtime.bench import startup as bench_startup
 
             runner = {"startup": bench_startup.run, "load": bench_load.run, "hub-spawn": bench_hub.run}[workload]
-            runner(engine, ctx, partial, request, drive, live)
+            runner(engine, partial, request, drive, live)
             code = 0
         else:
-            code = run_in_container(engine, workload, request, caps, flavour, drive, partial, live)
+            code = run_in_container(engine, workload, request, container_plan, drive, partial, live)
             if code == 0 and request.compare_host:
-                from . import hostvenv
+                from runtime.bench import hostvenv
 
-                hostvenv.compare(workload, request, caps, partial, live)
-        if code == STOPPED:
+                hostvenv.compare(workload, request, container_plan.caps, partial, live)
+        if code == contract.WORKLOAD_STOPPED:
             raise LocalabError(f"{workload} was stopped before it finished; its checkpoint is on the drive, "
                                f"run again with --resume to continue")
-        if code != 0 or not (partial / "summary.json").is_file():
-            tail = (partial / "output.log").read_text(errors="replace").splitlines()[-15:] if (partial / "output.log").exists() else []
+        if code != 0 or not (partial / contract.SUMMARY_FILE).is_file():
+            log = partial / contract.OUTPUT_LOG
+            tail = log.read_text(errors="replace").splitlines()[-15:] if log.exists() else []
             raise LocalabError(f"{workload} failed (exit {code}); its last output:\n" + "\n".join("    " + l for l in tail))
         run["ended_at"] = datetime.now(timezone.utc).isoformat()
-        drivefs.write_json(partial / "run.json", run)
+        drivefs.write_json(partial / contract.RUN_FILE, run)
         finish_summary(partial, run)
         from workloads import plots
 
         drivefs.clear_links(partial, plots.FILES)
         plots.make(partial)
-        lifecycle.give_to_drive_owner(partial)
+        drives.give_to_drive_owner(partial)
         partial.rename(final)
         return final
     except BaseException:
@@ -252,25 +259,17 @@ def run_one(engine: Engine, ctx, workload: str, request: BenchRequest, profile, 
         raise
 
 
-def bench(engine: Engine, request: BenchRequest, ctx, say=print) -> list[Path]:
+def bench(engine: Engine, request: BenchRequest, say=print) -> list[Path]:
     workloads, drive = validate(request)
-    profile = profiles.load().get(request.profile)
-    info = engine.info()
-    has_gpu = lifecycle.gpu_available(info)
-    if request.gpu and not has_gpu:
-        raise UsageError(f"gpu: --gpu asked for, but the engine has no NVIDIA container runtime; {lifecycle.NVIDIA_HELP}")
-    use_gpu = has_gpu and (request.gpu or profile.has_gpu)
-    caps, notes = capmap.plan_caps(profile, use_gpu=use_gpu, host_cpus=info.get("NCPU") or os.cpu_count(),
-                                   scratch_possible=capmap.scratch_cap_possible(info))
-    flavour = "gpu" if use_gpu else "cpu"
-    image = images.ensure_image(engine, flavour, ctx, say=say)
-    lifecycle.prepare_drive(drive)
-    for note in notes:
+    container_plan = plan(profiles.load().get(request.profile), EngineFacts.of(engine.info()), require_gpu=request.gpu)
+    image = images.ensure_image(engine, container_plan.flavour, say=say)
+    drives.prepare_drive(drive)
+    for note in container_plan.notes:
         say(f"note: {note}")
     results = []
     for workload in workloads:
         for number in range(1, request.runs + 1):
             run_label = f" (run {number}/{request.runs})" if request.runs > 1 else ""
-            say(f"{workload} at scale {request.scale}, profile {profile.name}{run_label}")
-            results.append(run_one(engine, ctx, workload, request, profile, caps, flavour, drive, image, say))
+            say(f"{workload} at scale {request.scale}, profile {container_plan.profile.name}{run_label}")
+            results.append(run_one(engine, workload, request, container_plan, drive, image, say))
     return results

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from .bench import bench_root
+from runtime.bench.runner import bench_root
 
 
 def _fmt(value, unit="", digits=3) -> str:
@@ -102,7 +102,7 @@ def print_results(folders: list[Path], say=print) -> None:
 
 
 def headline(summary: dict) -> float | None:
-    from .hostvenv import main_figure
+    from runtime.bench.hostvenv import main_figure
 
     figures = summary.get("figures", {})
     if summary["workload"] == "storage":

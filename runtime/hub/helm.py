@@ -4,13 +4,13 @@ CPU/memory limits and guarantees, GPU request, shared memory, lifetime, security
 context and the per-user drive volume, plus culling from the default profile."""
 
 import copy
-import math
 
 import yaml
 
-from . import caps as capmap
-from .lifecycle import DRIVE_TARGET, IMAGE_USER
-from .profiles import Profiles
+from localab_guest import contract
+from runtime.drive import IMAGE_USER
+from runtime.plan import EngineFacts, plan
+from runtime.profiles import Profiles
 
 DRIVE_CLAIM = "localab-drive-{username}"
 DRIVE_SIZE = "15Gi"  # what Google Drive gives a free account
@@ -19,19 +19,18 @@ SECURITY_CONTEXT = {"runAsUser": IMAGE_USER[0], "runAsGroup": IMAGE_USER[1], "ru
 
 
 def profile_entry(profile, *, default: bool, repository: str) -> dict:
-    planned, _ = capmap.plan_caps(profile, use_gpu=profile.has_gpu, host_cpus=math.ceil(profile.cpus),
-                                  scratch_possible=True)
+    container_plan = plan(profile, EngineFacts.assumed_for(profile, scratch_cap=True))
     override = {
-        "image": f"{repository}:{'gpu' if profile.has_gpu else 'cpu'}",
+        "image": f"{repository}:{container_plan.flavour}",
         "cpu_limit": profile.cpus, "cpu_guarantee": profile.cpus,
         "mem_limit": profile.memory_bytes, "mem_guarantee": profile.memory_bytes,
-        "environment": {**capmap.environment(planned), "LOCALAB_KEYMAP": profile.keymap},
+        "environment": dict(container_plan.environment),
         "extra_container_config": {"securityContext": copy.deepcopy(SECURITY_CONTEXT)},
         "volumes": [
             {"name": "drive", "persistentVolumeClaim": {"claimName": DRIVE_CLAIM}},
             {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": str(profile.shm_bytes)}},
         ],
-        "volume_mounts": [{"name": "drive", "mountPath": DRIVE_TARGET}, {"name": "shm", "mountPath": "/dev/shm"}],
+        "volume_mounts": [{"name": "drive", "mountPath": str(contract.DRIVE)}, {"name": "shm", "mountPath": "/dev/shm"}],
     }
     if profile.has_gpu:
         override["extra_resource_limits"] = {"nvidia.com/gpu": "1"}

@@ -9,10 +9,10 @@ import time
 import uuid
 from pathlib import Path
 
-from . import lifecycle
-from .errors import LocalabError
-from .kernels import JupyterClient
-from .paths import ROOT
+from runtime.errors import LocalabError
+from runtime.kernels import JupyterClient
+from runtime.lifecycle import verbs
+from runtime.paths import ROOT
 
 RUNS = {"smoke": 1, "quick": 3, "full": 10}
 
@@ -28,7 +28,7 @@ def invoke_up(name: str, profile: str | None, drive: Path) -> tuple[float, str]:
     return seconds, result.stdout.strip().splitlines()[-1]
 
 
-def run(engine, ctx, out: Path, request, drive: Path, live) -> dict:
+def run(engine, out: Path, request, drive: Path, live) -> dict:
     from workloads.common import Recorder, spread
 
     recorder = Recorder(out)
@@ -50,7 +50,7 @@ def run(engine, ctx, out: Path, request, drive: Path, live) -> dict:
             if result.status != "ok" or result.results != ["2"]:
                 raise LocalabError(f"the first cell did not answer 2: {result}")
         finally:
-            lifecycle.down(engine, name, say=lambda _: None)
+            verbs.down(engine, name, say=lambda _: None)
         recorder.metric(run=number, up_to_answering_s=up[-1], second_up_s=again[-1], kernel_first_cell_s=kernel[-1])
         live.update(f"startup run {number + 1}/{RUNS[request.scale]}: up {up[-1]:.2f} s, again {again[-1]:.2f} s, "
                     f"kernel {kernel[-1]:.2f} s")

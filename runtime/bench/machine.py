@@ -2,12 +2,12 @@
 
 import os
 import platform
-import shutil
 import subprocess
 from pathlib import Path
 
-from . import __version__
-from .paths import ROOT
+from localab_guest import contract
+from runtime import __version__
+from runtime.paths import ROOT
 
 
 def cpu_model() -> str:
@@ -31,14 +31,8 @@ def memory_bytes() -> int | None:
 
 
 def gpus() -> list[str]:
-    if not shutil.which("nvidia-smi"):
-        return []
-    try:
-        listing = subprocess.run(["nvidia-smi", "--query-gpu=name,memory.total,driver_version", "--format=csv,noheader"],
-                                 capture_output=True, text=True, timeout=20).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return []
-    return [line.strip() for line in listing.splitlines() if line.strip()]
+    fields = ("name", "memory.total", "driver_version")
+    return [f"{gpu['name']}, {gpu['memory.total']} MiB, {gpu['driver_version']}" for gpu in contract.nvidia_smi(fields, timeout_s=20)]
 
 
 def git_commit() -> dict:

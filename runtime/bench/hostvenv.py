@@ -6,9 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import drivefs, lock
-from .errors import LocalabError, UsageError
-from .paths import ROOT, state_dir
+from runtime import drivefs
+from runtime.errors import LocalabError, UsageError
+from runtime.image import lock
+from runtime.paths import GUEST_DIR, ROOT, state_dir
 
 COMPARABLE = ("resnet50-cifar10", "matmul", "input-pipeline")
 
@@ -54,7 +55,7 @@ def compare(workload: str, request, caps, out: Path, live) -> None:
     python = venv_python()
     host_out = out / "host"
     threads = str(max(1, round(caps.nano_cpus / 1e9)))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": threads, "TF_NUM_INTRAOP_THREADS": threads,
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(GUEST_DIR)]), "OMP_NUM_THREADS": threads, "TF_NUM_INTRAOP_THREADS": threads,
            "TF_NUM_INTEROP_THREADS": str(min(2, int(threads))), "TF_CPP_MIN_LOG_LEVEL": "1"}
     scratch = out / "host-scratch"
     command = [str(python), "-m", "workloads", workload, "--scale", request.scale, "--out", str(host_out),

@@ -1,7 +1,7 @@
 # JupyterHub for localab (`invoke hub up`): DockerSpawner starts each user's own
 # localab runtime with a profile's caps, security options, lifetime and drive; the
 # idle culler stops idle servers. Everything profile-specific arrives from the host in
-# LOCALAB_HUB_SETTINGS (JSON made from runtime/profiles.toml by runtime/hubctl.py).
+# LOCALAB_HUB_SETTINGS (JSON made from the profiles by runtime/hub/control.py).
 import html
 import json
 import os
@@ -34,7 +34,7 @@ c.DockerSpawner.prefix = settings["hub_host"]
 c.DockerSpawner.name_template = "{prefix}-{username}"
 c.DockerSpawner.image = profiles[settings["default_profile"]]["image"]
 c.DockerSpawner.allowed_images = sorted({spec["image"] for spec in profiles.values()})
-c.DockerSpawner.volumes = {settings["drive_volume"]: "/content/drive/MyDrive"}
+c.DockerSpawner.volumes = {settings["drive_volume"]: settings["drive_target"]}
 c.DockerSpawner.extra_create_kwargs = {"labels": {"io.localab.hub": settings["hub_host"]}}
 c.DockerSpawner.http_timeout = 120
 c.DockerSpawner.start_timeout = 180

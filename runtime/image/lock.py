@@ -12,8 +12,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UsageError
-from .paths import DOCKER_DIR
+from runtime.errors import UsageError
+from runtime.paths import DOCKER_DIR
 
 PYTHON_VERSION = "3.11"  # Debian bookworm's python3, the image's interpreter
 PYTHON_PLATFORM = "x86_64-manylinux_2_36"  # bookworm's glibc

@@ -7,9 +7,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .engine import Engine
-from .errors import LocalabError, UsageError
-from .hostos import is_debian_like, is_root
+from runtime import commands
+from runtime.engine import Engine
+from runtime.errors import LocalabError, UsageError
+from runtime.host.osinfo import is_debian_like, is_root
 
 BASE_IMAGE = "localab-base:bookworm"
 SUITE = "bookworm"
@@ -22,7 +23,7 @@ def debootstrap_command(target: Path, mirror: str) -> list[str]:
     return ["debootstrap", "--variant=minbase", SUITE, str(target), mirror]
 
 
-def ensure_base(engine: Engine, ref: str, ctx, say=print) -> str:
+def ensure_base(engine: Engine, ref: str, say=print) -> str:
     """Make sure `ref` exists locally; returns it."""
     if engine.image(ref):
         return ref
@@ -34,11 +35,11 @@ def ensure_base(engine: Engine, ref: str, ctx, say=print) -> str:
             f"base: '{ref}' is not here and cannot be pulled; pull it yourself, or leave --base "
             f"out to use {BASE_IMAGE}, which `invoke base` makes without a registry"
         )
-    make_base(engine, ctx, say=say)
+    make_base(engine, say=say)
     return ref
 
 
-def make_base(engine: Engine, ctx, say=print, mirror: str | None = None) -> None:
+def make_base(engine: Engine, say=print, mirror: str | None = None) -> None:
     mirror = mirror or os.environ.get("LOCALAB_DEBIAN_MIRROR", DEFAULT_MIRROR)
     if not is_root():
         raise LocalabError(
@@ -49,11 +50,11 @@ def make_base(engine: Engine, ctx, say=print, mirror: str | None = None) -> None
         if not is_debian_like():
             raise LocalabError("debootstrap is not installed; install it, or pass an existing image with --base")
         say("installing debootstrap")
-        ctx.run("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap")
+        commands.apt_install("debootstrap")
     with tempfile.TemporaryDirectory(prefix="localab-base-") as tmp:
         root = Path(tmp) / "rootfs"
         say(f"debootstrap {SUITE} (minbase) from {mirror}: about half a minute")
-        ctx.run(" ".join(debootstrap_command(root, mirror)) + " >/dev/null", hide=False)
+        commands.run(debootstrap_command(root, mirror), quiet=True)
         for relative in PRUNE:
             shutil.rmtree(root / relative, ignore_errors=True)
         (root / "var/lib/apt/lists/partial").mkdir(parents=True, exist_ok=True)

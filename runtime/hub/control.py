@@ -7,16 +7,17 @@ import json
 import os
 import re
 import secrets
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-from . import caps as capmap
-from . import image as images
-from . import lifecycle, ports, profiles
-from .engine import Engine
-from .errors import LocalabError, UsageError
-from .paths import private_dir, state_dir, write_private
+from localab_guest import contract
+from runtime import ports, profiles
+from runtime.engine import Engine
+from runtime.errors import LocalabError, UsageError
+from runtime.http import request_json, wait_answering
+from runtime.image import build as images
+from runtime.lifecycle.state import published_port
+from runtime.paths import private_dir, state_dir, write_private
+from runtime.plan import EngineFacts, plan
 
 # One hub per host by default; LOCALAB_HUB_NAME runs another beside it (tests do).
 CONTAINER = os.environ.get("LOCALAB_HUB_NAME", "localab-hub")
@@ -69,19 +70,18 @@ def add_user(name: str, *, admin: bool = False) -> str:
 def settings(profile_file: profiles.Profiles, default: str, info: dict) -> dict:
     """What the hub's jupyterhub_config.py needs, made from the profiles: the same caps
     mapping as `invoke up` (caps.run_options), per profile."""
-    has_gpu = lifecycle.gpu_available(info)
+    facts = EngineFacts.of(info)
     offered = {}
     for name, profile in profile_file.by_name.items():
-        use_gpu = has_gpu and profile.has_gpu
-        planned, _ = capmap.plan_caps(profile, use_gpu=use_gpu, host_cpus=info.get("NCPU") or os.cpu_count(),
-                                      scratch_possible=capmap.scratch_cap_possible(info))
-        host_config = capmap.run_options(planned)
+        container_plan = plan(profile, facts)
+        host_config = container_plan.run_options()
         host_config["device_requests"] = [dict(r) for r in host_config.get("device_requests", [])] or None
         offered[name] = {
-            "description": profile.description + ("" if use_gpu or not profile.has_gpu else " (no GPU on this host)"),
-            "image": images.image_ref("gpu" if use_gpu else "cpu"),
+            "description": profile.description + ("" if container_plan.uses_gpu or not profile.has_gpu
+                                                  else " (no GPU on this host)"),
+            "image": images.image_ref(container_plan.flavour),
             "host_config": {k: v for k, v in host_config.items() if v is not None},
-            "environment": {**capmap.environment(planned), "LOCALAB_KEYMAP": profile.keymap},
+            "environment": dict(container_plan.environment),
         }
     chosen = profile_file.get(default)
     return {
@@ -90,6 +90,7 @@ def settings(profile_file: profiles.Profiles, default: str, info: dict) -> dict:
         "network": NETWORK,
         "hub_host": CONTAINER,
         "drive_volume": DRIVE_VOLUME,
+        "drive_target": str(contract.DRIVE),
         "admins": sorted(n for n, u in read_users().items() if u.get("admin")),
         "culler": {"timeout_s": chosen.idle_s or 86400, "every_s": max(5, min(60, (chosen.idle_s or 240) // 4)),
                    "max_age_s": chosen.lifetime_s},
@@ -106,23 +107,16 @@ def hub_url(port: int) -> str:
 
 def api(port: int, method: str, path: str, body=None, token: str | None = None) -> tuple[int, object]:
     token = token or api_token_file().read_text().strip()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/hub/api{path}", method=method,
-                                     data=None if body is None else json.dumps(body).encode(),
-                                     headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode(errors="replace")
+    return request_json(f"http://127.0.0.1:{port}/hub/api{path}", method=method, body=body,
+                        headers={"Authorization": f"token {token}"})
 
 
-def up(engine: Engine, ctx, *, port=None, profile: str | None = None, say=print) -> str:
+def up(engine: Engine, *, port=None, profile: str | None = None, say=print) -> str:
     profile_file = profiles.load()
     profile_file.get(profile)
     existing = engine.container(CONTAINER)
     if existing and existing["State"].get("Running"):
-        published = lifecycle.published_port(existing, HUB_PORT)
+        published = published_port(existing, HUB_PORT)
         say("the hub is already up; `invoke hub down` first to change it")
         return hub_url(published[1])
     chosen_port = ports.choose(port, default=DEFAULT_PORT, say=say)
@@ -133,7 +127,7 @@ def up(engine: Engine, ctx, *, port=None, profile: str | None = None, say=print)
     info = engine.info()
     config = settings(profile_file, profile, info)
     for flavour in sorted(_flavours_needed(config) | {"hub"}):
-        images.ensure_image(engine, flavour, ctx, say=say)
+        images.ensure_image(engine, flavour, say=say)
     if existing:
         engine.remove(CONTAINER)
     engine.ensure_network(NETWORK)
@@ -158,7 +152,7 @@ def up(engine: Engine, ctx, *, port=None, profile: str | None = None, say=print)
 
 def wait_healthy(engine: Engine, port: int, timeout_s: float = 180) -> None:
     probe = f"http://127.0.0.1:{port}/hub/health"
-    if lifecycle.poll_answering(engine, CONTAINER, probe, timeout_s=timeout_s, interval_s=0.5, what="the hub") is None:
+    if wait_answering(engine, CONTAINER, probe, timeout_s=timeout_s, interval_s=0.5, what="the hub") is None:
         raise LocalabError(f"the hub did not answer within {timeout_s:.0f} s; see `docker logs {CONTAINER}`")
 
 
@@ -166,7 +160,7 @@ def status(engine: Engine) -> list[str]:
     container = engine.container(CONTAINER)
     if container is None or not container["State"].get("Running"):
         return ["hub: not up; start it with `invoke hub up`"]
-    port = lifecycle.published_port(container, HUB_PORT)[1]
+    port = published_port(container, HUB_PORT)[1]
     lines = [f"hub: running at {hub_url(port)}"]
     code, users = api(port, "GET", "/users")
     if code != 200:

@@ -1,11 +1,7 @@
-from unittest.mock import MagicMock
-
 import pytest
-from invoke import MockContext, Result
 
-from runtime import base, hostengine
-from runtime.engine import Engine
-from runtime.errors import LocalabError, UsageError
+from runtime.errors import LocalabError
+from runtime.host import dockerd as hostengine
 
 
 class FakeEngine:
@@ -27,13 +23,14 @@ def host(monkeypatch, *, root=True, debian=True, dockerd=True):
 
 def test_an_answering_engine_is_left_alone(state, monkeypatch):
     host(monkeypatch)
-    ctx = MockContext()  # any command would raise NotImplementedError
-    assert hostengine.ensure_engine(ctx, connect=lambda **_: FakeEngine(), spawn=pytest.fail)["Version"] == "20.10.24"
+    monkeypatch.setattr(hostengine.commands, "run", pytest.fail)  # no command may run
+    assert hostengine.ensure_engine(connect=lambda **_: FakeEngine(), spawn=pytest.fail)["Version"] == "20.10.24"
 
 
 def test_a_bare_debian_host_gets_docker_io_installed_and_started(state, monkeypatch):
     host(monkeypatch, dockerd=False)
-    ctx = MockContext(run={hostengine.INSTALL: Result()})
+    installed = []
+    monkeypatch.setattr(hostengine.commands, "apt_install", lambda *packages: installed.extend(packages))
     answers = iter([None, None, FakeEngine()])
     started = []
 
@@ -42,16 +39,17 @@ def test_a_bare_debian_host_gets_docker_io_installed_and_started(state, monkeypa
         return 4242
 
     monkeypatch.setattr(hostengine, "_alive", lambda pid: True)
-    version = hostengine.ensure_engine(ctx, say=lambda _: None, connect=lambda **_: next(answers), spawn=spawn)
+    version = hostengine.ensure_engine(say=lambda _: None, connect=lambda **_: next(answers), spawn=spawn)
     assert version["ApiVersion"] == "1.41"
     assert started == [(state / "engine" / "dockerd.pid", state / "engine" / "dockerd.log")]
     assert (state / "engine").stat().st_mode & 0o777 == 0o700
+    assert installed == ["docker.io"]
 
 
 def test_not_root_gets_the_exact_commands(state, monkeypatch):
     host(monkeypatch, root=False)
     with pytest.raises(LocalabError) as error:
-        hostengine.ensure_engine(MockContext(), connect=lambda **_: None)
+        hostengine.ensure_engine(connect=lambda **_: None)
     assert "you are not root" in str(error.value)
     assert "sudo apt-get install -y docker.io" in str(error.value)
 
@@ -59,7 +57,7 @@ def test_not_root_gets_the_exact_commands(state, monkeypatch):
 def test_not_debian_gets_the_exact_commands(state, monkeypatch):
     host(monkeypatch, debian=False)
     with pytest.raises(LocalabError, match="not Debian or Ubuntu"):
-        hostengine.ensure_engine(MockContext(), connect=lambda **_: None)
+        hostengine.ensure_engine(connect=lambda **_: None)
 
 
 def test_a_daemon_that_dies_at_start_shows_its_log(state, monkeypatch):
@@ -68,7 +66,7 @@ def test_a_daemon_that_dies_at_start_shows_its_log(state, monkeypatch):
     (state / "engine" / "dockerd.log").write_text("failed to start daemon: no iptables\n")
     monkeypatch.setattr(hostengine, "_alive", lambda pid: False)
     with pytest.raises(LocalabError, match="no iptables"):
-        hostengine.ensure_engine(MockContext(), say=lambda _: None, connect=lambda **_: None, spawn=lambda p, l: 1)
+        hostengine.ensure_engine(say=lambda _: None, connect=lambda **_: None, spawn=lambda p, l: 1)
 
 
 def test_stop_touches_only_a_daemon_localab_started(state):
@@ -82,24 +80,3 @@ def test_stop_forgets_a_recorded_daemon_that_is_gone(state):
     hostengine.pid_file().write_text("999999999\n")
     assert hostengine.stop_engine(lambda _: None) is False
     assert not hostengine.pid_file().exists()
-
-
-def test_base_is_made_only_when_missing_and_pulled_when_another_is_named(monkeypatch):
-    engine = MagicMock(spec=Engine)
-    engine.image.return_value = {"Id": "x"}
-    assert base.ensure_base(engine, base.BASE_IMAGE, MockContext()) == base.BASE_IMAGE
-    engine.image.return_value = None
-    engine.pull.return_value = False
-    with pytest.raises(UsageError, match="cannot be pulled"):
-        base.ensure_base(engine, "debian:bookworm-slim", MockContext(), say=lambda _: None)
-
-
-def test_making_the_base_needs_root(monkeypatch):
-    monkeypatch.setattr(base, "is_root", lambda: False)
-    with pytest.raises(LocalabError, match="needs root"):
-        base.make_base(MagicMock(spec=Engine), MockContext())
-
-
-def test_the_base_is_debootstrap_minbase_bookworm(tmp_path):
-    assert base.debootstrap_command(tmp_path, base.DEFAULT_MIRROR) == [
-        "debootstrap", "--variant=minbase", "bookworm", str(tmp_path), "http://deb.debian.org/debian"]

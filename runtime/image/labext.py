@@ -5,9 +5,9 @@ import shutil
 import subprocess
 import sys
 
-from . import lock
-from .errors import LocalabError
-from .paths import ROOT, state_dir
+from runtime.errors import LocalabError
+from runtime.image import lock
+from runtime.paths import ROOT, state_dir
 
 SOURCE = ROOT / "labextension"
 

@@ -9,8 +9,9 @@ import time
 import uuid
 from pathlib import Path
 
-from . import lifecycle
-from .kernels import JupyterClient
+from runtime.kernels import JupyterClient
+from runtime.lifecycle import verbs
+from runtime.lifecycle.state import read_token
 
 SCALES = {"smoke": dict(clients=2, seconds=10), "quick": dict(clients=4, seconds=30), "full": dict(clients=8, seconds=60)}
 
@@ -56,7 +57,7 @@ def memory(engine, container: str) -> int | None:
         return None
 
 
-def run(engine, ctx, out: Path, request, drive: Path, live) -> dict:
+def run(engine, out: Path, request, drive: Path, live) -> dict:
     from workloads.common import Recorder
 
     params = SCALES[request.scale]
@@ -74,10 +75,10 @@ def run(engine, ctx, out: Path, request, drive: Path, live) -> dict:
             recorder.metric(kind=kind, seconds=seconds, ok=ok)
 
     try:
-        status = lifecycle.up(engine, lifecycle.UpRequest(name=name, profile=request.profile, drive=str(drive)), ctx,
+        status = verbs.up(engine, verbs.UpRequest(name=name, profile=request.profile, drive=str(drive)),
                               say=lambda _: None)
         base = status.url.split("/lab?")[0]
-        token = lifecycle.read_token(name)
+        token = read_token(name)
         before = memory(engine, status.container)
         live.update(f"load: {params['clients']} clients for {params['seconds']} s on {base}")
         stop_at = time.perf_counter() + params["seconds"]
@@ -91,7 +92,7 @@ def run(engine, ctx, out: Path, request, drive: Path, live) -> dict:
         wall = time.perf_counter() - started
         after = memory(engine, status.container)
     finally:
-        lifecycle.down(engine, name, say=lambda _: None)
+        verbs.down(engine, name, say=lambda _: None)
     live.done()
     requests = sum(len(v) for k, v in samples.items() if k not in ("kernel_start", "client"))
     all_latencies = [s for k, v in samples.items() if k not in ("kernel_start", "client") for s in v]

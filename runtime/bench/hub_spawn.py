@@ -6,7 +6,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import hubctl
+from runtime.hub import control as hubctl
 
 WAVES = {"smoke": (1, 2), "quick": (1, 2, 4), "full": (1, 2, 4)}
 REPEATS = {"smoke": 1, "quick": 2, "full": 5}
@@ -37,13 +37,13 @@ def stop(port: int, name: str) -> None:
         time.sleep(0.2)
 
 
-def run(engine, ctx, out: Path, request, drive: Path, live) -> dict:
+def run(engine, out: Path, request, drive: Path, live) -> dict:
     from workloads.common import Recorder, spread
 
     recorder = Recorder(out)
     existing = engine.container(hubctl.CONTAINER)
     started_here = not (existing and existing["State"].get("Running"))
-    url = hubctl.up(engine, ctx, profile=request.profile, say=lambda _: None)
+    url = hubctl.up(engine, profile=request.profile, say=lambda _: None)
     port = int(url.split(":")[2].split("/")[0])
     profile = request.profile or "cpu"
     names = [f"bench-{n}" for n in range(1, max(WAVES[request.scale]) + 1)]

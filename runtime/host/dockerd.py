@@ -11,12 +11,12 @@ import subprocess
 import time
 from pathlib import Path
 
-from . import engine as engines
-from .errors import EngineUnavailable, LocalabError
-from .hostos import is_debian_like, is_root
-from .paths import private_dir, state_dir
+from runtime import commands
+from runtime import engine as engines
+from runtime.errors import EngineUnavailable, LocalabError
+from runtime.host.osinfo import is_debian_like, is_root
+from runtime.paths import private_dir, state_dir
 
-INSTALL = "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io"
 MANUAL_STEPS = (
     "sudo apt-get update && sudo apt-get install -y docker.io",
     "sudo systemctl start docker   # or, without systemd: sudo dockerd &",
@@ -52,7 +52,7 @@ def spawn_dockerd(pidfile: Path, logfile: Path) -> int:
     return process.pid
 
 
-def ensure_engine(ctx, say=print, *, connect=try_connect, spawn=spawn_dockerd, deadline_s: float = 90) -> dict:
+def ensure_engine(say=print, *, connect=try_connect, spawn=spawn_dockerd, deadline_s: float = 90) -> dict:
     """Return the engine's version, installing and starting Debian's docker.io if needed."""
     found = connect()
     if found:
@@ -63,7 +63,7 @@ def ensure_engine(ctx, say=print, *, connect=try_connect, spawn=spawn_dockerd, d
         raise LocalabError(f"no Docker engine answers and localab cannot start one ({where}); run:\n{steps}")
     if not shutil.which("dockerd"):
         say("installing Debian's docker.io")
-        ctx.run(INSTALL)
+        commands.apt_install("docker.io")
     private_dir(engine_dir())
     pid = spawn(pid_file(), log_file())
     say(f"started dockerd (pid {pid}); log: {log_file()}")

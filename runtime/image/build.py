@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import __version__, certs, lock
-from .base import BASE_IMAGE, ensure_base
-from .engine import Engine
-from .errors import BuildFailed, UsageError
-from .paths import DOCKER_DIR, GUEST_DIR, HUB_DIR, WORKLOADS_DIR
+from runtime import __version__
+from runtime.engine import Engine
+from runtime.errors import BuildFailed, UsageError
+from runtime.image import certs, lock
+from runtime.image.base import BASE_IMAGE, ensure_base
+from runtime.paths import DOCKER_DIR, GUEST_DIR, HUB_DIR, WORKLOADS_DIR
 
 REPOSITORY = "localab"
 MANIFEST_PATH = "/etc/localab/manifest.json"
@@ -155,10 +156,10 @@ class Progress:
                 self.say("    " + line)
 
 
-def build(engine: Engine, flavour: str, ctx, *, base: str = BASE_IMAGE, say=print) -> dict:
+def build(engine: Engine, flavour: str, *, base: str = BASE_IMAGE, say=print) -> dict:
     """Build localab:<flavour>; on failure the tag stays where it was."""
     build_plan = plan(flavour, base=base)
-    ensure_base(engine, build_plan.base, ctx, say=say)
+    ensure_base(engine, build_plan.base, say=say)
     if build_plan.ca:
         say(f"trusting the CA bundle named by {build_plan.ca.source} ({build_plan.ca.path}, "
             f"{len(build_plan.ca.certificates)} certificates) in the build and the image")
@@ -190,16 +191,16 @@ def _drop_untagged(engine: Engine, image_id: str) -> None:
             pass
 
 
-def ensure_image(engine: Engine, flavour: str, ctx, say=print) -> dict:
+def ensure_image(engine: Engine, flavour: str, say=print) -> dict:
     """The image, built first when missing or when built from other sources than this checkout's."""
     image = engine.image(image_ref(flavour))
     if image is None:
         say(f"{image_ref(flavour)} is not built yet; building it now (once; a few minutes)")
-        return build(engine, flavour, ctx, say=say)
+        return build(engine, flavour, say=say)
     built_from = (image["Config"].get("Labels") or {}).get(f"{LABEL}.source-sha256")
     if built_from != source_digest(flavour):
         say(f"{image_ref(flavour)} was built from other sources than this checkout; rebuilding (cached layers make it quick)")
-        return build(engine, flavour, ctx, say=say)
+        return build(engine, flavour, say=say)
     return image
 
 

@@ -1,0 +1,70 @@
+"""What localab keeps about a runtime: its name, container, labels, token file, and the
+cross-process lock that serialises `up`, `down` and `reset`."""
+
+import fcntl
+import os
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+from localab_guest import contract
+from runtime import ports
+from runtime.errors import UsageError
+from runtime.paths import private_dir, state_dir
+
+PREFIX = "localab-"
+LABEL = "io.localab.runtime"
+_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,40}")
+
+
+def validate_name(name: str) -> str:
+    if not _NAME.fullmatch(name or ""):
+        raise UsageError(f"name: '{name}' is not a runtime name; use lowercase letters, digits, '-', '_' or '.' (at most 41)")
+    return name
+
+
+def container_name(name: str) -> str:
+    return PREFIX + validate_name(name)
+
+
+def runtime_dir(name: str) -> Path:
+    return state_dir() / "runtimes" / name
+
+
+def token_file(name: str) -> Path:
+    return runtime_dir(name) / "token"
+
+
+def read_token(name: str) -> str | None:
+    try:
+        return token_file(name).read_text().strip()
+    except OSError:
+        return None
+
+
+def label(container: dict, key: str) -> str | None:
+    """One of the io.localab.runtime.* labels a runtime was started with."""
+    return (container["Config"].get("Labels") or {}).get(f"{LABEL}.{key}")
+
+
+def url(port: int | str, token: str, address: str = ports.LOOPBACK) -> str:
+    return f"http://{address}:{port}/lab?token={token}"
+
+
+def published_port(container: dict, inside: int = contract.PORT) -> tuple[str, int] | None:
+    bindings = (container.get("HostConfig", {}).get("PortBindings") or {}).get(f"{inside}/tcp") or []
+    if not bindings:
+        return None
+    return bindings[0].get("HostIp") or "0.0.0.0", int(bindings[0]["HostPort"])
+
+
+@contextmanager
+def runtime_lock():
+    """One `up`/`down`/`reset` at a time, across processes: a lock on the state folder
+    itself, so that taking it writes nothing."""
+    fd = os.open(private_dir(state_dir()), os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
