@@ -5,6 +5,7 @@ Run `invoke --list` for the verbs and `invoke --help VERB` for a verb's options.
 
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -129,6 +130,16 @@ def manifest(c, image, diff="", json_=False):
 
 
 RUNTIME_NAME = "name of the runtime (default: default); named runtimes run side by side"
+PROFILES_FILE = "a profiles TOML laid over the packaged and your own (~/.config/localab/profiles.toml)"
+
+
+def use_profiles(path) -> None:
+    """--profiles FILE: the last file on the profiles' search path, for this command and
+    what it starts."""
+    if path:
+        from runtime import profiles as profile_file
+
+        os.environ[profile_file.ENV] = str(Path(path).expanduser().resolve())
 
 
 @verb(help={
@@ -140,10 +151,12 @@ RUNTIME_NAME = "name of the runtime (default: default); named runtimes run side 
     "recreate": "replace a running runtime (scratch is wiped, the drive is kept)",
     "listen": "host address to publish on (default 127.0.0.1; anything else is reachable from the network)",
     "keymap": "jupyterlab (default) or colab: Colab's shortcuts (Ctrl+M then B, A, D, M, Y, L ...)",
+    "profiles": PROFILES_FILE,
 })
 def up(c, profile=None, gpu=False, port=None, drive=None, name="default", recreate=False, listen="127.0.0.1",
-       keymap=None):
+       keymap=None, profiles=None):
     """Start the runtime (building the image if needed) and print its URL as the last line."""
+    use_profiles(profiles)
     from runtime.lifecycle import verbs
 
     request = verbs.UpRequest(name=name, profile=profile, gpu=gpu, port=port, drive=drive,
@@ -223,17 +236,19 @@ def secrets(c):
     print("\n".join(store.names()) or "no secrets; add one with `invoke secret set NAME`")
 
 
-@verb
-def profiles(c):
-    """List the resource profiles (runtime/profiles.toml)."""
+@verb(name="profiles", help={"profiles": PROFILES_FILE})
+def list_profiles(c, profiles=None):
+    """List the resource profiles and the file(s) each comes from."""
     from rich.console import Console
     from rich.table import Table
 
     from runtime import profiles as profile_file
     from runtime import report
 
+    use_profiles(profiles)
     header, rows = report.profile_rows(profile_file.load())
-    table = Table(*header, title="localab profiles (runtime/profiles.toml)")
+    files = " + ".join(str(path) for path in profile_file.search_path())
+    table = Table(*header, title=f"localab profiles ({files})")
     for row in rows:
         table.add_row(*row)
     Console().print(table)
@@ -250,10 +265,12 @@ def profiles(c):
     "pipeline": "resnet50-cifar10 input pipeline: seed, tuned, or both (default; ratio measured in one run)",
     "compare_host": "also run the workload in a host venv with the same lock, and report container/host",
     "history": "list past results from the drive and compare the latest with the previous one",
+    "profiles": PROFILES_FILE,
 })
 def bench(c, workload="resnet50-cifar10", scale="smoke", profile=None, gpu=False, drive=None, runs=None, resume=False,
-          pipeline="both", compare_host=False, history=False):
+          pipeline="both", compare_host=False, history=False, profiles=None):
     """Run benchmark workloads in fresh containers under a profile's caps; results go to the drive."""
+    use_profiles(profiles)
     from runtime import drive as drives
     from runtime.bench import report as bench_report
     from runtime.bench import runner as benches
@@ -348,4 +365,4 @@ def test(c, unit=False, k="", pytest_args=""):
     c.run(shlex.join(command), env=env, pty=False, warn=False)
 
 
-ns = Collection(engine, doctor, base, build, lock, manifest, up, status, logs, down, reset, profiles, secret, secrets, bench, compose, labextension, hub, test)
+ns = Collection(engine, doctor, base, build, lock, manifest, up, status, logs, down, reset, list_profiles, secret, secrets, bench, compose, labextension, hub, test)

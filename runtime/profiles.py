@@ -1,5 +1,11 @@
-"""Resource profiles, read from runtime/profiles.toml and validated as they are read."""
+"""Resource profiles, found on a search path and validated as they are read.
 
+The packaged runtime/profiles.toml comes first; the user's config file
+($XDG_CONFIG_HOME/localab/profiles.toml) and then a file named by --profiles or
+LOCALAB_PROFILES are laid over it: they may add profiles, change some fields of a
+packaged one, and choose the default."""
+
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -7,7 +13,8 @@ from pathlib import Path
 from runtime.errors import UsageError
 from runtime.units import format_duration, format_size, parse_duration, parse_size
 
-PROFILES_FILE = Path(__file__).with_name("profiles.toml")
+PROFILES_FILE = Path(__file__).with_name("profiles.toml")  # the packaged default
+ENV = "LOCALAB_PROFILES"
 FIELDS = {"description", "memory", "cpus", "shm", "scratch", "pids", "gpu", "gpu_memory", "lifetime", "idle", "keymap"}
 OPTIONAL = {"description", "keymap"}
 KEYMAPS = ("jupyterlab", "colab")
@@ -27,6 +34,7 @@ class Profile:
     lifetime_s: int
     idle_s: int
     keymap: str = "jupyterlab"
+    source: str = ""  # the file(s) it was read from, last one last
 
     @property
     def has_gpu(self) -> bool:
@@ -38,6 +46,7 @@ class Profile:
             "profile": self.name, "RAM": format_size(self.memory_bytes), "CPUs": f"{self.cpus:g}",
             "GPU": gpu, "scratch": format_size(self.scratch_bytes), "shm": format_size(self.shm_bytes),
             "lifetime": format_duration(self.lifetime_s), "idle": format_duration(self.idle_s) if self.idle_s else "-",
+            "from": "packaged" if self.source == str(PROFILES_FILE) else self.source.replace(f"{PROFILES_FILE} + ", "packaged + "),
         }
 
 
@@ -102,22 +111,58 @@ def parse_profile(name: str, spec: dict, source: str = "profiles") -> Profile:
     return profile
 
 
-def load(path: Path = PROFILES_FILE) -> Profiles:
+def user_file() -> Path:
+    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config) / "localab" / "profiles.toml"
+
+
+def search_path() -> list[Path]:
+    """The files that make the profiles, in the order they are laid over each other."""
+    files = [PROFILES_FILE]
+    if user_file().is_file():
+        files.append(user_file())
+    named = os.environ.get(ENV)
+    if named:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise UsageError(f"profiles: '{named}' (from --profiles or {ENV}) is not a file; name a profiles TOML file")
+        files.append(path)
+    return files
+
+
+def _read(path: Path) -> dict:
     try:
         data = tomllib.loads(path.read_text())
     except OSError as exc:
         raise UsageError(f"{path}: cannot be read ({exc.strerror})") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: not valid TOML ({exc}); restore it with `git checkout`") from exc
-    table = data.get("profiles")
-    if not isinstance(table, dict) or not table:
-        raise UsageError(f"{path}: has no [profiles.NAME] tables")
+        raise UsageError(f"{path}: not valid TOML ({exc})") from exc
+    table = data.get("profiles", {})
+    if not isinstance(table, dict) or not all(isinstance(spec, dict) for spec in table.values()):
+        bad = next((name for name, spec in table.items() if not isinstance(spec, dict)), "profiles") \
+            if isinstance(table, dict) else "profiles"
+        raise UsageError(f"{path}: profiles.{bad} is not a table" if bad != "profiles" else f"{path}: profiles is not a table")
+    return data
+
+
+def load(path: Path | None = None) -> Profiles:
+    """The profiles from one file, or (without one) from the whole search path."""
+    files = [path] if path else search_path()
+    merged: dict[str, tuple[dict, list[str]]] = {}
+    default = None
+    for file in files:
+        data = _read(file)
+        for name, spec in data.get("profiles", {}).items():
+            fields, sources = merged.get(name, ({}, []))
+            merged[name] = ({**fields, **spec}, sources + [str(file)])
+        default = data.get("default", default)
+    where = " + ".join(str(file) for file in files)
+    if not merged:
+        raise UsageError(f"{where}: has no [profiles.NAME] tables")
     by_name = {}
-    for name, spec in table.items():
-        if not isinstance(spec, dict):
-            raise UsageError(f"{path}: profiles.{name} is not a table")
-        by_name[name] = parse_profile(name, spec, str(path))
-    default = data.get("default")
+    for name, (spec, sources) in merged.items():
+        profile = parse_profile(name, spec, " + ".join(sources))
+        by_name[name] = Profile(**{**profile.__dict__, "source": " + ".join(sources)})
     if default not in by_name:
-        raise UsageError(f"{path}: default = '{default}' names no profile; use one of: {', '.join(by_name)}")
+        raise UsageError(f"{where}: default = '{default}' names no profile; use one of: {', '.join(by_name)}")
     return Profiles(default, by_name)

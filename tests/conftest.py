@@ -26,6 +26,14 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.fixture(autouse=True)
+def no_user_profiles(tmp_path_factory, monkeypatch):
+    """A developer's own ~/.config/localab/profiles.toml or LOCALAB_PROFILES never
+    reaches a test (subprocesses inherit this too)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+    monkeypatch.delenv("LOCALAB_PROFILES", raising=False)
+
+
 @pytest.fixture(scope="session")
 def engine():
     from runtime.engine import connect

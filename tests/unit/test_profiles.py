@@ -73,3 +73,31 @@ def test_a_bad_file_names_the_field_and_the_value(tmp_path, old, new, expected):
         profiles.load(write(tmp_path, GOOD.replace(old, new)))
     assert expected in str(error.value)
     assert str(tmp_path) in str(error.value)
+
+
+def test_the_search_path_lays_the_user_file_and_then_the_named_file_over_the_packaged_one(tmp_path, monkeypatch):
+    config = tmp_path / "config"
+    (config / "localab").mkdir(parents=True)
+    (config / "localab" / "profiles.toml").write_text(
+        'default = "cpu"\n[profiles.cpu]\nkeymap = "colab"\n' + GOOD.replace('default = "small"\n', ""))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    loaded = profiles.load()
+    assert loaded.default == "cpu" and loaded.get("cpu").keymap == "colab"
+    assert loaded.get("cpu").memory_bytes == profiles.load(profiles.PROFILES_FILE).get("cpu").memory_bytes
+    assert loaded.get("cpu").source == f"{profiles.PROFILES_FILE} + {config / 'localab' / 'profiles.toml'}"
+    assert loaded.get("small").memory_bytes == 2 << 30 and loaded.get("p100").source == str(profiles.PROFILES_FILE)
+    named = write(tmp_path, '[profiles.small]\nmemory = "3G"\n')
+    monkeypatch.setenv("LOCALAB_PROFILES", str(named))
+    assert profiles.load().get("small").memory_bytes == 3 << 30
+
+
+def test_a_new_profile_in_a_user_file_must_set_every_field(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOCALAB_PROFILES", str(write(tmp_path, '[profiles.mine]\nmemory = "3G"\n')))
+    with pytest.raises(UsageError, match="profiles.mine.cpus is missing"):
+        profiles.load()
+
+
+def test_a_named_profiles_file_that_is_missing_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOCALAB_PROFILES", str(tmp_path / "nope.toml"))
+    with pytest.raises(UsageError, match="is not a file"):
+        profiles.load()
