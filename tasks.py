@@ -102,7 +102,7 @@ def lock(c, flavour="", upgrade=False):
     names = [locks.lock_name(flavour)] if flavour else locks.lock_names()
     for name in names:
         written = locks.write_lock(name, upgrade=upgrade)
-        tensorflow = "" if name == locks.HUB else f", TensorFlow {written.tensorflow_version}"
+        tensorflow = f", TensorFlow {written.tensorflow_version}" if locks.flavour(name).tensorflow else ""
         print(f"{written.path.name}: {len(written.pins)} distributions{tensorflow}, sha256 {written.sha256[:12]}")
 
 

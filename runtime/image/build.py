@@ -14,7 +14,7 @@ from runtime.engine import Engine
 from runtime.errors import BuildFailed, UsageError
 from runtime.image import certs, lock
 from runtime.image.base import BASE_IMAGE, ensure_base
-from runtime.paths import DOCKER_DIR, GUEST_DIR, HUB_DIR, WORKLOADS_DIR
+from runtime.paths import DOCKER_DIR, ROOT
 
 REPOSITORY = "localab"
 MANIFEST_PATH = "/etc/localab/manifest.json"
@@ -42,7 +42,8 @@ def plan(flavour: str, *, base: str = BASE_IMAGE, environ=None, pip_cert=certs.p
     import os
 
     environ = os.environ if environ is None else environ
-    name = lock.lock_name(flavour)
+    row = lock.flavour(flavour)
+    name = row.name
     locked = lock.read_lock(name)
     ca = certs.find_ca_bundle(environ, pip_cert)
     created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -57,14 +58,14 @@ def plan(flavour: str, *, base: str = BASE_IMAGE, environ=None, pip_cert=certs.p
     labels = {
         "org.opencontainers.image.created": created,
         "org.opencontainers.image.version": __version__,
-        "org.opencontainers.image.title": "localab hub" if name == lock.HUB else f"localab {name} runtime",
+        "org.opencontainers.image.title": row.title,
         f"{LABEL}.flavour": name,
         f"{LABEL}.lock-sha256": locked.sha256,
         f"{LABEL}.base": base,
         f"{LABEL}.ca": ca.source if ca else "",
         f"{LABEL}.source-sha256": source_digest(name),
     }
-    if name != lock.HUB:
+    if row.tensorflow:
         labels[f"{LABEL}.tensorflow"] = locked.tensorflow_version
     return BuildPlan(name, image_ref(name), base, locked, ca, buildargs, labels)
 
@@ -77,11 +78,13 @@ def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes, mode: int = 0o6
 
 def sources(flavour: str) -> tuple[Path, list[tuple[Path, str]]]:
     """The Dockerfile and the files (a path, and where it goes in the context) an image
-    is built from, besides trust-ca.sh, the lock and the CA."""
-    if flavour == lock.HUB:
-        return DOCKER_DIR / "hub.Dockerfile", [(HUB_DIR, "hub"),
-                                               (GUEST_DIR / "localab_guest" / "manifest.py", "hub/manifest.py")]
-    return DOCKER_DIR / "Dockerfile", [(GUEST_DIR, "py"), (WORKLOADS_DIR, "py/workloads")]
+    is built from, besides trust-ca.sh, the lock and the CA: the flavour's row says."""
+    row = lock.flavour(flavour)
+    return DOCKER_DIR / row.dockerfile, [(source_root() / source, target) for source, target in row.context]
+
+
+def source_root() -> Path:
+    return ROOT
 
 
 def _files(source: Path, prefix: str) -> list[tuple[Path, str]]:
@@ -163,7 +166,8 @@ def build(engine: Engine, flavour: str, *, base: str = BASE_IMAGE, say=print) ->
     if build_plan.ca:
         say(f"trusting the CA bundle named by {build_plan.ca.source} ({build_plan.ca.path}, "
             f"{len(build_plan.ca.certificates)} certificates) in the build and the image")
-    holding = "JupyterHub" if flavour == lock.HUB else f"TensorFlow {build_plan.lock.tensorflow_version}"
+    row = lock.flavour(flavour)
+    holding = f"TensorFlow {build_plan.lock.tensorflow_version}" if row.tensorflow else row.description
     say(f"building {build_plan.ref} from {build_plan.base} ({holding})")
     previous = engine.image(build_plan.ref)
     started = time.monotonic()

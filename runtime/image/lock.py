@@ -30,14 +30,26 @@ _HASH = re.compile(r"--hash=sha256:([0-9a-f]{64})\b")
 
 @dataclass(frozen=True)
 class Flavour:
+    """One row of docker/flavours.toml."""
+
     name: str
-    tensorflow: str  # the distribution, e.g. "tensorflow-cpu" or "tensorflow[and-cuda]"
-    tensorflow_version: str
     description: str
+    dockerfile: str  # under docker/
+    requirements: tuple[str, ...]  # under docker/, what the lock is resolved from
+    context: tuple[tuple[str, str], ...]  # (path in the checkout, where it goes in the build context)
+    tensorflow: str = ""  # the distribution, e.g. "tensorflow-cpu"; "" for an image without TensorFlow
+    tensorflow_version: str = ""
+    title: str = ""
+
+    @property
+    def is_runtime(self) -> bool:
+        """A runtime image (`invoke up` starts it), as opposed to the hub's."""
+        return bool(self.tensorflow)
 
     @property
     def requirement(self) -> str:
-        return f"{self.tensorflow}=={self.tensorflow_version}"
+        """The TensorFlow pin added to the requirements; "" for an image without it."""
+        return f"{self.tensorflow}=={self.tensorflow_version}\n" if self.tensorflow else ""
 
 
 @dataclass(frozen=True)
@@ -63,7 +75,10 @@ def flavours(path: Path = DOCKER_DIR / "flavours.toml") -> dict[str, Flavour]:
     data = tomllib.loads(path.read_text())
     version = data["tensorflow_version"]
     return {
-        name: Flavour(name, spec["tensorflow"], version, spec.get("description", ""))
+        name: Flavour(name=name, description=spec.get("description", ""), dockerfile=spec["dockerfile"],
+                      requirements=tuple(spec["requirements"]), context=tuple(spec["context"].items()),
+                      tensorflow=spec.get("tensorflow", ""), tensorflow_version=version if spec.get("tensorflow") else "",
+                      title=spec.get("title") or f"localab {name} runtime")
         for name, spec in data["flavours"].items()
     }
 
@@ -91,16 +106,13 @@ def _uv() -> str:
         return "uv"
 
 
-HUB = "hub"  # the JupyterHub image's lock, from docker/hub-requirements.in
-
-
 def lock_names() -> list[str]:
-    return sorted(flavours()) + [HUB]
+    return sorted(flavours())
 
 
 def lock_name(name: str) -> str:
-    """A lock's (and its image's) name: a runtime flavour, checked, or the hub."""
-    return name if name == HUB else flavour(name).name
+    """A lock's (and its image's) name: a row of the flavours table, checked."""
+    return flavour(name).name
 
 
 def compile_command(inputs: list[str], output: Path) -> list[str]:
@@ -115,14 +127,12 @@ def compile_command(inputs: list[str], output: Path) -> list[str]:
 
 
 def write_lock(flavour_name: str, *, upgrade: bool = False) -> Lock:
-    """Resolve a flavour's requirements (docker/requirements.in plus its TensorFlow), or
-    the hub's (docker/hub-requirements.in), into a hashed lock. The pins already locked
+    """Resolve a flavour's requirements (its files under docker/, plus its TensorFlow pin)
+    into a hashed lock. The pins already locked
     are kept where they still satisfy the inputs (uv prefers what its output file holds),
     so a changed input moves only what it must; `upgrade` resolves everything anew."""
-    if flavour_name == HUB:
-        inputs, extra = ["hub-requirements.in"], ""
-    else:
-        inputs, extra = ["requirements.in", "-"], flavour(flavour_name).requirement + "\n"
+    row = flavour(flavour_name)
+    inputs, extra = [*row.requirements, *(["-"] if row.requirement else [])], row.requirement
     target = lock_path(flavour_name)
     body_file = target.with_suffix(".body.tmp")
     preferred = None if upgrade else locked_body(target)

@@ -89,9 +89,10 @@ def test_ensure_image_builds_only_when_missing_or_built_from_other_sources(monke
 
 
 def test_the_source_digest_follows_guest_code_but_not_caches(tmp_path, monkeypatch):
-    guest = tmp_path / "guest"
-    shutil.copytree(image.GUEST_DIR, guest, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(image, "GUEST_DIR", guest)
+    for part in ("runtime/guest", "workloads"):
+        shutil.copytree(image.ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(image, "source_root", lambda: tmp_path)
+    guest = tmp_path / "runtime" / "guest"
     digest = image.source_digest("cpu")
     assert digest == image.source_digest("cpu")
     assert digest != image.source_digest("gpu")

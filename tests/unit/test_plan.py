@@ -1,0 +1,80 @@
+"""One container plan: `invoke up`, `invoke bench`, the hub, the Helm values and
+compose.yaml must give a runtime the same environment and caps for every profile."""
+
+import pytest
+from localab_guest import contract
+
+from runtime import compose, profiles
+from runtime.hub import control, helm
+from runtime.lifecycle import verbs
+from runtime.plan import EngineFacts, plan
+from tests.utils.fake_engine import INFO, drive_up, fake_engine
+
+BIG_GPU_HOST = {**INFO, "NCPU": 64, "Runtimes": {"runc": {}, "nvidia": {}}}
+PROFILES = profiles.load(profiles.PROFILES_FILE)
+
+
+def caps_of(options: dict) -> dict:
+    """The caps in the docker SDK's run() keywords."""
+    return {"memory": options["mem_limit"], "swap": options["memswap_limit"], "cpus": options["nano_cpus"] / 1e9,
+            "shm": options["shm_size"], "pids": options["pids_limit"], "gpus": len(options.get("device_requests") or [])}
+
+
+def expected(profile) -> tuple[dict, dict]:
+    wanted = plan(profile, EngineFacts.of(BIG_GPU_HOST))
+    return wanted.environment, caps_of(wanted.run_options())
+
+
+def without_token(environment: dict) -> dict:
+    return {key: value for key, value in environment.items() if key != contract.ENV_TOKEN}
+
+
+@pytest.fixture(autouse=True)
+def packaged_profiles(monkeypatch, tmp_path):
+    monkeypatch.setenv("LOCALAB_STATE_DIR", str(tmp_path / "state"))
+
+
+@pytest.mark.parametrize("name", list(PROFILES.by_name))
+def test_up_applies_the_plan(name, tmp_path, monkeypatch):
+    profile = PROFILES.get(name)
+    options = drive_up(fake_engine(BIG_GPU_HOST), verbs.UpRequest(profile=name, drive=str(tmp_path / "d")), monkeypatch)
+    assert (without_token(options["environment"]), caps_of(options)) == expected(profile)
+    assert options["environment"][contract.ENV_KEYMAP] == profile.keymap
+
+
+@pytest.mark.parametrize("name", list(PROFILES.by_name))
+def test_compose_applies_the_plan(name):
+    profile = PROFILES.get(name)
+    spec = compose.service(profile, gpu=profile.has_gpu)
+    caps = {"memory": spec["mem_limit"], "swap": spec["memswap_limit"], "cpus": spec["cpus"], "shm": spec["shm_size"],
+            "pids": spec["pids_limit"],
+            "gpus": len(spec.get("deploy", {}).get("resources", {}).get("reservations", {}).get("devices", []))}
+    assert (without_token(spec["environment"]), caps) == expected(profile)
+
+
+@pytest.mark.parametrize("name", list(PROFILES.by_name))
+def test_the_hub_applies_the_plan(name, monkeypatch):
+    offered = control.settings(PROFILES, None, BIG_GPU_HOST)["profiles"][name]
+    host_config = offered["host_config"]
+    caps = caps_of({**host_config, "device_requests": host_config.get("device_requests")})
+    assert (offered["environment"], caps) == expected(PROFILES.get(name))
+
+
+@pytest.mark.parametrize("name", list(PROFILES.by_name))
+def test_helm_applies_the_plan(name):
+    entry = next(e for e in helm.values(PROFILES)["singleuser"]["profileList"] if e["slug"] == name)
+    override = entry["kubespawner_override"]
+    environment, caps = expected(PROFILES.get(name))
+    assert override["environment"] == environment
+    assert (override["mem_limit"], override["cpu_limit"]) == (caps["memory"], caps["cpus"])
+    assert len(override.get("extra_resource_limits", {})) == caps["gpus"]
+
+
+def test_a_keymap_set_in_a_profile_reaches_every_path(tmp_path, monkeypatch):
+    mine = tmp_path / "profiles.toml"
+    mine.write_text('[profiles.cpu]\nkeymap = "colab"\n')
+    monkeypatch.setenv("LOCALAB_PROFILES", str(mine))
+    profile = profiles.load().get("cpu")
+    assert compose.service(profile, gpu=False)["environment"][contract.ENV_KEYMAP] == "colab"
+    options = drive_up(fake_engine(BIG_GPU_HOST), verbs.UpRequest(profile="cpu", drive=str(tmp_path / "d")), monkeypatch)
+    assert options["environment"][contract.ENV_KEYMAP] == "colab"
