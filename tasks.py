@@ -11,6 +11,7 @@ from pathlib import Path
 
 from invoke import Collection, Exit, task
 
+from runtime.bench import registry as bench_registry
 from runtime.errors import LocalabError
 
 
@@ -255,7 +256,7 @@ def list_profiles(c, profiles=None):
 
 
 @verb(help={
-    "workload": "resnet50-cifar10 (default), matmul, input-pipeline, storage, startup, or all",
+    "workload": bench_registry.help_text(),
     "scale": "smoke (seconds, what tests use), quick (minutes), full (the seed's 50,000 images x 10 epochs)",
     "profile": "resource profile for the containers (default: the profiles file's default)",
     "gpu": "require a GPU (gpu image, one GPU)",

@@ -4,10 +4,10 @@ startup and load benchmarks use it, exactly as the browser would reach the serve
 
 import json
 import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
+
+from runtime.http import request_json
 
 
 @dataclass
@@ -31,21 +31,8 @@ class JupyterClient:
         self.timeout_s = timeout_s
 
     def request(self, method: str, path: str, body=None, *, token: bool = True) -> tuple[int, object]:
-        data = None if body is None else json.dumps(body).encode()
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"token {self.token}"
-        request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                raw = response.read()
-                return response.status, (json.loads(raw) if raw else None)
-        except urllib.error.HTTPError as exc:
-            raw = exc.read()
-            try:
-                return exc.code, json.loads(raw)
-            except ValueError:
-                return exc.code, raw.decode(errors="replace")
+        headers = {"Authorization": f"token {self.token}"} if token else {}
+        return request_json(self.base_url + path, method=method, body=body, headers=headers, timeout_s=self.timeout_s)
 
     def start_kernel(self, name: str = "python3") -> str:
         status, body = self.request("POST", "/api/kernels", {"name": name})

@@ -3,9 +3,10 @@
 import ipaddress
 import socket
 
+from localab_guest import contract
 from runtime.errors import UsageError
 
-DEFAULT_PORT = 8888
+DEFAULT_PORT = contract.PORT  # the host port people expect for Jupyter is the one inside
 SEARCH_SPAN = 100
 LOOPBACK = "127.0.0.1"
 

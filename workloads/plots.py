@@ -59,29 +59,54 @@ def bars(out: Path, summary: dict, values: dict[str, float], unit: str, name: st
     return _save(plt, fig, ax, out / f"{name}.png", f"{summary['workload']}: {unit}")
 
 
+def medians(figures: dict) -> dict[str, float]:
+    return {k: v["median"] for k, v in figures.items() if isinstance(v, dict) and "median" in v}
+
+
+def pipeline_bars(out: Path, summary: dict, figures: dict) -> list[Path | None]:
+    return [bars(out, summary, {p: figures.get(p, {}).get("images_per_s", {}).get("median") for p in ("seed", "tuned", "host")},
+                 "images/s (median)", "comparison")]
+
+
+def median_bars(unit: str):
+    def draw(out: Path, summary: dict, figures: dict) -> list[Path | None]:
+        return [bars(out, summary, medians(figures), unit, "comparison")]
+
+    return draw
+
+
+def storage_bars(out: Path, summary: dict, figures: dict) -> list[Path | None]:
+    def pick(keys):
+        return {f"{place} {key}": figures[place][key] for place in ("drive", "scratch") for key in keys}
+
+    return [bars(out, summary, pick(("write_mb_s", "read_mb_s")), "MB/s", "sequential"),
+            bars(out, summary, pick(("write_files_s", "read_files_s")), "files/s", "small-files")]
+
+
+def load_bars(out: Path, summary: dict, figures: dict) -> list[Path | None]:
+    by_kind = figures.get("by_kind", {})
+    return [bars(out, summary, {f"{kind} p50": f["p50_s"] for kind, f in by_kind.items()}
+                 | {f"{kind} p99": f["p99_s"] for kind, f in by_kind.items()}, "seconds", "comparison")]
+
+
+# the bar charts of each workload's summary.json, by its "workload" (throughput per step is drawn for any)
+CHARTS = {
+    "resnet50-cifar10": pipeline_bars,
+    "input-pipeline": pipeline_bars,
+    "matmul": median_bars("GFLOP/s (median)"),
+    "storage": storage_bars,
+    "load": load_bars,
+    "startup": median_bars("seconds (median)"),
+    "hub-spawn": median_bars("seconds (median)"),
+}
+
+
 def make(out: Path) -> list[Path]:
     summary = json.loads((out / "summary.json").read_text())
-    figures = summary.get("figures", {})
     made = [throughput_over_steps(out, summary)]
-    workload = summary["workload"]
-    if workload in ("resnet50-cifar10", "input-pipeline"):
-        made.append(bars(out, summary, {p: figures.get(p, {}).get("images_per_s", {}).get("median")
-                                        for p in ("seed", "tuned", "host")}, "images/s (median)", "comparison"))
-    elif workload == "matmul":
-        made.append(bars(out, summary, {k: v["median"] for k, v in figures.items() if isinstance(v, dict) and "median" in v},
-                         "GFLOP/s (median)", "comparison"))
-    elif workload == "storage":
-        made.append(bars(out, summary, {f"{place} {key}": figures[place][key] for place in ("drive", "scratch")
-                                        for key in ("write_mb_s", "read_mb_s")}, "MB/s", "sequential"))
-        made.append(bars(out, summary, {f"{place} {key}": figures[place][key] for place in ("drive", "scratch")
-                                        for key in ("write_files_s", "read_files_s")}, "files/s", "small-files"))
-    elif workload == "load":
-        made.append(bars(out, summary, {f"{kind} p50": f["p50_s"] for kind, f in figures.get("by_kind", {}).items()}
-                         | {f"{kind} p99": f["p99_s"] for kind, f in figures.get("by_kind", {}).items()},
-                         "seconds", "comparison"))
-    elif workload in ("startup", "hub-spawn"):
-        made.append(bars(out, summary, {k: v["median"] for k, v in figures.items() if isinstance(v, dict) and "median" in v},
-                         "seconds (median)", "comparison"))
+    chart = CHARTS.get(summary["workload"])
+    if chart:
+        made += chart(out, summary, summary.get("figures", {}))
     return [path for path in made if path]
 
 

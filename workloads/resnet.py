@@ -14,6 +14,8 @@ import signal
 import time
 from pathlib import Path
 
+from localab_guest import contract
+
 from .common import RESNET50_TRAIN_FLOP_PER_IMAGE, SYNTHETIC_NOTE, Recorder, spread
 from .data import cifar10, keras_home
 
@@ -24,6 +26,25 @@ SCALES = {
     "full": dict(images=50000, test_images=10000, size=224, batch=32, epochs=10, warmup=10),
 }
 WEIGHTS_FILE = "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
+# what build_model compiles, written once: the fit reads these and the summary records them
+MODEL = "ResNet50"
+HEAD = "global max pooling, Dense(10, softmax, float32)"
+OPTIMIZER = {"name": "Adam", "learning_rate": 0.001}  # Keras' Adam with its default learning rate
+LOSS = "categorical_crossentropy"
+METRICS = ("accuracy",)
+
+
+def pipelines_of(choice: str) -> list[str]:
+    return ["seed", "tuned"] if choice == "both" else [choice]
+
+
+def config(scale: str, pipeline: str = "seed", weights: str | None = None) -> dict:
+    """The fit's whole configuration, kept as the summary's params (and so in run.json's config).
+
+    `weights` is the ImageNet weights file found, or None for random initialisation."""
+    return {**SCALES[scale], "model": MODEL, "head": HEAD,
+            "weights": f"imagenet ({weights})" if weights else "none (random init)",
+            "optimizer": dict(OPTIMIZER), "loss": LOSS, "metrics": list(METRICS), "pipelines": pipelines_of(pipeline)}
 
 
 def seed_pipeline(tf, x, y, size: int, batch: int):
@@ -62,9 +83,10 @@ def has_tensor_cores(tf) -> bool:
 
 
 def build_model(keras, size: int, weights):
-    base = keras.applications.ResNet50(weights=weights, include_top=False, pooling="max", input_shape=(size, size, 3))
+    base = getattr(keras.applications, MODEL)(weights=weights, include_top=False, pooling="max", input_shape=(size, size, 3))
     model = keras.Sequential([base, keras.layers.Dense(10, activation="softmax", dtype="float32")])
-    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    optimizer = getattr(keras.optimizers, OPTIMIZER["name"])(learning_rate=OPTIMIZER["learning_rate"])
+    model.compile(loss=LOSS, optimizer=optimizer, metrics=list(METRICS))
     return model
 
 
@@ -74,7 +96,7 @@ class Checkpoints:
     def __init__(self, folder: Path):
         self.folder = folder
         self.model_path = folder / "model.keras"
-        self.state_path = folder / "state.json"
+        self.state_path = folder / contract.CHECKPOINT_STATE
 
     def save(self, model, *, phase: str, epoch: int) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -151,27 +173,27 @@ def run(out: Path, scale: str, options: dict) -> dict:
     import keras
     import tensorflow as tf  # noqa: the framework loads here, after the environment is set
 
-    params = dict(SCALES[scale])
-    pipelines = ["seed", "tuned"] if options.get("pipeline", "seed") == "both" else [options.get("pipeline", "seed")]
+    pipelines = pipelines_of(options.get("pipeline", "seed"))
     recorder = Recorder(out)
     stop = {"requested": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(requested=True))
 
-    data, synthetic, source = cifar10(params["images"], params["test_images"])
+    data, synthetic, source = cifar10(SCALES[scale]["images"], SCALES[scale]["test_images"])
     if synthetic:
         recorder.note(f"{source}: {SYNTHETIC_NOTE}")
     weights_file = keras_home() / "models" / WEIGHTS_FILE
     weights = str(weights_file) if weights_file.is_file() else None
     if weights is None:
         recorder.note(f"no ImageNet weights in {weights_file.parent}: ResNet50 starts from random weights (weights=None)")
-    mixed = has_tensor_cores(tf)
+    params = config(scale, options.get("pipeline", "seed"), weights)
+    mixed = params["mixed_precision"] = has_tensor_cores(tf)
     if mixed:
         keras.mixed_precision.set_global_policy("mixed_float16")
         recorder.note("mixed precision (float16) on a GPU with tensor cores")
     checkpoint_root = Path(options["checkpoints"])
     results = {}
     for phase in pipelines:
-        checkpoints = Checkpoints(checkpoint_root / f"resnet50-{scale}-{phase}")
+        checkpoints = Checkpoints(checkpoint_root / contract.checkpoint_name(scale, phase))
         outcome = fit(tf, keras, recorder, phase=phase, data=data, params=params, weights=weights,
                       checkpoints=checkpoints, resume=options.get("resume", False), stop=stop)
         results[phase] = outcome

@@ -10,6 +10,8 @@ import shutil
 import time
 from pathlib import Path
 
+from localab_guest import contract
+
 from .common import Recorder
 
 SCALES = {"smoke": dict(sequential_mb=16, small_files=100, small_kb=4),
@@ -71,8 +73,8 @@ def small_files(folder: Path, count: int, kilobytes: int) -> dict:
 def run(out: Path, scale: str, options: dict) -> dict:
     params = SCALES[scale]
     recorder = Recorder(out)
-    places = {"drive": Path(options.get("drive", "/content/drive/MyDrive")) / "localab" / "bench" / ".storage",
-              "scratch": Path(options.get("scratch", "/content")) / ".localab-storage-bench"}
+    places = {"drive": Path(options.get("drive", str(contract.DRIVE))) / contract.BENCH_DIR / ".storage",
+              "scratch": Path(options.get("scratch", str(contract.CONTENT))) / ".localab-storage-bench"}
     figures = {}
     for name, folder in places.items():
         shutil.rmtree(folder, ignore_errors=True)

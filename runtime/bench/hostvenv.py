@@ -4,14 +4,14 @@
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from runtime import drivefs
+from runtime.bench import registry
 from runtime.errors import LocalabError, UsageError
 from runtime.image import lock
 from runtime.paths import GUEST_DIR, ROOT, state_dir
-
-COMPARABLE = ("resnet50-cifar10", "matmul", "input-pipeline")
 
 
 def venv_python() -> Path:
@@ -34,14 +34,7 @@ def venv_python() -> Path:
 
 def main_spread(summary: dict) -> dict | None:
     """The figure that container and host are compared on, with its spread."""
-    figures = summary.get("figures", {})
-    if summary["workload"] == "resnet50-cifar10":
-        return figures.get(summary["pipelines"][0], {}).get("images_per_s")
-    if summary["workload"] == "matmul":
-        return figures.get("tensorflow_cpu_float32")
-    if summary["workload"] == "input-pipeline":
-        return figures.get("seed", {}).get("images_per_s")
-    return None
+    return registry.get(summary["workload"]).main_spread(summary)
 
 
 def main_figure(summary: dict) -> float | None:
@@ -49,7 +42,8 @@ def main_figure(summary: dict) -> float | None:
 
 
 def compare(workload: str, request, caps, out: Path, live) -> None:
-    if workload not in COMPARABLE:
+    spec = registry.get(workload)
+    if not spec.compare_host:
         live.say(f"  --compare-host: not meaningful for {workload}; skipped")
         return
     python = venv_python()
@@ -60,8 +54,8 @@ def compare(workload: str, request, caps, out: Path, live) -> None:
     scratch = out / "host-scratch"
     command = [str(python), "-m", "workloads", workload, "--scale", request.scale, "--out", str(host_out),
                "--drive", str(scratch), "--scratch", str(scratch), "--checkpoints", str(scratch / "checkpoints")]
-    if workload == "resnet50-cifar10":
-        command += ["--pipeline", "seed" if request.pipeline == "both" else request.pipeline]
+    # one pipeline, from the start: the host venv keeps no checkpoints
+    command += spec.args(replace(request, resume=False, pipeline="seed" if request.pipeline == "both" else request.pipeline))
     live.say(f"  the same {workload} in a host venv ({threads} threads)")
     with (out / "host-output.log").open("wb") as log:
         code = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=6 * 3600).returncode
@@ -72,6 +66,6 @@ def compare(workload: str, request, caps, out: Path, live) -> None:
     host = drivefs.read_json(host_out / "summary.json")
     ours, theirs = main_figure(container), main_figure(host)
     spread = main_spread(host) or {"median": None}
-    container.setdefault("figures", {})["host"] = spread if workload == "matmul" else {"images_per_s": spread}
+    container.setdefault("figures", {})["host"] = spec.host_figure(spread)
     container["figures"]["container_over_host"] = ours / theirs if ours and theirs else None
     drivefs.write_json(out / "summary.json", container)

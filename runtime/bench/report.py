@@ -3,80 +3,15 @@
 import json
 from pathlib import Path
 
+from runtime.bench import registry
+from runtime.bench.fmt import number as _fmt
 from runtime.bench.runner import bench_root
 
 
-def _fmt(value, unit="", digits=3) -> str:
-    if value is None:
-        return "-"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}{unit}"
-    return f"{value:.{digits}g}{unit}"
-
-
-def _spread(figure: dict | None, unit: str) -> tuple[str, str]:
-    if not figure or figure.get("median") is None:
-        return "-", ""
-    if figure.get("mad") is None:
-        return _fmt(figure["median"], unit), "median"
-    return _fmt(figure["median"], unit), f"± {_fmt(figure['mad'])} (MAD, n={figure['n']})"
-
-
 def rows(summary: dict) -> list[tuple[str, str, str]]:
-    """(measure, value, spread or note) lines for one result."""
-    figures, workload = summary.get("figures", {}), summary["workload"]
-    out = []
-    if workload in ("resnet50-cifar10", "input-pipeline"):
-        for phase in ("seed", "tuned", "host"):
-            if phase in figures:
-                value, spread = _spread(figures[phase].get("images_per_s"), " images/s")
-                out.append((f"{phase} pipeline" if phase != "host" else "host venv", value, spread))
-                if figures[phase].get("mfu_vs_host_sgemm"):
-                    out.append((f"{phase}: utilisation of host sgemm peak", _fmt(100 * figures[phase]["mfu_vs_host_sgemm"], " %"), ""))
-                if figures[phase].get("val_accuracy") is not None:
-                    out.append((f"{phase}: validation accuracy", _fmt(figures[phase]["val_accuracy"]), ""))
-        if workload == "resnet50-cifar10":
-            xla = any(figures[p].get("xla") for p in ("seed", "tuned") if p in figures)
-            precision = "mixed float16" if summary.get("mixed_precision") else "float32"
-            out.append(("compute", f"{precision}, XLA {'on' if xla else 'off'}", "XLA: Keras' own choice (GPU on, CPU off)"))
-        if figures.get("tuned_over_seed"):
-            out.append(("tuned / seed", _fmt(figures["tuned_over_seed"], "x"), "measured in this run"))
-        for reference in summary.get("references", []):
-            out.append((f"reference: {reference['match']}", _fmt(reference["images_per_s"], " images/s"), reference["source"]))
-    elif workload == "matmul":
-        for name, figure in figures.items():
-            if isinstance(figure, dict) and "median" in figure:
-                value, spread = _spread(figure, " GFLOP/s")
-                out.append((name.replace("_", " "), value, spread))
-        if figures.get("container_over_host_numpy"):
-            out.append(("container / host NumPy", _fmt(figures["container_over_host_numpy"], "x"), "measured in this run"))
-    elif workload == "storage":
-        for key, unit, label in (("write_mb_s", " MB/s", "sequential write"), ("read_mb_s", " MB/s", "sequential read"),
-                                 ("write_files_s", " files/s", "small-file writes"),
-                                 ("read_files_s", " files/s", "small-file reads")):
-            out.append((label,
-                        f"drive {_fmt(figures['drive'][key], unit)} | scratch {_fmt(figures['scratch'][key], unit)}",
-                        f"drive/scratch {_fmt(figures['drive_over_scratch'][key], 'x')}"))
-    elif workload == "startup":
-        for key, label in (("up_to_answering_s", "invoke up -> Jupyter answering"), ("second_up_s", "second invoke up (reuse)"),
-                           ("kernel_first_cell_s", "kernel start -> first cell")):
-            value, spread = _spread(figures.get(key), " s")
-            out.append((label, value, spread))
-    elif workload == "hub-spawn":
-        for size in summary["params"]["waves"]:
-            value, spread = _spread(figures.get(f"{size}_users_s"), " s")
-            out.append((f"spawn -> ready, {size} user(s) at once", value, spread))
-        out.append(("errors", str(len(figures.get("errors", []))), "; ".join(figures.get("errors", []))[:80]))
-    elif workload == "load":
-        out.append(("requests/s", _fmt(figures.get("requests_per_s")), f"{summary['params']['clients']} clients, "
-                                                                       f"{summary['params']['seconds']} s"))
-        out.append(("latency p50 / p99", f"{_fmt(figures.get('p50_s'), ' s')} / {_fmt(figures.get('p99_s'), ' s')}", "all requests"))
-        for kind, figure in figures.get("by_kind", {}).items():
-            out.append((f"  {kind}", f"{_fmt(figure['p50_s'], ' s')} / {_fmt(figure['p99_s'], ' s')}", f"n={figure['n']}"))
-        out.append(("errors", str(figures.get("errors")), "must be 0"))
-        before, after = figures.get("server_memory_before_bytes"), figures.get("server_memory_after_bytes")
-        if before and after:
-            out.append(("runtime memory", f"{before / 2**20:.0f} -> {after / 2**20:.0f} MiB", "before / after"))
+    """(measure, value, spread or note) lines for one result: the workload's own, then the shared ones."""
+    figures, workload = summary.get("figures", {}), registry.REGISTRY.get(summary["workload"])
+    out = workload.rows(summary) if workload else []
     if figures.get("container_over_host"):
         out.append(("container / host", _fmt(figures["container_over_host"], "x"), "measured in this run"))
     if summary.get("synthetic"):
@@ -102,18 +37,8 @@ def print_results(folders: list[Path], say=print) -> None:
 
 
 def headline(summary: dict) -> float | None:
-    from runtime.bench.hostvenv import main_figure
-
-    figures = summary.get("figures", {})
-    if summary["workload"] == "storage":
-        return figures.get("drive_over_scratch", {}).get("write_mb_s")
-    if summary["workload"] == "startup":
-        return (figures.get("up_to_answering_s") or {}).get("median")
-    if summary["workload"] == "load":
-        return figures.get("requests_per_s")
-    if summary["workload"] == "hub-spawn":
-        return (figures.get("1_users_s") or {}).get("median")
-    return main_figure(summary)
+    workload = registry.REGISTRY.get(summary["workload"])
+    return workload.headline(summary) if workload else None
 
 
 def history(drive: Path) -> list[str]:

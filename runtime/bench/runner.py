@@ -10,7 +10,6 @@ import shutil
 import sys
 import threading
 import time
-import tomllib
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -20,15 +19,12 @@ from localab_guest import contract
 from runtime import drive as drives
 from runtime import drivefs, profiles
 from runtime.bench import machine as hostinfo
+from runtime.bench import registry
 from runtime.engine import Engine
 from runtime.errors import LocalabError, UsageError
 from runtime.image import build as images
-from runtime.paths import WORKLOADS_DIR
 from runtime.plan import ContainerPlan, EngineFacts, plan
 
-CONTAINER_WORKLOADS = ("resnet50-cifar10", "matmul", "input-pipeline", "storage")
-HOST_WORKLOADS = ("startup", "load", "hub-spawn")
-WORKLOADS = CONTAINER_WORKLOADS + HOST_WORKLOADS
 SCALES = ("smoke", "quick", "full")
 PIPELINES = ("seed", "tuned", "both")
 DEADLINE_S = {"smoke": 30 * 60, "quick": 3 * 3600}  # full: the profile's lifetime
@@ -37,7 +33,7 @@ LABEL = "io.localab.bench"
 
 @dataclass(frozen=True)
 class BenchRequest:
-    workload: str = "resnet50-cifar10"
+    workload: str = registry.DEFAULT
     scale: str = "smoke"
     profile: str | None = None
     gpu: bool = False
@@ -65,8 +61,8 @@ def checkpoint_dir(drive: Path, scale: str, phase: str) -> Path:
 
 def validate(request: BenchRequest) -> tuple[list[str], Path]:
     """Every input error, before anything is created."""
-    if request.workload != "all" and request.workload not in WORKLOADS:
-        raise UsageError(f"workload: '{request.workload}' is not a workload; use one of: {', '.join(WORKLOADS)}, or all")
+    if request.workload != "all":
+        registry.get(request.workload)
     if request.scale not in SCALES:
         raise UsageError(f"scale: '{request.scale}' is not a scale; use one of: {', '.join(SCALES)}")
     if request.pipeline not in PIPELINES:
@@ -76,7 +72,7 @@ def validate(request: BenchRequest) -> tuple[list[str], Path]:
     drive = drives.validate_drive(request.drive, "default")
     if drive.exists() and not os.access(drive, os.W_OK):
         raise UsageError(f"drive: '{drive}' is not writable by you; name a folder you can write to")
-    workloads = list(WORKLOADS) if request.workload == "all" else [request.workload]
+    workloads = registry.names() if request.workload == "all" else [request.workload]
     if request.resume:
         if workloads != ["resnet50-cifar10"]:
             raise UsageError("resume: --resume continues a resnet50-cifar10 fit; add --workload resnet50-cifar10")
@@ -131,10 +127,7 @@ def follow(engine: Engine, name: str, log: Path, live: Live) -> threading.Thread
 
 
 def container_command(workload: str, request: BenchRequest, out_inside: str) -> list[str]:
-    command = [workload, "--scale", request.scale, "--out", out_inside]
-    if workload == "resnet50-cifar10":
-        command += ["--pipeline", request.pipeline] + (["--resume"] if request.resume else [])
-    return command
+    return [workload, "--scale", request.scale, "--out", out_inside] + registry.get(workload).args(request)
 
 
 def run_in_container(engine: Engine, workload: str, request: BenchRequest, container_plan: ContainerPlan,
@@ -144,7 +137,7 @@ def run_in_container(engine: Engine, workload: str, request: BenchRequest, conta
     engine.run(
         images.image_ref(container_plan.flavour), name=name, user=drives.container_user(),
         group_add=[str(contract.IMAGE_GID)], volumes={str(drive): {"bind": str(contract.DRIVE), "mode": "rw"}},
-        labels={LABEL: workload}, entrypoint=["/usr/bin/tini", "--", "python", "-m", "workloads"],
+        labels={LABEL: workload}, entrypoint=["/usr/bin/tini", "--", "python", "-m", "localab_guest.env", "python", "-m", "workloads"],
         command=container_command(workload, request, out_inside),
         environment=dict(container_plan.environment), **container_plan.run_options(),
     )
@@ -175,36 +168,26 @@ def host_sgemm(scale: str) -> dict:
     return {"n": n, "gflop_s": numpy_gflops(n, seconds)}
 
 
-def references() -> dict:
-    return tomllib.loads((WORKLOADS_DIR / "references.toml").read_text())["gpus"]
-
-
 def finish_summary(out: Path, run: dict) -> dict:
     """Add what only the host knows (its sgemm peak, references) to the container's summary."""
     path = out / contract.SUMMARY_FILE
     summary = drivefs.read_json(path)
-    figures = summary.get("figures", {})
-    peak = (run.get("host_sgemm") or {}).get("gflop_s", {}).get("median")
-    if summary["workload"] == "resnet50-cifar10" and peak:
-        for phase in summary.get("pipelines", []):
-            achieved = figures.get(phase, {}).get("achieved_gflop_s")
-            if achieved:
-                figures[phase]["mfu_vs_host_sgemm"] = achieved / peak
-    if summary["workload"] == "matmul" and peak:
-        figures["host_numpy_float32"] = run["host_sgemm"]["gflop_s"]
-        container = figures.get("numpy_float32", {}).get("median")
-        if container:
-            figures["container_over_host_numpy"] = container / peak
-    gpus = run.get("host", {}).get("gpus") or []
-    if summary["workload"] == "resnet50-cifar10" and gpus and run.get("caps", {}).get("gpus"):
-        summary["references"] = [ref for ref in references().values() if ref["match"] in gpus[0]]
-    summary["figures"] = figures
+    summary["figures"] = summary.get("figures", {})
+    finish = registry.get(summary["workload"]).finish
+    if finish:
+        finish(summary, run)
     drivefs.write_json(path, summary)
     return summary
 
 
+def workload_config(out: Path) -> dict:
+    """The workload's whole configuration, as it recorded it: its summary's params."""
+    return drivefs.read_json(out / contract.SUMMARY_FILE).get("params", {})
+
+
 def run_one(engine: Engine, workload: str, request: BenchRequest, container_plan: ContainerPlan,
             drive: Path, image: dict, say) -> Path:
+    spec = registry.get(workload)
     root = bench_root(drive)
     final = root / f"{stamp()}-{workload}"
     partial = drives.make_drive_folder(drive, str((root / f".partial-{final.name}").relative_to(drive)))
@@ -218,18 +201,13 @@ def run_one(engine: Engine, workload: str, request: BenchRequest, container_plan
     try:
         run["image"]["versions"] = {k: v for k, v in images.manifest(engine, run["image"]["ref"])["distributions"].items()
                                     if k in ("tensorflow", "tensorflow-cpu", "keras", "numpy", "jupyterlab")}
-        if workload in ("resnet50-cifar10", "matmul"):
+        if spec.needs_sgemm:
             say("  measuring the host's sgemm peak (NumPy's BLAS) for utilisation")
             run["host_sgemm"] = host_sgemm(request.scale)
         drivefs.write_json(partial / contract.RUN_FILE, run)
         live = Live(say)
-        if workload in HOST_WORKLOADS:
-            from runtime.bench import hub_spawn as bench_hub
-            from runtime.bench import load as bench_load
-            from runtime.bench import startup as bench_startup
-
-            runner = {"startup": bench_startup.run, "load": bench_load.run, "hub-spawn": bench_hub.run}[workload]
-            runner(engine, partial, request, drive, live)
+        if spec.where == "host":
+            spec.run_host(engine, partial, request, drive, live)
             code = 0
         else:
             code = run_in_container(engine, workload, request, container_plan, drive, partial, live)
@@ -245,6 +223,7 @@ def run_one(engine: Engine, workload: str, request: BenchRequest, container_plan
             tail = log.read_text(errors="replace").splitlines()[-15:] if log.exists() else []
             raise LocalabError(f"{workload} failed (exit {code}); its last output:\n" + "\n".join("    " + l for l in tail))
         run["ended_at"] = datetime.now(timezone.utc).isoformat()
+        run["config"] = workload_config(partial)
         drivefs.write_json(partial / contract.RUN_FILE, run)
         finish_summary(partial, run)
         from workloads import plots

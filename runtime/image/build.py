@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from localab_guest import contract
 from runtime import __version__
 from runtime.engine import Engine
 from runtime.errors import BuildFailed, UsageError
@@ -17,7 +18,7 @@ from runtime.image.base import BASE_IMAGE, ensure_base
 from runtime.paths import DOCKER_DIR, ROOT
 
 REPOSITORY = "localab"
-MANIFEST_PATH = "/etc/localab/manifest.json"
+MANIFEST_PATH = str(contract.MANIFEST)
 LABEL = "io.localab"
 _SKIP = {"__pycache__", ".pytest_cache"}
 
@@ -53,6 +54,7 @@ def plan(flavour: str, *, base: str = BASE_IMAGE, environ=None, pip_cert=certs.p
         "BUILD_TIME": created,
         "LOCALAB_VERSION": __version__,
         "LOCK_SHA256": locked.sha256,
+        "PORT": str(contract.PORT),
         **certs.proxy_settings(environ),
     }
     labels = {

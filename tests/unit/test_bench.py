@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from runtime.bench import registry
 from runtime.bench import report as bench_report
 from runtime.bench import runner as bench
 from runtime.errors import UsageError
@@ -11,7 +12,7 @@ from workloads.data import BATCH_FILES, find_cifar10, synthetic, write_cifar_bat
 
 def test_validate_lists_workloads_and_resolves_the_drive(tmp_path):
     workloads, drive = bench.validate(bench.BenchRequest(workload="all", drive=str(tmp_path)))
-    assert workloads == list(bench.WORKLOADS) and drive == tmp_path
+    assert workloads == list(registry.REGISTRY) and drive == tmp_path
     with pytest.raises(UsageError, match="or all"):
         bench.validate(bench.BenchRequest(workload="bert", drive=str(tmp_path)))
 

@@ -90,4 +90,7 @@ def test_bench_input_is_refused_or_names_known_things(tmp_path, workload, scale,
         workloads, _ = bench.validate(request)
     except UsageError:
         return
-    assert set(workloads) <= set(bench.WORKLOADS) and scale in bench.SCALES and pipeline in bench.PIPELINES
+    from runtime.bench import registry
+
+    assert workloads and set(workloads) <= set(registry.REGISTRY) and scale in bench.SCALES and pipeline in bench.PIPELINES
+    assert all(registry.get(name).name == name for name in workloads)

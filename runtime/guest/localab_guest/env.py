@@ -1,6 +1,7 @@
 """The environment the entry process gives Jupyter and, through it, every kernel."""
 
 import os
+import sys
 from pathlib import Path
 
 from . import cgroup, contract
@@ -49,3 +50,17 @@ def make_cache_dirs(env: dict) -> None:
 
 def default_environment() -> dict:
     return runtime_environment(os.environ, cpus=cgroup.usable_cpus())
+
+
+def main(argv: list[str]) -> None:
+    """`python -m localab_guest.env COMMAND...`: run a command (a bench workload) in the
+    runtime's environment, as Jupyter's kernels get it."""
+    if not argv:
+        sys.exit("usage: python -m localab_guest.env COMMAND [ARG...]")
+    environment = default_environment()
+    make_cache_dirs(environment)
+    os.execvpe(argv[0], argv, environment)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
