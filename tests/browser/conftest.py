@@ -2,7 +2,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import ARTIFACTS
+from tests.utils.runtime import ARTIFACTS
 
 CHROMIUM = "/usr/bin/chromium"
 # As root in a sandbox-less VM, and with no network but loopback: no sandbox, no GPU,

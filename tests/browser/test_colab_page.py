@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from runtime import profiles
-from tests.browser.lab import NOTEBOOK, new_notebook, open_lab, run_cell, screenshot
+from tests.utils.lab import NOTEBOOK, new_notebook, open_lab, run_cell, screenshot
 
 
 def test_the_resource_bar_shows_the_profiles_cap_and_drive_mount_works(runtime, page):

@@ -7,8 +7,8 @@ import re
 from playwright.sync_api import expect
 
 from runtime.drive import give_to_drive_owner
-from tests.browser.lab import NOTEBOOK, screenshot
-from tests.conftest import Runtime, invoke, repo_copy, wait_for
+from tests.utils.lab import NOTEBOOK, screenshot
+from tests.utils.runtime import Runtime, cpu_profile, invoke, wait_for
 
 NOTEBOOK_JSON = {"cells": [{"cell_type": "code", "metadata": {}, "source": "print('first')", "outputs": [],
                             "execution_count": None}],
@@ -16,28 +16,15 @@ NOTEBOOK_JSON = {"cells": [{"cell_type": "code", "metadata": {}, "source": "prin
                  "nbformat": 4, "nbformat_minor": 5}
 
 
-def with_profile(tmp_path, **fields):
-    """A checkout whose `cpu` profile has these values (e.g. a lifetime of seconds)."""
-    repo = repo_copy(tmp_path)
-    path = repo / "runtime" / "profiles.toml"
-    text = path.read_text()
-    head, cpu = text.split("[profiles.cpu]")
-    for key, value in fields.items():
-        cpu = re.sub(rf'^{key} = .*$', f'{key} = "{value}"', cpu, flags=re.M)
-    path.write_text(head + "[profiles.cpu]" + cpu)
-    return repo
-
-
 def test_at_the_end_of_its_lifetime_the_page_is_warned_notebooks_are_saved_and_status_says_expired(
         engine, cpu_image, tmp_path, page):
-    repo = with_profile(tmp_path, lifetime="80s", idle="0")
-    owned = Runtime(tmp_path)
+    owned = Runtime(tmp_path, env=cpu_profile(tmp_path, lifetime="80s", idle="0"))
     owned.drive.mkdir()
     (owned.drive / "work.ipynb").write_text(json.dumps(NOTEBOOK_JSON))
     give_to_drive_owner(owned.drive)  # the user's own notebook on their drive
     try:
         result = invoke("up", "--name", owned.name, "--port", str(owned.port), "--drive", str(owned.drive),
-                        "--profile", "cpu", env=owned.env, cwd=repo)
+                        "--profile", "cpu", env=owned.env)
         assert result.returncode == 0, result.stderr
         url = result.stdout.strip().splitlines()[-1]
         page.goto(url.replace("/lab?", "/lab/tree/drive/MyDrive/work.ipynb?reset&"))
@@ -60,18 +47,17 @@ def test_at_the_end_of_its_lifetime_the_page_is_warned_notebooks_are_saved_and_s
                  what="the runtime to stop at the end of its lifetime")
         saved = json.loads((owned.drive / "work.ipynb").read_text())
         assert "typed just before the end" in json.dumps(saved["cells"]), "the page saved the notebook before the stop"
-        status = json.loads(invoke("status", "--name", owned.name, "--json", env=owned.env, cwd=repo).stdout)
+        status = json.loads(invoke("status", "--name", owned.name, "--json", env=owned.env).stdout)
         assert status["state"] == "expired" and "drive is kept" in status["reason"]
     finally:
         engine.remove(owned.container)
 
 
 def test_an_idle_runtime_culls_its_kernels_then_stops_and_status_says_idle(engine, cpu_image, tmp_path):
-    repo = with_profile(tmp_path, idle="20s")
-    owned = Runtime(tmp_path)
+    owned = Runtime(tmp_path, env=cpu_profile(tmp_path, idle="20s"))
     try:
         result = invoke("up", "--name", owned.name, "--port", str(owned.port), "--drive", str(owned.drive),
-                        "--profile", "cpu", env=owned.env, cwd=repo)
+                        "--profile", "cpu", env=owned.env)
         assert result.returncode == 0, result.stderr
         client = owned.client()
         kernel = client.start_kernel()
@@ -79,7 +65,7 @@ def test_an_idle_runtime_culls_its_kernels_then_stops_and_status_says_idle(engin
         wait_for(lambda: client.request("GET", "/api/kernels")[1] == [], timeout_s=90, what="the idle kernel to be culled")
         wait_for(lambda: engine.container(owned.container)["State"]["Status"] == "exited", timeout_s=150,
                  what="the idle server to shut down")
-        status = json.loads(invoke("status", "--name", owned.name, "--json", env=owned.env, cwd=repo).stdout)
+        status = json.loads(invoke("status", "--name", owned.name, "--json", env=owned.env).stdout)
         assert status["state"] == "idle", status
         assert owned.drive.is_dir()
     finally:

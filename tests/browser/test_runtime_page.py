@@ -1,7 +1,7 @@
 """A person's first minute: open the printed URL, make a notebook, run TensorFlow."""
 
 from runtime.image import lock
-from tests.browser.lab import new_notebook, open_lab, run_cell, screenshot
+from tests.utils.lab import new_notebook, open_lab, run_cell, screenshot
 
 
 def test_the_printed_url_opens_jupyterlab_and_runs_tensorflow(runtime, page):

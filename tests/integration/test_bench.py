@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from runtime.drive import give_to_drive_owner
-from tests.conftest import ROOT, engine_snapshot, invoke, wait_for
+from tests.utils.runtime import ROOT, engine_snapshot, invoke, wait_for
 from workloads.data import write_cifar_batches
 
 RUN_KEYS = {"workload", "params", "profile", "caps", "image", "host", "engine", "software", "started_at", "ended_at"}

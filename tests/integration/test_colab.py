@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from runtime.image import lock
-from tests.conftest import wait_for
+from tests.utils.runtime import wait_for
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from runtime import profiles
-from tests.conftest import ROOT, free_port
+from tests.utils.runtime import ROOT, free_port
 
 pytestmark = pytest.mark.compose
 

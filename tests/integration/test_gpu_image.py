@@ -4,7 +4,7 @@ import pytest
 
 from runtime.image import build as image
 from runtime.image import lock
-from tests.conftest import build_image
+from tests.utils.runtime import build_image
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +31,19 @@ def test_tensorflow_sees_one_gpu_capped_at_the_profiles_memory(engine, gpu_image
         pytest.skip("no NVIDIA container runtime on this host: the GPU run needs one (see `invoke doctor`)")
     from docker.types import DeviceRequest
 
-    script = ("import tensorflow as tf; gpus = tf.config.list_logical_devices('GPU'); "
-              "print(len(gpus)); print(tf.config.experimental.get_memory_info('GPU:0')['current'] >= 0)")
+    from runtime import caps as capping
+    from runtime import profiles
+
+    profile = profiles.load().get("free")  # a T4 profile: its gpu_memory is the cap under test
+    caps, _ = capping.plan_caps(profile, use_gpu=True, host_cpus=engine.info()["NCPU"], scratch_possible=False)
+    cap_mb = profile.gpu_memory_bytes >> 20
+    script = ("import tensorflow as tf\n"
+              "print(len(tf.config.list_logical_devices('GPU')))\n"
+              "configs = tf.config.get_logical_device_configuration(tf.config.list_physical_devices('GPU')[0])\n"
+              "print(configs[0].memory_limit if configs else 'uncapped')\n")
     output = engine._client.containers.run(
         "localab:gpu", ["python", "-c", script], entrypoint=[], remove=True,
-        environment={"LOCALAB_GPU_MEMORY_MB": "1024"},
+        environment=capping.environment(caps),  # what `invoke up` hands the runtime, the GPU cap included
         device_requests=[DeviceRequest(count=1, capabilities=[["gpu", "utility", "compute"]])],
     ).decode()
-    assert output.split()[:2] == ["1", "True"]
+    assert output.split()[-2:] == ["1", str(cap_mb)], output

@@ -10,22 +10,19 @@ import requests
 
 from runtime import profiles
 from runtime.kernels import JupyterClient
-from tests.conftest import free_port, invoke, wait_for
-from tests.integration.test_reliability import with_profile
+from tests.utils.runtime import cpu_profile, free_port, invoke, wait_for
 
 NAME = f"localab-hubtest-{uuid.uuid4().hex[:6]}"
 
 
 class Hub:
-    def __init__(self, tmp_path, cwd=None):
+    def __init__(self, tmp_path, env=None):
         self.port = free_port()
-        self.env = {"LOCALAB_STATE_DIR": str(tmp_path / "state"), "LOCALAB_HUB_NAME": NAME}
-        self.cwd = cwd
+        self.env = {"LOCALAB_STATE_DIR": str(tmp_path / "state"), "LOCALAB_HUB_NAME": NAME, **(env or {})}
         self.url = f"http://127.0.0.1:{self.port}"
 
     def invoke(self, *args, **kwargs):
-        extra = {"cwd": self.cwd} if self.cwd else {}
-        return invoke("hub", *args, env=self.env, timeout=1800, **extra, **kwargs)
+        return invoke("hub", *args, env=self.env, timeout=1800, **kwargs)
 
     def up(self, profile="cpu"):
         result = self.invoke("up", "--port", str(self.port), "--profile", profile)
@@ -124,7 +121,7 @@ def test_two_users_get_their_own_runtimes_and_drives(engine, cpu_image, tmp_path
 
 
 def test_an_idle_server_is_culled_and_its_drive_kept(engine, cpu_image, tmp_path, cleanup):
-    hub = Hub(tmp_path, cwd=with_profile(tmp_path, idle="20s"))
+    hub = Hub(tmp_path, env=cpu_profile(tmp_path, idle="20s"))
     hub.up()
     token = hub.login("carol", hub.user("carol"))
     client = hub.start("carol", token)

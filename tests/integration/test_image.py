@@ -8,7 +8,7 @@ import pytest
 
 from runtime.image import build as image
 from runtime.image import lock
-from tests.conftest import engine_snapshot, invoke, repo_copy, wait_for
+from tests.utils.runtime import engine_snapshot, invoke, repo_copy, wait_for
 
 TIMEOUT = 300
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, Runtime, invoke, repo_copy
+from tests.utils.runtime import ROOT, Runtime, cpu_profile, invoke
 
 
 def checksums(folder: Path) -> dict[str, str]:
@@ -26,38 +26,20 @@ def seed_drive(drive: Path) -> dict[str, str]:
     return checksums(drive)
 
 
-def with_profile(tmp_path: Path, **fields) -> Path:
-    repo = repo_copy(tmp_path)
-    path = repo / "runtime" / "profiles.toml"
-    head, cpu = path.read_text().split("[profiles.cpu]")
-    for key, value in fields.items():
-        cpu = re.sub(rf"^{key} = .*$", f"{key} = {json.dumps(value)}", cpu, flags=re.M)
-    path.write_text(head + "[profiles.cpu]" + cpu)
-    return repo
-
-
-def up(owned: Runtime, cwd=ROOT, *extra):
-    result = invoke("up", "--name", owned.name, "--port", str(owned.port), "--drive", str(owned.drive),
-                    "--profile", "cpu", *extra, env=owned.env, cwd=cwd)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout.strip().splitlines()[-1]
-
-
 def test_a_kernel_past_the_memory_cap_dies_alone(engine, cpu_image, tmp_path):
-    repo = with_profile(tmp_path, memory="1G", shm="64M")
-    owned = Runtime(tmp_path)
+    owned = Runtime(tmp_path, env=cpu_profile(tmp_path, memory="1G", shm="64M"))
     before = seed_drive(owned.drive)
     try:
-        up(owned, repo)
+        owned.url()
         client = owned.client()
         kernel = client.start_kernel()
         result = client.execute(kernel, "import numpy as np\nx = np.ones(2 * 1024**3 // 8)\nx.sum()", timeout_s=180)
         assert result.status == "died", result
         assert client.request("GET", "/api/status")[0] == 200, "Jupyter Server keeps serving"
         assert client.run("print(6 * 7)").stdout.strip() == "42", "a new kernel works"
-        status = json.loads(invoke("status", "--name", owned.name, "--json", env=owned.env, cwd=repo).stdout)
+        status = json.loads(invoke("status", "--name", owned.name, "--json", env=owned.env).stdout)
         assert status["state"] == "running" and status["oom_kills"] >= 1
-        human = invoke("status", "--name", owned.name, env=owned.env, cwd=repo).stdout
+        human = invoke("status", "--name", owned.name, env=owned.env).stdout
         assert "killed for exceeding the RAM cap (OOM)" in human
         assert checksums(owned.drive) == before
     finally:
@@ -71,7 +53,7 @@ def test_a_full_drive_fails_the_writing_cell_only(engine, cpu_image, tmp_path):
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=1777", "tmpfs", str(owned.drive)], check=True)
     try:
         before = seed_drive(owned.drive)
-        up(owned)
+        owned.url()
         client = owned.client()
         kernel = client.start_kernel()
         full = client.execute(kernel, "open('/content/drive/MyDrive/big.bin', 'wb').write(b'x' * 16 * 2**20)")
@@ -130,11 +112,11 @@ def test_a_runtime_stopped_from_outside_says_so_and_up_brings_it_back(engine, cp
     owned = Runtime(tmp_path)
     before = seed_drive(owned.drive)
     try:
-        up(owned)
+        owned.url()
         engine.stop(owned.container, timeout=30)
         status = json.loads(invoke("status", "--name", owned.name, "--json", env=owned.env).stdout)
         assert status["state"] == "stopped" and "engine restarted" in status["reason"]
-        url = up(owned)
+        url = owned.url()
         assert url.startswith(f"http://127.0.0.1:{owned.port}/lab?token=")
         assert owned.client().run("print(open('/content/drive/MyDrive/notes.md').read())").stdout.startswith("# kept")
         assert checksums(owned.drive) == before

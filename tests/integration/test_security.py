@@ -6,8 +6,7 @@ import urllib.request
 import pytest
 import websocket
 
-from tests.conftest import Runtime, invoke
-from tests.integration.test_reliability import up, with_profile
+from tests.utils.runtime import Runtime, cpu_profile, invoke
 
 
 def status_of(url: str, method: str = "GET") -> int:
@@ -63,10 +62,9 @@ def test_no_host_path_but_the_drive_is_mounted(runtime, engine):
 
 
 def test_a_fork_bomb_is_stopped_by_the_pids_limit(engine, cpu_image, tmp_path):
-    repo = with_profile(tmp_path, pids=256)
-    owned = Runtime(tmp_path)
+    owned = Runtime(tmp_path, env=cpu_profile(tmp_path, pids=256))
     try:
-        up(owned, repo)
+        owned.url()
         bomb = owned.client().run(
             "import os, time\nchildren = []\ntry:\n    while True:\n        pid = os.fork()\n"
             "        if pid == 0:\n            time.sleep(60)\n            os._exit(0)\n        children.append(pid)\n"

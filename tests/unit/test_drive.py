@@ -31,3 +31,52 @@ def test_the_host_user_is_the_sudo_user_and_never_root(monkeypatch):
     monkeypatch.setenv("SUDO_GID", "1002")
     assert drive.host_user() == (1001, 1002)
     assert drive.container_user() == "1001:1002"
+
+
+@pytest.mark.parametrize("folder", ["/", "/etc", "/etc/localab", "/usr/local", "/root", "/home", "/tmp", "/var/lib/docker",
+                                    "/proc/1", "/dev/shm"])
+def test_system_folders_are_refused(folder):
+    with pytest.raises(UsageError, match="system folder"):
+        drive.validate_drive(folder, "default")
+
+
+def test_home_and_the_state_folder_and_their_parents_are_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home" / "ada"))
+    monkeypatch.setenv("LOCALAB_STATE_DIR", str(tmp_path / "state" / "localab"))
+    for folder in (tmp_path / "home" / "ada", tmp_path / "home", tmp_path / "state" / "localab", tmp_path / "state"):
+        with pytest.raises(UsageError, match="home folder|state folder"):
+            drive.validate_drive(str(folder), "default")
+    assert drive.validate_drive(str(tmp_path / "home" / "ada" / "drive"), "default") == tmp_path / "home" / "ada" / "drive"
+
+
+def test_a_planted_link_anywhere_on_the_path_is_refused(tmp_path):
+    precious = tmp_path / "root-only"
+    precious.mkdir(mode=0o700)
+    (tmp_path / "x").symlink_to(precious)
+    for planted in (tmp_path / "x", tmp_path / "x" / "drive"):
+        with pytest.raises(UsageError, match="symbolic link"):
+            drive.validate_drive(str(planted), "default")
+
+
+def test_a_folder_in_someone_elses_world_writable_directory_is_refused(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    os.chown(shared, 4321, 4321) if os.getuid() == 0 else pytest.skip("needs root to give the folder away")
+    with pytest.raises(UsageError, match="anyone may write"):
+        drive.validate_drive(str(shared / "drive"), "default")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing owners needs root")
+def test_root_chowns_only_a_drive_it_creates(tmp_path, monkeypatch):
+    monkeypatch.delenv("SUDO_UID", raising=False)
+    made = tmp_path / "new-drive"
+    drive.prepare_drive(made)
+    assert (made.stat().st_uid, made.stat().st_gid) == drive.IMAGE_USER
+    existing = tmp_path / "someones"
+    existing.mkdir(mode=0o755)
+    os.chown(existing, 4321, 4321)
+    with pytest.raises(UsageError) as error:
+        drive.prepare_drive(existing)
+    assert f"chown 1000:100 {existing}" in str(error.value)
+    assert existing.stat().st_uid == 4321, "an existing folder keeps its owner"

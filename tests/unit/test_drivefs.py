@@ -1,4 +1,5 @@
-"""Host-side writes into the drive never follow links planted there by the runtime."""
+"""Host-side reads and writes in the drive never follow links planted there by the
+runtime, nor a folder swapped for a link while localab works in it."""
 
 import os
 
@@ -16,23 +17,48 @@ def drive(tmp_path):
     return tmp_path / "drive", outside
 
 
-def test_a_write_through_a_planted_link_is_refused(drive):
+def test_a_write_over_a_planted_link_replaces_the_link_never_the_target(drive):
     folder, outside = drive
     (folder / "summary.json").symlink_to(outside)
-    with pytest.raises(OSError):
-        drivefs.write_json(folder / "summary.json", {"x": 1})
-    with pytest.raises(OSError):
-        drivefs.read_text(folder / "summary.json")
+    drivefs.write_json(folder / "summary.json", {"x": 1})
+    assert not (folder / "summary.json").is_symlink() and drivefs.read_json(folder / "summary.json") == {"x": 1}
     assert outside.read_text() == "host file"
 
 
-def test_a_linked_folder_is_refused(drive):
+@pytest.mark.parametrize("operation", [
+    lambda path: drivefs.read_text(path),
+    lambda path: drivefs.append_bytes(path, b"more"),
+    lambda path: drivefs.truncate(path).close(),
+])
+def test_reading_appending_and_truncating_through_a_planted_link_are_refused(drive, operation):
+    folder, outside = drive
+    (folder / "output.log").symlink_to(outside)
+    with pytest.raises(LocalabError, match="symbolic link"):
+        operation(folder / "output.log")
+    assert outside.read_text() == "host file"
+
+
+def test_a_linked_folder_anywhere_on_the_path_is_refused(drive):
     folder, outside = drive
     (folder / "localab").symlink_to(outside.parent)
-    with pytest.raises(LocalabError, match="is a symbolic link"):
+    with pytest.raises(LocalabError, match="symbolic link"):
         drivefs.make_folder(folder, "localab/bench")
-    with pytest.raises(LocalabError, match="is a symbolic link"):
+    with pytest.raises(LocalabError, match="symbolic link"):
         drivefs.write_text(folder / "localab" / "run.json", "{}")
+    with pytest.raises(LocalabError, match="symbolic link"):
+        drivefs.append_bytes(folder / "localab" / "host-secret", b"x")
+    assert outside.read_text() == "host file" and not (outside.parent / "run.json").exists()
+
+
+def test_a_folder_swapped_for_a_link_after_it_was_opened_changes_nothing(drive):
+    folder, outside = drive
+    (folder / "bench").mkdir()
+    with drivefs.opened_dir(folder / "bench") as fd:
+        os.rename(folder / "bench", folder / "bench-moved")
+        (folder / "bench").symlink_to(outside.parent)
+        written = os.open("run.json", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.close(written)
+    assert (folder / "bench-moved" / "run.json").exists() and not (outside.parent / "run.json").exists()
 
 
 def test_planted_links_are_removed_before_a_library_writes(drive):
@@ -48,7 +74,34 @@ def test_chown_changes_links_not_their_targets(drive):
     (folder / "sub").mkdir()
     (folder / "sub" / "data.txt").write_text("x")
     (folder / "sub" / "escape").symlink_to(outside)
+    (folder / "sub" / "escape-dir").symlink_to(outside.parent)
     drivefs.chown_tree(folder, 1234, 1234)
     assert (folder / "sub" / "data.txt").stat().st_uid == 1234
     assert os.lstat(folder / "sub" / "escape").st_uid == 1234
-    assert outside.stat().st_uid == 0, "the host file outside the drive keeps its owner"
+    assert outside.stat().st_uid == 0 and outside.parent.stat().st_uid == 0, "what links point to keeps its owner"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing owners needs root")
+def test_chown_refuses_a_folder_swapped_for_a_link_mid_walk(drive, tmp_path, monkeypatch):
+    """The runtime swaps a folder for a link between localab's listing and its descent:
+    stand-ins for /etc/passwd and sudoers must keep their owner."""
+    folder, _ = drive
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    for name in ("passwd", "shadow", "sudoers"):
+        (etc / name).write_text("root only")
+    (folder / "results").mkdir()
+    (folder / "results" / "run.json").write_text("{}")
+    listed = drivefs._entries
+
+    def listing_then_swap(fd):
+        entries = listed(fd)
+        if any(entry.name == "results" for entry in entries):
+            os.rename(folder / "results", folder / "results-real")
+            (folder / "results").symlink_to(etc)
+        return entries
+
+    monkeypatch.setattr(drivefs, "_entries", listing_then_swap)
+    drivefs.chown_tree(folder, 1234, 1234)
+    assert all((etc / name).stat().st_uid == 0 for name in ("passwd", "shadow", "sudoers"))
+    assert etc.stat().st_uid == 0

@@ -1,5 +1,4 @@
 import json
-import os
 
 import pytest
 
@@ -120,7 +119,7 @@ def test_absent(engine):
 def test_asking_another_profile_while_up_points_at_recreate(engine, tmp_path, monkeypatch):
     engine.container.return_value = inspected({"Running": True})
     with pytest.raises(UsageError, match="--recreate"):
-        drive_up(engine, verbs.UpRequest(profile="free", drive=str(tmp_path)), monkeypatch)
+        drive_up(engine, verbs.UpRequest(profile="free", drive=str(tmp_path / "d")), monkeypatch)
     engine.run.assert_not_called()
 
 

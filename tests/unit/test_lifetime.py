@@ -1,5 +1,8 @@
+import pytest
+from IPython.core.error import UsageError as IPythonUsageError
+
 from localab_guest import contract, lifetime
-from localab_guest.colab_kernel import TF2_MESSAGE, warn_before_the_end
+from localab_guest.colab_kernel import TF1_MESSAGE, TF2_MESSAGE, tensorflow_version, warn_before_the_end
 
 
 class FakeTime:
@@ -43,8 +46,25 @@ def test_the_clock_from_the_environment():
     assert lifetime.Clock.from_environ({}).remaining() is None
 
 
-def test_colab_messages():
-    assert TF2_MESSAGE == "Colab only includes TensorFlow 2.x; %tensorflow_version has no effect."
+@pytest.mark.parametrize("line", ["2.x", " 2 ", "2"])
+def test_tensorflow_version_2_is_accepted_and_says_it_has_no_effect(line, capsys):
+    assert tensorflow_version(line) is None
+    assert capsys.readouterr().out == TF2_MESSAGE + "\n"
+    assert "TensorFlow 2.x" in TF2_MESSAGE and "no effect" in TF2_MESSAGE
+
+
+@pytest.mark.parametrize("line", ["1.x", "1"])
+def test_tensorflow_version_1_is_refused_as_colab_refuses_it(line, capsys):
+    with pytest.raises(IPythonUsageError) as refused:
+        tensorflow_version(line)
+    assert str(refused.value) == TF1_MESSAGE and "unsupported" in TF1_MESSAGE
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("line", ["3.x", "", "latest"])
+def test_tensorflow_version_names_an_unknown_version(line):
+    with pytest.raises(IPythonUsageError, match=f"'{line}' is not a TensorFlow version here; use 2.x"):
+        tensorflow_version(line)
 
 
 def test_the_page_status_counts_down_and_says_when_to_save():

@@ -2,8 +2,8 @@
 compose.yaml must give a runtime the same environment and caps for every profile."""
 
 import pytest
-from localab_guest import contract
 
+from localab_guest import contract
 from runtime import compose, profiles
 from runtime.hub import control, helm
 from runtime.lifecycle import verbs

@@ -101,3 +101,14 @@ def test_a_named_profiles_file_that_is_missing_is_refused(tmp_path, monkeypatch)
     monkeypatch.setenv("LOCALAB_PROFILES", str(tmp_path / "nope.toml"))
     with pytest.raises(UsageError, match="is not a file"):
         profiles.load()
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ('scratch = "10G"', 'scratch = "0"', "scratch: '0' would not cap anything"),
+    ('shm = "64M"', 'shm = "3G"', "shm: '3G' is more than the profile's memory"),
+    ('lifetime = "1h"', 'lifetime = "²"', "lifetime: '²' is not a duration"),
+    ('memory = "2G"', 'memory = "99999999T"', "more than 1 PiB"),
+])
+def test_profile_values_that_would_mean_something_else_are_refused(tmp_path, old, new, expected):
+    with pytest.raises(UsageError, match=expected):
+        profiles.load(write(tmp_path, GOOD.replace(old, new)))

@@ -28,20 +28,22 @@ def test_durations(text, seconds):
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["12", "h", "1d", "12 hours", "-5m", ""])
+@pytest.mark.parametrize("text", ["1h30", "12.5h", "h", "1d", "12 hours", "-5m", "", True])
 def test_malformed_durations(text):
-    if str(text).isdigit():
-        assert parse_duration(text) == int(text)
-        return
-    with pytest.raises(UsageError, match="not a duration"):
+    with pytest.raises(UsageError, match="not a duration") as error:
         parse_duration(text, "lifetime")
+    assert str(error.value).startswith(f"lifetime: '{text}' is not a duration")
 
 
 @given(st.integers(min_value=0, max_value=1 << 50), st.sampled_from(["", "K", "M", "G", "KiB", "MiB", "GiB", "KB", "MB", "GB"]))
 def test_every_number_with_a_unit_parses_to_its_bytes(number, unit):
     factor = {"": 1, "K": 1024, "M": 1 << 20, "G": 1 << 30, "KiB": 1024, "MiB": 1 << 20, "GiB": 1 << 30,
               "KB": 1000, "MB": 10**6, "GB": 10**9}[unit]
-    assert parse_size(f"{number}{unit}") == number * factor
+    if number * factor > 1 << 50:
+        with pytest.raises(UsageError, match="more than 1 PiB"):
+            parse_size(f"{number}{unit}")
+    else:
+        assert parse_size(f"{number}{unit}") == number * factor
 
 
 @given(st.text(max_size=12))
@@ -57,3 +59,15 @@ def test_formatting():
     assert format_size(None) == "-"
     assert format_duration(43200) == "12h00m"
     assert format_duration(65) == "1m05s"
+
+
+@pytest.mark.parametrize("value", ["²", "１２h", "9" * 30, "400d", "99999999h"])
+def test_durations_that_are_not_ascii_or_absurd_are_usage_errors(value):
+    with pytest.raises(UsageError, match="duration|more than a year"):
+        parse_duration(value, "lifetime")
+
+
+@pytest.mark.parametrize("value", ["99999999T", "²G", "１６G", 1 << 60])
+def test_sizes_that_are_not_ascii_or_absurd_are_usage_errors(value):
+    with pytest.raises(UsageError, match="is not a size|more than 1 PiB"):
+        parse_size(value, "memory")

@@ -5,7 +5,7 @@ import time
 
 from playwright.sync_api import Page, expect
 
-from tests.conftest import ARTIFACTS
+from tests.utils.runtime import ARTIFACTS
 
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 
