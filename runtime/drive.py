@@ -2,12 +2,13 @@
 localab creates in it. The bytes go through drivefs, which never follows a link."""
 
 import os
+import shlex
 from pathlib import Path
 
 from localab_guest import contract
 from runtime import drivefs
 from runtime.errors import UsageError
-from runtime.paths import ROOT
+from runtime.paths import ROOT, state_dir
 
 IMAGE_USER = (contract.IMAGE_UID, contract.IMAGE_GID)
 
@@ -45,26 +46,68 @@ def make_drive_folder(drive: Path, relative: str) -> Path:
     return drivefs.make_folder(drive, relative, on_create=give_to_drive_owner)
 
 
+# Trees a drive may never be in (the host's own system), and folders a drive may not be
+# itself or a parent of. Root runs localab in many installs: a drive there would hand
+# the runtime's user a piece of the system.
+SYSTEM_TREES = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/run", "/sbin",
+                "/sys", "/usr", "/var/lib", "/var/run", "/var/log", "/var/spool", "/var/cache", "/root/.ssh")
+NOT_ITSELF = ("/", "/home", "/root", "/tmp", "/var", "/opt", "/srv", "/mnt", "/media", "/var/tmp")
+
+
+def _inside(path: Path, tree: str) -> bool:
+    return path == Path(tree) or Path(tree) in path.parents
+
+
 def validate_drive(value: str | None, name: str) -> Path:
-    path = Path(value).expanduser().resolve() if value else default_drive(name)
+    """The drive folder, refused when it would be dangerous for root to hand it to the
+    runtime: a system folder, $HOME or the state folder (or a parent of either), a path
+    through a symbolic link, or a folder in a world-writable directory of someone else."""
+    shown = value or str(default_drive(name))
+    path = Path(os.path.abspath(Path(value).expanduser())) if value else default_drive(name)
+    for parent in [*reversed(path.parents), path]:
+        if parent.is_symlink():
+            raise UsageError(f"drive: '{shown}' goes through the symbolic link {parent}; name the real folder "
+                             f"({parent.resolve()}{path.as_posix()[len(parent.as_posix()):]}) instead")
+    system = next((tree for tree in SYSTEM_TREES if _inside(path, tree)), None)
+    if system or str(path) in NOT_ITSELF:
+        raise UsageError(f"drive: '{shown}' is a system folder{f' (under {system})' if system else ''}; name a "
+                         f"folder of your own, e.g. ~/localab-drive")
+    for protected, what in ((Path.home(), "your home folder"), (state_dir(), "localab's state folder")):
+        if path == protected or path in protected.parents:
+            raise UsageError(f"drive: '{shown}' is {what} or a folder above it; name a folder inside it instead, "
+                             f"e.g. ~/localab-drive")
     if path.exists() and not path.is_dir():
-        raise UsageError(f"drive: '{value or path}' is a file, not a folder; name a folder (it is created if missing)")
+        raise UsageError(f"drive: '{shown}' is a file, not a folder; name a folder (it is created if missing)")
     probe = path
     while not probe.exists():
         probe = probe.parent
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise UsageError(f"drive: '{value or path}' is not writable by you; name a folder you can write to")
+        raise UsageError(f"drive: '{shown}' is not writable by you; name a folder you can write to")
+    holder = path.parent
+    while not holder.exists():
+        holder = holder.parent
+    stat = holder.stat()
+    if stat.st_mode & 0o002 and stat.st_uid not in (os.getuid(), 0):
+        raise UsageError(f"drive: '{shown}' is in {holder}, which anyone may write and which belongs to "
+                         f"uid {stat.st_uid}; name a folder in a directory of your own")
     return path
 
 
 def prepare_drive(path: Path) -> None:
-    """Create the drive; when root runs localab without sudo, the container writes as the
-    image's own user, so that user must be able to write the drive's top folder."""
+    """Create the drive. localab changes the owner only of a folder it has just made
+    itself; an existing folder the runtime's user cannot write is refused with the
+    command that would fix it."""
+    created = not path.exists()
     path.mkdir(parents=True, exist_ok=True)
-    user = host_user()
-    if user and os.getuid() == 0:  # under sudo: the folder belongs to the invoking user
-        os.chown(path, *user)
-    elif user is None:
-        stat = path.stat()
-        if (stat.st_uid, stat.st_gid) == (0, 0) and not stat.st_mode & 0o002:
-            os.chown(path, *IMAGE_USER)
+    uid, gid = owner()
+    if os.getuid() == 0:
+        if created:
+            os.chown(path, uid, gid, follow_symlinks=False)
+            return
+        stat = os.stat(path, follow_symlinks=False)
+        writable = stat.st_uid == uid or (stat.st_gid in (gid, contract.IMAGE_GID) and stat.st_mode & 0o020) \
+            or stat.st_mode & 0o002
+        if not writable:
+            raise UsageError(f"drive: '{path}' belongs to uid {stat.st_uid} and the runtime writes as uid {uid}; "
+                             f"localab changes the owner only of folders it creates. If the folder is yours to give, "
+                             f"run: chown {uid}:{gid} {shlex.quote(str(path))}")

@@ -1,33 +1,116 @@
-"""Writing into the drive from the host without following links planted in it.
+"""Every host-side read and write in the drive, without following a link.
 
-The drive is shared with code running in the runtime, which can make symlinks there.
-When localab writes into it as root (bench results, folders, ownership), a followed
-link could reach host files outside the drive; every write here refuses links."""
+The drive is shared with code running in the runtime, which can make symlinks there and
+swap a folder for a link at any moment. localab often runs as root, so every operation
+here walks the path one component at a time from `/` with O_NOFOLLOW and works relative
+to the directory it opened: a link at any step is refused, and a folder swapped for a
+link after it was opened changes nothing. validate_drive refuses drive paths through a
+link, so a legitimate path never has one."""
 
+import errno
 import json
 import os
+import stat
+from contextlib import contextmanager
 from pathlib import Path
 
 from runtime.errors import LocalabError
 
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
-def _refuse_link(path: Path) -> None:
-    if path.is_symlink():
-        raise LocalabError(f"drive: {path} is a symbolic link; localab does not follow links inside the drive")
+
+def _refused(path, exc: OSError) -> LocalabError:
+    return LocalabError(f"drive: {path} is a symbolic link or not a folder ({exc.strerror}); localab does not "
+                        f"follow links inside the drive")
+
+
+@contextmanager
+def opened_dir(path: Path):
+    """A file descriptor of the folder at `path`, reached without following any link."""
+    path = Path(os.path.abspath(path))
+    fd = os.open("/", _DIR_FLAGS)
+    try:
+        for part in path.parts[1:]:
+            try:
+                child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            except FileNotFoundError:
+                raise
+            except OSError as exc:
+                raise _refused(path, exc) from None
+            os.close(fd)
+            fd = child
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _open_file(path: Path, flags: int, mode: int = 0o644):
+    """(parent fd, file fd) for a file in the drive; the file itself is never a link."""
+    with opened_dir(path.parent) as parent:
+        try:
+            return os.open(path.name, flags | os.O_NOFOLLOW | os.O_CLOEXEC, mode, dir_fd=parent)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                raise _refused(path, exc) from None
+            raise
 
 
 def write_text(path: Path, text: str) -> None:
-    _refuse_link(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
+    """Replace a file's content atomically (a temporary file, then a rename, both in the
+    folder already opened)."""
+    with opened_dir(path.parent) as parent:
+        tmp = f".{path.name}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=parent)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(text)
+            os.replace(tmp, path.name, src_dir_fd=parent, dst_dir_fd=parent)
+        except BaseException:
+            try:
+                os.unlink(tmp, dir_fd=parent)
+            except OSError:
+                pass
+            raise
+
+
+def append_bytes(path: Path, data: bytes) -> None:
+    fd = _open_file(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    with os.fdopen(fd, "ab") as handle:
+        handle.write(data)
+
+
+@contextmanager
+def appending(path: Path):
+    """A binary file opened for appending, for a stream of writes (a container's log)."""
+    fd = _open_file(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    with os.fdopen(fd, "ab") as handle:
+        yield handle
+
+
+def truncate(path: Path):
+    """A binary file emptied and opened for writing (a subprocess's log)."""
+    return os.fdopen(_open_file(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "wb")
 
 
 def read_text(path: Path) -> str:
-    _refuse_link(path.parent)
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    with os.fdopen(fd) as handle:
+    with os.fdopen(_open_file(path, os.O_RDONLY)) as handle:
         return handle.read()
+
+
+def tail(path: Path, lines: int = 15) -> list[str]:
+    try:
+        return read_text(path).splitlines()[-lines:]
+    except FileNotFoundError:
+        return []
+
+
+def exists(path: Path) -> bool:
+    """A regular file at `path`, reached without links."""
+    try:
+        with opened_dir(path.parent) as parent:
+            return stat.S_ISREG(os.stat(path.name, dir_fd=parent, follow_symlinks=False).st_mode)
+    except (FileNotFoundError, LocalabError):
+        return False
 
 
 def write_json(path: Path, data) -> None:
@@ -40,29 +123,76 @@ def read_json(path: Path):
 
 def clear_links(folder: Path, names) -> None:
     """Remove links planted where a library (matplotlib) is about to write files."""
-    _refuse_link(folder)
-    for name in names:
-        if (folder / name).is_symlink():
-            (folder / name).unlink()
+    with opened_dir(folder) as fd:
+        for name in names:
+            try:
+                if stat.S_ISLNK(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode):
+                    os.unlink(name, dir_fd=fd)
+            except FileNotFoundError:
+                pass
+
+
+def rename(source: Path, target: Path) -> None:
+    """Rename within one folder of the drive."""
+    if source.parent != target.parent:
+        raise ValueError("drivefs.rename moves within one folder")
+    with opened_dir(source.parent) as fd:
+        os.rename(source.name, target.name, src_dir_fd=fd, dst_dir_fd=fd)
+
+
+def _entries(fd: int) -> list[os.DirEntry]:
+    with os.scandir(fd) as listing:
+        return list(listing)
 
 
 def chown_tree(path: Path, uid: int, gid: int) -> None:
-    """chown -R that changes links themselves, never what they point to."""
-    _refuse_link(path)
-    for folder, dirs, files in os.walk(path):  # os.walk does not descend into linked folders
-        os.chown(folder, uid, gid, follow_symlinks=False)
-        for name in dirs + files:
-            os.chown(os.path.join(folder, name), uid, gid, follow_symlinks=False)
+    """chown -R that changes links themselves, never what they point to, and descends
+    only into folders it opens without following a link (a swap mid-walk is refused)."""
+    with opened_dir(path) as top:
+        os.fchown(top, uid, gid)
+        _chown_below(top, uid, gid)
+
+
+def _chown_below(fd: int, uid: int, gid: int) -> None:
+    for entry in _entries(fd):
+        if entry.is_dir(follow_symlinks=False):
+            try:
+                child = os.open(entry.name, _DIR_FLAGS, dir_fd=fd)
+            except OSError:  # swapped for a link (or removed) since the listing: not ours to follow
+                _chown_entry(fd, entry.name, uid, gid)
+                continue
+            try:
+                os.fchown(child, uid, gid)
+                _chown_below(child, uid, gid)
+            finally:
+                os.close(child)
+        else:
+            _chown_entry(fd, entry.name, uid, gid)
+
+
+def _chown_entry(fd: int, name: str, uid: int, gid: int) -> None:
+    try:
+        os.chown(name, uid, gid, dir_fd=fd, follow_symlinks=False)
+    except FileNotFoundError:
+        pass
 
 
 def make_folder(drive: Path, relative: str, on_create=None) -> Path:
-    """mkdir -p below the drive, refusing a link at any step."""
+    """mkdir -p below the drive, refusing a link at any step; `on_create(path)` for each
+    folder made here."""
     target = drive
     for part in Path(relative).parts:
+        with opened_dir(target) as fd:
+            try:
+                os.mkdir(part, 0o755, dir_fd=fd)
+                made = True
+            except FileExistsError:
+                made = False
+            try:
+                os.close(os.open(part, _DIR_FLAGS, dir_fd=fd))
+            except OSError as exc:
+                raise _refused(target / part, exc) from None
         target = target / part
-        _refuse_link(target)
-        if not target.exists():
-            target.mkdir()
-            if on_create:
-                on_create(target)
+        if made and on_create:
+            on_create(target)
     return target

@@ -1,7 +1,10 @@
-"""Where localab keeps things on the host."""
+"""Where localab keeps things on the host, and how it writes its private files there."""
 
 import os
+import tempfile
 from pathlib import Path
+
+from runtime.errors import LocalabError
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKER_DIR = ROOT / "docker"
@@ -24,18 +27,32 @@ def state_dir() -> Path:
 
 
 def private_dir(path: Path) -> Path:
-    """Create a folder only its owner can read (0700) and return it."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create a folder only its owner can read (0700), its missing parents too, and
+    return it. A link in its place is refused, never followed."""
+    missing = [folder for folder in [*reversed(path.parents), path] if not os.path.lexists(folder)]
+    for folder in missing:
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            pass
+    if path.is_symlink() or not path.is_dir():
+        raise LocalabError(f"{path}: is a link or not a folder; localab keeps its state only in a real folder")
     path.chmod(0o700)
     return path
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write a file that is 0600 from its first byte (never briefly world-readable)."""
-    private_dir(path.parent)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+def write_private(path: Path, text: str, owner: tuple[int, int] | None = None) -> None:
+    """Write a file that is 0600 from its first byte, through a fresh temporary file that
+    no planted link can redirect, then an atomic rename; `owner` (uid, gid) when root
+    writes for the runtime's user."""
+    folder = private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")  # O_EXCL, 0600
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+            if owner is not None:
+                os.fchown(handle.fileno(), *owner)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -106,6 +106,11 @@ def parse_profile(name: str, spec: dict, source: str = "profiles") -> Profile:
     validate_keymap(profile.keymap, f"{where}.keymap")
     if profile.memory_bytes < 256 << 20:
         raise UsageError(f"{where}.memory: '{get('memory')}' is below 256M; a runtime needs at least that")
+    if profile.scratch_bytes == 0:
+        raise UsageError(f"{where}.scratch: '0' would not cap anything; give the scratch size, e.g. 100G")
+    if profile.shm_bytes > profile.memory_bytes:
+        raise UsageError(f"{where}.shm: '{get('shm')}' is more than the profile's memory ({get('memory')}); "
+                         f"shared memory counts against the RAM cap, so keep it at most that")
     if profile.has_gpu and profile.gpu_memory_bytes <= 0:
         raise UsageError(f"{where}.gpu_memory: a profile with a GPU needs its memory, e.g. 16G")
     return profile

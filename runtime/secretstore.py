@@ -27,10 +27,10 @@ def set_secret(name: str, value: str) -> Path:
         raise UsageError(f"value: the value for {name} is empty; type it at the prompt or pipe it on stdin")
     where = private_dir(folder())
     path = where / name
-    write_private(path, value)
-    if os.getuid() == 0:  # the runtime reads them as its own user
-        for item in (where, path):
-            os.chown(item, *drives.owner())
+    owner = drives.owner() if os.getuid() == 0 else None  # the runtime reads them as its own user
+    write_private(path, value, owner=owner)
+    if owner:
+        os.chown(where, *owner, follow_symlinks=False)
     return path
 
 

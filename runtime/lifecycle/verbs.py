@@ -1,6 +1,7 @@
 """A runtime's verbs: up, down, reset, logs. Every input is checked once, before the
 lock and before anything exists; the container's options come from the one plan."""
 
+import os
 import secrets
 from dataclasses import dataclass
 
@@ -69,7 +70,9 @@ def run_options(spec: RunSpec, container_plan: ContainerPlan, port: int) -> dict
         "user": drives.container_user(),
         "group_add": [str(contract.IMAGE_GID)],
         "ports": {f"{contract.PORT}/tcp": (spec.listen, port)},
-        "volumes": {str(spec.drive): {"bind": str(contract.DRIVE), "mode": "rw"}, **secretstore.volume()},
+        "volumes": {str(spec.drive): {"bind": str(contract.DRIVE), "mode": "rw"},
+                    str(token_file(spec.name)): {"bind": str(contract.TOKEN_MOUNT), "mode": "ro"},
+                    **secretstore.volume()},
         "labels": {
             LABEL: spec.name,
             f"{LABEL}.profile": container_plan.profile.name,
@@ -135,9 +138,9 @@ def up(engine: Engine, request: UpRequest, *, say=print) -> Status:
             say(f"note: {note}")
         drives.prepare_drive(spec.drive)
         token = secrets.token_hex(24)
-        write_private(token_file(spec.name), token + "\n")
+        write_private(token_file(spec.name), token + "\n", owner=drives.owner() if os.getuid() == 0 else None)
         engine.run(images.image_ref(container_plan.flavour),
-                   environment={contract.ENV_TOKEN: token, **container_plan.environment},
+                   environment={contract.ENV_TOKEN_FILE: str(contract.TOKEN_MOUNT), **container_plan.environment},
                    **run_options(spec, container_plan, port))
         say(f"starting runtime '{spec.name}': profile {spec.profile.name}, drive {spec.drive}")
         waited = wait_ready(engine, cname, port, token)

@@ -26,15 +26,19 @@ def test_up_maps_the_profile_onto_the_container(engine, tmp_path, monkeypatch):
     assert options["image"] == "localab:cpu"
     assert options["name"] == "localab-default"
     assert options["ports"] == {"8888/tcp": ("127.0.0.1", 18888)}
-    assert options["volumes"] == {str(tmp_path / "drive"): {"bind": "/content/drive/MyDrive", "mode": "rw"}}
+    token_file = state.token_file("default")
+    assert options["volumes"] == {str(tmp_path / "drive"): {"bind": "/content/drive/MyDrive", "mode": "rw"},
+                                  str(token_file): {"bind": "/run/localab/token", "mode": "ro"}}
     assert options["mem_limit"] == options["memswap_limit"] == 13636521165  # 12.7G, the cpu profile
     assert options["cap_drop"] == ["ALL"] and options["security_opt"] == ["no-new-privileges"]
     assert options["group_add"] == ["100"]
     assert options["user"] != "0:0" and not options["user"].startswith("0:")
     assert options["labels"]["io.localab.runtime.profile"] == "cpu"
     assert options["environment"]["LOCALAB_KEYMAP"] == "jupyterlab"
-    assert len(options["environment"]["JUPYTER_TOKEN"]) == 48
-    assert state.token_file("default").read_text().strip() == options["environment"]["JUPYTER_TOKEN"]
+    token = token_file.read_text().strip()
+    assert len(token) == 48 and token_file.stat().st_mode & 0o777 == 0o600
+    assert options["environment"]["JUPYTER_TOKEN_FILE"] == "/run/localab/token"
+    assert token not in repr(options), "the token reaches the container as a file, never in its configuration"
 
 
 def test_gpu_without_the_nvidia_runtime_says_how_to_install_it(engine, tmp_path, monkeypatch):

@@ -26,7 +26,7 @@ def expected(profile) -> tuple[dict, dict]:
 
 
 def without_token(environment: dict) -> dict:
-    return {key: value for key, value in environment.items() if key != contract.ENV_TOKEN}
+    return {key: value for key, value in environment.items() if key not in (contract.ENV_TOKEN, contract.ENV_TOKEN_FILE)}
 
 
 @pytest.fixture(autouse=True)

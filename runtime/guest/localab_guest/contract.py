@@ -13,6 +13,7 @@ CONTENT = PurePosixPath("/content")  # scratch, as on Colab: wiped by reset and 
 DRIVE_ROOT = CONTENT / "drive"
 DRIVE = DRIVE_ROOT / "MyDrive"  # the host's drive folder is bind-mounted here
 SECRETS_MOUNT = PurePosixPath("/run/localab/secrets")
+TOKEN_MOUNT = PurePosixPath("/run/localab/token")  # the server's token: a read-only 0600 file, never in the environment
 MANIFEST = PurePosixPath("/etc/localab/manifest.json")
 PORT = 8888  # Jupyter Server, inside the container
 
@@ -20,7 +21,8 @@ PORT = 8888  # Jupyter Server, inside the container
 IMAGE_UID, IMAGE_GID = 1000, 100
 
 # -- environment the host sets for the entry process (and the workloads)
-ENV_TOKEN = "JUPYTER_TOKEN"
+ENV_TOKEN = "JUPYTER_TOKEN"  # accepted (compose, a plain docker run), then taken out of the environment
+ENV_TOKEN_FILE = "JUPYTER_TOKEN_FILE"  # what localab sets: the path of TOKEN_MOUNT
 ENV_PROFILE = "LOCALAB_PROFILE"
 ENV_LIFETIME_S = "LOCALAB_LIFETIME_S"
 ENV_IDLE_S = "LOCALAB_IDLE_S"

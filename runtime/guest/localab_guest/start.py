@@ -17,7 +17,7 @@ import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import contract, lifetime
+from . import contract, lifetime, servertoken
 from .env import default_environment, make_cache_dirs
 
 JUPYTER_DIR = Path(__file__).with_name("jupyter")
@@ -95,6 +95,7 @@ class Supervisor:
         self.stop_requested = False
         self.server: subprocess.Popen | None = None
         self.last_status: dict | None = None
+        self.token = servertoken.take(environ)
 
     def on_signal(self, signum, _frame) -> None:
         self.stop_requested = True
@@ -114,7 +115,7 @@ class Supervisor:
         signal.signal(signal.SIGTERM, self.on_signal)
         signal.signal(signal.SIGINT, self.on_signal)
         self.server = subprocess.Popen(server_command(self.env, sys.argv[1:]), env=self.env, cwd=str(contract.CONTENT))
-        token = self.env.get("JUPYTER_TOKEN", "")
+        token = self.token
         while True:
             remaining = self.clock.remaining()
             if remaining is not None and remaining <= 0:

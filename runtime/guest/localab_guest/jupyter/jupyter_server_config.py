@@ -2,9 +2,13 @@
 # LOCALAB_* variables the host sets. Loaded through JUPYTER_CONFIG_PATH.
 import os
 
-from localab_guest import contract
+from localab_guest import contract, servertoken
 
 c = get_config()  # noqa: F821 (provided by traitlets when this file is loaded)
+
+token = servertoken.for_server(os.environ)  # read, and gone from what kernels inherit
+if token:
+    c.IdentityProvider.token = token
 
 c.ServerApp.ip = "0.0.0.0"  # inside the container; the host publishes on 127.0.0.1 only
 c.ServerApp.port = contract.PORT
