@@ -56,14 +56,18 @@ def _open_file(path: Path, flags: int, mode: int = 0o644):
 
 
 def write_text(path: Path, text: str) -> None:
+    write_bytes(path, text.encode())
+
+
+def write_bytes(path: Path, data: bytes) -> None:
     """Replace a file's content atomically (a temporary file, then a rename, both in the
     folder already opened)."""
     with opened_dir(path.parent) as parent:
         tmp = f".{path.name}.{os.getpid()}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=parent)
         try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(text)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
             os.replace(tmp, path.name, src_dir_fd=parent, dst_dir_fd=parent)
         except BaseException:
             try:
@@ -121,15 +125,15 @@ def read_json(path: Path):
     return json.loads(read_text(path))
 
 
-def clear_links(folder: Path, names) -> None:
-    """Remove links planted where a library (matplotlib) is about to write files."""
-    with opened_dir(folder) as fd:
-        for name in names:
-            try:
-                if stat.S_ISLNK(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode):
-                    os.unlink(name, dir_fd=fd)
-            except FileNotFoundError:
-                pass
+def publish(private: Path, target: Path) -> None:
+    """Copy a private folder's files (made by the host, outside the drive) into a folder
+    of the drive, sub-folders included, through the link-refusing writes above."""
+    for path in sorted(private.rglob("*")):
+        relative = path.relative_to(private)
+        if path.is_dir() and not path.is_symlink():
+            make_folder(target, str(relative))
+        elif path.is_file() and not path.is_symlink():
+            write_bytes(target / relative, path.read_bytes())
 
 
 def rename(source: Path, target: Path) -> None:

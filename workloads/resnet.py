@@ -103,7 +103,9 @@ class Checkpoints:
         tmp = self.folder / "model.tmp.keras"
         model.save(tmp)
         tmp.replace(self.model_path)
-        self.state_path.write_text(json.dumps({"phase": phase, "epoch": epoch, "time": time.time()}))
+        state = self.state_path.with_name(self.state_path.name + ".tmp")  # a kill mid-write leaves the old state
+        state.write_text(json.dumps({"phase": phase, "epoch": epoch, "time": time.time()}))
+        state.replace(self.state_path)
 
     def load(self) -> dict | None:
         if not (self.state_path.is_file() and self.model_path.is_file()):

@@ -2,16 +2,21 @@
 (the same pinned versions as the image), so container/host is one measured ratio."""
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from localab_guest import contract
 from runtime import drivefs
 from runtime.bench import registry
 from runtime.errors import LocalabError, UsageError
 from runtime.image import lock
 from runtime.paths import GUEST_DIR, ROOT, state_dir
+
+HOST_LOG = "host-output.log"
 
 
 def venv_python() -> Path:
@@ -47,25 +52,30 @@ def compare(workload: str, request, caps, out: Path, live) -> None:
         live.say(f"  --compare-host: not meaningful for {workload}; skipped")
         return
     python = venv_python()
-    host_out = out / "host"
     threads = str(max(1, round(caps.nano_cpus / 1e9)))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(GUEST_DIR)]), "OMP_NUM_THREADS": threads, "TF_NUM_INTRAOP_THREADS": threads,
-           "TF_NUM_INTEROP_THREADS": str(min(2, int(threads))), "TF_CPP_MIN_LOG_LEVEL": "1"}
-    scratch = out / "host-scratch"
-    command = [str(python), "-m", "workloads", workload, "--scale", request.scale, "--out", str(host_out),
-               "--drive", str(scratch), "--scratch", str(scratch), "--checkpoints", str(scratch / "checkpoints")]
-    # one pipeline, from the start: the host venv keeps no checkpoints
-    command += spec.args(replace(request, resume=False, pipeline="seed" if request.pipeline == "both" else request.pipeline))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(GUEST_DIR)]), "OMP_NUM_THREADS": threads,
+           "TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": str(min(2, int(threads))),
+           "TF_CPP_MIN_LOG_LEVEL": "1"}
     live.say(f"  the same {workload} in a host venv ({threads} threads)")
-    with (out / "host-output.log").open("wb") as log:
-        code = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=6 * 3600).returncode
-    subprocess.run(["rm", "-rf", str(scratch)], check=False)
+    # The host run writes in a private folder (it runs as whoever runs localab, root
+    # often); its records are published into the drive through drivefs afterwards.
+    with tempfile.TemporaryDirectory(prefix="localab-hostvenv-") as private:
+        private = Path(private)
+        host_out, scratch = private / "host", private / "scratch"
+        command = [str(python), "-m", "workloads", workload, "--scale", request.scale, "--out", str(host_out),
+                   "--drive", str(scratch), "--scratch", str(scratch), "--checkpoints", str(scratch / "checkpoints")]
+        # one pipeline, from the start: the host venv keeps no checkpoints
+        command += spec.args(replace(request, resume=False, pipeline="seed" if request.pipeline == "both" else request.pipeline))
+        with (private / HOST_LOG).open("wb") as log:
+            code = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=6 * 3600).returncode
+        shutil.rmtree(scratch, ignore_errors=True)
+        drivefs.publish(private, out)
     if code != 0:
-        raise LocalabError(f"the host run of {workload} failed (exit {code}); see {out / 'host-output.log'}")
-    container = drivefs.read_json(out / "summary.json")
-    host = drivefs.read_json(host_out / "summary.json")
+        raise LocalabError(f"the host run of {workload} failed (exit {code}); see {out / HOST_LOG}")
+    container = drivefs.read_json(out / contract.SUMMARY_FILE)
+    host = drivefs.read_json(out / "host" / contract.SUMMARY_FILE)
     ours, theirs = main_figure(container), main_figure(host)
     spread = main_spread(host) or {"median": None}
     container.setdefault("figures", {})["host"] = spec.host_figure(spread)
     container["figures"]["container_over_host"] = ours / theirs if ours and theirs else None
-    drivefs.write_json(out / "summary.json", container)
+    drivefs.write_json(out / contract.SUMMARY_FILE, container)

@@ -8,6 +8,7 @@ a failed or interrupted run leaves no half-written folder behind.
 import os
 import shutil
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -110,16 +111,25 @@ class Live:
 
 
 def follow(engine: Engine, name: str, log: Path, live: Live) -> threading.Thread:
+    """Keep a container's output in its result folder and show its progress lines."""
+    def show(chunk: bytes) -> None:
+        for line in chunk.decode(errors="replace").splitlines():
+            if line.startswith("progress: "):
+                live.update(line[len("progress: "):])
+            elif line.startswith("NOTE: "):
+                live.done()
+                live.say("  " + line)
+
     def pump():
-        with log.open("ab") as handle:
+        try:
+            with drivefs.appending(log) as handle:
+                for chunk in engine.logs(name, follow=True):
+                    handle.write(chunk)
+                    show(chunk)
+        except LocalabError as exc:  # a link planted where the log goes: shown, never followed
+            live.say(f"  {exc}; the output is not kept")
             for chunk in engine.logs(name, follow=True):
-                handle.write(chunk)
-                for line in chunk.decode(errors="replace").splitlines():
-                    if line.startswith("progress: "):
-                        live.update(line[len("progress: "):])
-                    elif line.startswith("NOTE: "):
-                        live.done()
-                        live.say("  " + line)
+                show(chunk)
 
     thread = threading.Thread(target=pump, daemon=True)
     thread.start()
@@ -180,6 +190,20 @@ def finish_summary(out: Path, run: dict) -> dict:
     return summary
 
 
+def draw_plots(out: Path) -> None:
+    """Plots from a result's files, drawn in a private folder (matplotlib opens paths as
+    it likes) and published into the drive through drivefs."""
+    from workloads import plots
+
+    with tempfile.TemporaryDirectory(prefix="localab-plots-") as private:
+        folder = Path(private)
+        for name in (contract.SUMMARY_FILE, contract.METRICS_FILE):
+            if drivefs.exists(out / name):
+                (folder / name).write_text(drivefs.read_text(out / name))
+        for png in plots.make(folder):
+            drivefs.write_bytes(out / png.name, png.read_bytes())
+
+
 def workload_config(out: Path) -> dict:
     """The workload's whole configuration, as it recorded it: its summary's params."""
     return drivefs.read_json(out / contract.SUMMARY_FILE).get("params", {})
@@ -207,7 +231,11 @@ def run_one(engine: Engine, workload: str, request: BenchRequest, container_plan
         drivefs.write_json(partial / contract.RUN_FILE, run)
         live = Live(say)
         if spec.where == "host":
-            spec.run_host(engine, partial, request, drive, live)
+            # The host (root, often) writes its records in a private folder, then publishes
+            # them into the drive through drivefs: no library opens a path in the drive.
+            with tempfile.TemporaryDirectory(prefix="localab-bench-") as private:
+                spec.run_host(engine, Path(private), request, drive, live)
+                drivefs.publish(Path(private), partial)
             code = 0
         else:
             code = run_in_container(engine, workload, request, container_plan, drive, partial, live)
@@ -218,20 +246,16 @@ def run_one(engine: Engine, workload: str, request: BenchRequest, container_plan
         if code == contract.WORKLOAD_STOPPED:
             raise LocalabError(f"{workload} was stopped before it finished; its checkpoint is on the drive, "
                                f"run again with --resume to continue")
-        if code != 0 or not (partial / contract.SUMMARY_FILE).is_file():
-            log = partial / contract.OUTPUT_LOG
-            tail = log.read_text(errors="replace").splitlines()[-15:] if log.exists() else []
+        if code != 0 or not drivefs.exists(partial / contract.SUMMARY_FILE):
+            tail = drivefs.tail(partial / contract.OUTPUT_LOG)
             raise LocalabError(f"{workload} failed (exit {code}); its last output:\n" + "\n".join("    " + l for l in tail))
         run["ended_at"] = datetime.now(timezone.utc).isoformat()
         run["config"] = workload_config(partial)
         drivefs.write_json(partial / contract.RUN_FILE, run)
         finish_summary(partial, run)
-        from workloads import plots
-
-        drivefs.clear_links(partial, plots.FILES)
-        plots.make(partial)
+        draw_plots(partial)
         drives.give_to_drive_owner(partial)
-        partial.rename(final)
+        drivefs.rename(partial, final)
         return final
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)

@@ -93,3 +93,39 @@ def test_cifar_files_in_the_real_format_are_found_where_keras_keeps_them(tmp_pat
 def test_synthetic_data_has_cifars_shapes():
     (x, y), (xt, yt) = synthetic(10, 3)
     assert x.shape == (10, 32, 32, 3) and x.dtype.name == "uint8" and y.shape == (10,) and yt.max() < 10
+
+
+@pytest.fixture
+def planted(tmp_path):
+    """A result folder in the drive, and a host file a runtime would like root to write."""
+    partial = tmp_path / "drive" / "localab" / "bench" / ".partial-x"
+    partial.mkdir(parents=True)
+    outside = tmp_path / "host-file"
+    outside.write_text("host file")
+    return partial, outside
+
+
+def test_plots_are_drawn_privately_and_published_over_planted_links(planted):
+    partial, outside = planted
+    (partial / "summary.json").write_text(json.dumps({"workload": "matmul", "figures": {
+        "numpy_float32": {"median": 10.0, "mad": 1.0, "n": 3}}}))
+    (partial / "metrics.jsonl").write_text("")
+    (partial / "comparison.png").symlink_to(outside)
+    bench.draw_plots(partial)
+    assert outside.read_text() == "host file"
+    assert not (partial / "comparison.png").is_symlink() and (partial / "comparison.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_containers_log_never_goes_through_a_planted_link(planted):
+    partial, outside = planted
+    (partial / "output.log").symlink_to(outside)
+
+    class Engine:
+        def logs(self, name, follow):
+            yield b"progress: step 1\n"
+
+    said = []
+    live = bench.Live(said.append)
+    bench.follow(Engine(), "c", partial / "output.log", live).join(timeout=10)
+    assert outside.read_text() == "host file"
+    assert any("symbolic link" in line for line in said), said

@@ -61,11 +61,22 @@ def test_a_folder_swapped_for_a_link_after_it_was_opened_changes_nothing(drive):
     assert (folder / "bench-moved" / "run.json").exists() and not (outside.parent / "run.json").exists()
 
 
-def test_planted_links_are_removed_before_a_library_writes(drive):
+def test_publishing_over_planted_links_replaces_the_links_only(drive, tmp_path):
     folder, outside = drive
-    (folder / "throughput.png").symlink_to(outside)
-    drivefs.clear_links(folder, ["throughput.png", "other.png"])
-    assert not (folder / "throughput.png").exists() and outside.read_text() == "host file"
+    private = tmp_path / "private"
+    (private / "host").mkdir(parents=True)
+    (private / "host" / "summary.json").write_text("{}")
+    (private / "host-output.log").write_text("log")
+    (folder / "host-output.log").symlink_to(outside)
+    drivefs.publish(private, folder)
+    assert (folder / "host" / "summary.json").read_text() == "{}" and (folder / "host-output.log").read_text() == "log"
+    assert outside.read_text() == "host file"
+    (folder / "host2").symlink_to(outside.parent)
+    (private / "host2").mkdir()
+    (private / "host2" / "x").write_text("x")
+    with pytest.raises(LocalabError, match="symbolic link"):
+        drivefs.publish(private, folder)
+    assert not (outside.parent / "x").exists()
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="changing owners needs root")
