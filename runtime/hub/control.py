@@ -92,8 +92,10 @@ def settings(profile_file: profiles.Profiles, default: str, info: dict) -> dict:
         "drive_volume": DRIVE_VOLUME,
         "drive_target": str(contract.DRIVE),
         "admins": sorted(n for n, u in read_users().items() if u.get("admin")),
+        # No max age: each runtime's entry process ends it at its own profile's lifetime (with
+        # the page's warnings and a save); one hub-wide age would cut the longer profiles short.
         "culler": {"timeout_s": chosen.idle_s or 86400, "every_s": max(5, min(60, (chosen.idle_s or 240) // 4)),
-                   "max_age_s": chosen.lifetime_s},
+                   "max_age_s": 0},
     }
 
 

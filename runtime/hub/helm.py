@@ -14,8 +14,11 @@ from runtime.profiles import Profiles
 
 DRIVE_CLAIM = "localab-drive-{username}"
 DRIVE_SIZE = "15Gi"  # what Google Drive gives a free account
+# What the engine gives a runtime under `invoke up` (no capabilities, no new privileges,
+# Docker's default seccomp filter), said the Kubernetes way.
 SECURITY_CONTEXT = {"runAsUser": IMAGE_USER[0], "runAsGroup": IMAGE_USER[1], "runAsNonRoot": True,
-                    "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+                    "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+                    "seccompProfile": {"type": "RuntimeDefault"}}
 
 
 def profile_entry(profile, *, default: bool, repository: str) -> dict:
@@ -54,7 +57,9 @@ def values(profile_file: Profiles, repository: str = "localab") -> dict:
         "hub": {"config": {"KubeSpawner": {
             "storage_pvc_ensure": True, "pvc_name_template": DRIVE_CLAIM, "storage_capacity": DRIVE_SIZE,
             "storage_access_modes": ["ReadWriteOnce"]}}},
-        "cull": {"enabled": True, "timeout": default.idle_s or 86400, "every": 60, "maxAge": default.lifetime_s},
+        # No maxAge: each runtime's entry process ends it at its own profile's lifetime, after
+        # warning the page and saving open notebooks; a hub-wide age would cut long profiles short.
+        "cull": {"enabled": True, "timeout": default.idle_s or 86400, "every": 60, "maxAge": 0},
     }
 
 

@@ -17,10 +17,25 @@ LABEL = "io.localab.runtime"
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,40}")
 
 
+RESERVED = re.compile(r"hub(-.*)?")  # the hub's container (localab-hub) and its users' runtimes (localab-hub-NAME)
+
+
 def validate_name(name: str) -> str:
     if not _NAME.fullmatch(name or ""):
         raise UsageError(f"name: '{name}' is not a runtime name; use lowercase letters, digits, '-', '_' or '.' (at most 41)")
+    if RESERVED.fullmatch(name):
+        raise UsageError(f"name: '{name}' is reserved for the hub's containers; choose another runtime name")
     return name
+
+
+def find(engine, name: str) -> dict | None:
+    """The runtime's container, or None. A container that only has the name, without the
+    label that says it is this runtime (someone else's, or the hub's), is never touched."""
+    container = engine.container(container_name(name))
+    if container is not None and (container["Config"].get("Labels") or {}).get(LABEL) != name:
+        raise UsageError(f"name: the container {container_name(name)} is not localab runtime '{name}' (no "
+                         f"{LABEL}={name} label); localab leaves it alone, choose another name")
+    return container
 
 
 def container_name(name: str) -> str:

@@ -9,7 +9,7 @@ from localab_guest import contract
 from runtime import caps as capmap
 from runtime import ports
 from runtime.engine import Engine
-from runtime.lifecycle.state import container_name, label, published_port, read_token, url
+from runtime.lifecycle.state import container_name, find, label, published_port, read_token, url
 
 
 @dataclass
@@ -66,7 +66,7 @@ def state_of(container: dict) -> tuple[str, str | None]:
 
 def status(engine: Engine, name: str = "default", *, measure: bool = True) -> Status:
     cname = container_name(name)
-    container = engine.container(cname)
+    container = find(engine, name)
     if container is None:
         return Status(state="absent", container=cname, name=name, reason="no runtime; start one with `invoke up`")
     state, reason = state_of(container)

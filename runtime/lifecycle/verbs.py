@@ -15,6 +15,7 @@ from runtime.image import build as images
 from runtime.lifecycle.state import (
     LABEL,
     container_name,
+    find,
     label,
     published_port,
     read_token,
@@ -110,7 +111,7 @@ def up(engine: Engine, request: UpRequest, *, say=print) -> Status:
     spec = validate(request)
     with runtime_lock():
         cname = container_name(spec.name)
-        existing = engine.container(cname)
+        existing = find(engine, spec.name)
         if existing and existing["State"].get("Running") and not request.recreate:
             _reuse(existing, request, spec)
             say(f"runtime '{spec.name}' is already up; reusing it")
@@ -151,7 +152,7 @@ def up(engine: Engine, request: UpRequest, *, say=print) -> Status:
 def down(engine: Engine, name: str = "default", *, say=print) -> bool:
     cname = container_name(name)
     with runtime_lock():
-        container = engine.container(cname)
+        container = find(engine, name)
         if container is None:
             say(f"runtime '{name}' is not up; nothing to do")
             return False
@@ -166,7 +167,7 @@ def down(engine: Engine, name: str = "default", *, say=print) -> bool:
 def reset(engine: Engine, name: str, *, say=print) -> Status:
     """Colab's "disconnect and delete runtime": a fresh container with the same options;
     scratch (/content) is wiped, the drive is kept."""
-    container = engine.container(container_name(name))
+    container = find(engine, name)
     if container is None:
         raise UsageError(f"name: no runtime '{name}' to reset; start one with `invoke up`")
     published = published_port(container)
@@ -182,7 +183,7 @@ def reset(engine: Engine, name: str, *, say=print) -> Status:
 
 def logs(engine: Engine, name: str = "default", *, follow: bool = False, write=None) -> None:
     cname = container_name(name)
-    if engine.container(cname) is None:
+    if find(engine, name) is None:
         raise UsageError(f"name: no runtime '{name}'; start one with `invoke up`")
     token = read_token(name)
     write = write or (lambda text: print(text, end="", flush=True))

@@ -31,11 +31,11 @@ def test_tensorflow_sees_one_gpu_capped_at_the_profiles_memory(engine, gpu_image
         pytest.skip("no NVIDIA container runtime on this host: the GPU run needs one (see `invoke doctor`)")
     from docker.types import DeviceRequest
 
-    from runtime import caps as capping
     from runtime import profiles
+    from runtime.plan import EngineFacts, plan
 
     profile = profiles.load().get("free")  # a T4 profile: its gpu_memory is the cap under test
-    caps, _ = capping.plan_caps(profile, use_gpu=True, host_cpus=engine.info()["NCPU"], scratch_possible=False)
+    container_plan = plan(profile, EngineFacts.of(engine.info()), require_gpu=True)
     cap_mb = profile.gpu_memory_bytes >> 20
     script = ("import tensorflow as tf\n"
               "print(len(tf.config.list_logical_devices('GPU')))\n"
@@ -43,7 +43,7 @@ def test_tensorflow_sees_one_gpu_capped_at_the_profiles_memory(engine, gpu_image
               "print(configs[0].memory_limit if configs else 'uncapped')\n")
     output = engine._client.containers.run(
         "localab:gpu", ["python", "-c", script], entrypoint=[], remove=True,
-        environment=capping.environment(caps),  # what `invoke up` hands the runtime, the GPU cap included
+        environment=container_plan.environment,  # what `invoke up` hands the runtime, the GPU cap included
         device_requests=[DeviceRequest(count=1, capabilities=[["gpu", "utility", "compute"]])],
     ).decode()
     assert output.split()[-2:] == ["1", str(cap_mb)], output

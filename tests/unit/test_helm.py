@@ -111,5 +111,9 @@ def test_each_profile_becomes_a_pod_with_its_caps_image_security_and_drive(value
 
 def test_culling_follows_the_default_profile(values):
     default = profiles.load().get(None)
-    assert values["cull"] == {"enabled": True, "timeout": default.idle_s, "every": 60, "maxAge": default.lifetime_s}
+    # A hub-wide max age cut high-ram (24 h) at the default's 12 h: each runtime ends itself instead.
+    assert values["cull"] == {"enabled": True, "timeout": default.idle_s, "every": 60, "maxAge": 0}
+    for entry in values["singleuser"]["profileList"]:
+        context = entry["kubespawner_override"]["extra_container_config"]["securityContext"]
+        assert context["seccompProfile"] == {"type": "RuntimeDefault"} and context["allowPrivilegeEscalation"] is False
     assert [p["slug"] for p in values["singleuser"]["profileList"] if p["default"]] == [default.name]

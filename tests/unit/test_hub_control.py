@@ -48,7 +48,9 @@ def test_the_hub_gets_the_same_caps_as_invoke_up_for_every_profile():
         assert offered["host_config"] == caps.run_options(planned)
         assert offered["image"] == "localab:cpu", "no GPU runtime on this host"
         assert offered["environment"]["LOCALAB_LIFETIME_S"] == str(loaded.get(name).lifetime_s)
-    assert config["culler"] == {"timeout_s": 5400, "every_s": 60, "max_age_s": 43200}
+    # high-ram lives 24 h: no hub-wide max age may end it at the default profile's 12 h
+    assert config["culler"] == {"timeout_s": 5400, "every_s": 60, "max_age_s": 0}
+    assert config["profiles"]["high-ram"]["environment"]["LOCALAB_LIFETIME_S"] == str(24 * 3600)
     json.dumps(config)  # it travels as JSON in the hub's environment
 
 

@@ -69,10 +69,33 @@ def test_bad_runtime_names(name):
         state.container_name(name)
 
 
+@pytest.mark.parametrize("name", ["hub", "hub-ada"])
+def test_the_hubs_names_are_reserved(name):
+    with pytest.raises(UsageError, match="reserved for the hub"):
+        state.container_name(name)
+
+
+@pytest.mark.parametrize("verb", ["down", "reset", "logs", "status", "up"])
+def test_a_container_that_only_shares_the_name_is_left_alone(engine, tmp_path, monkeypatch, verb):
+    foreign = inspected({"Running": True})
+    del foreign["Config"]["Labels"]["io.localab.runtime"]
+    engine.container.return_value = foreign
+    calls = {"down": lambda: verbs.down(engine, "default", say=lambda _: None),
+             "reset": lambda: verbs.reset(engine, "default", say=lambda _: None),
+             "logs": lambda: verbs.logs(engine, "default", write=lambda _: None),
+             "status": lambda: statuses.status(engine, "default"),
+             "up": lambda: drive_up(engine, verbs.UpRequest(drive=str(tmp_path / "d"), recreate=True), monkeypatch)}
+    with pytest.raises(UsageError, match="leaves it alone"):
+        calls[verb]()
+    engine.remove.assert_not_called()
+    engine.stop.assert_not_called()
+    engine.run.assert_not_called()
+
+
 def inspected(container_state: dict, **labels) -> dict:
     return {
         "State": {"StartedAt": "2026-11-25T14:24:41.157816123Z", **container_state},
-        "Config": {"Image": "localab:cpu", "Labels": {"io.localab.runtime.profile": "cpu",
+        "Config": {"Image": "localab:cpu", "Labels": {"io.localab.runtime": "default", "io.localab.runtime.profile": "cpu",
                                                       "io.localab.runtime.drive": "/d",
                                                       "io.localab.runtime.lifetime-s": "43200", **labels}},
         "HostConfig": {"Memory": 1 << 30, "MemorySwap": 1 << 30, "NanoCpus": 2_000_000_000, "ShmSize": 1 << 20,

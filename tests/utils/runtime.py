@@ -17,12 +17,10 @@ ARTIFACTS = ROOT / "artifacts"
 
 def build_image(engine, flavour: str):
     """localab:FLAVOUR built from this checkout through the same code as `invoke build`."""
-    from invoke import Context
-
     from runtime.image import build as image
 
     lines = []
-    built = image.build(engine, flavour, Context(), say=lines.append)
+    built = image.build(engine, flavour, say=lines.append)
     print("\n".join(lines[-3:]))
     return built
 
