@@ -17,8 +17,10 @@ RUN_KEYS = {"workload", "params", "profile", "caps", "image", "host", "engine", 
 
 @pytest.fixture
 def drive(tmp_path):
+    """The user's drive folder, theirs (localab changes the owner only of folders it makes)."""
     folder = tmp_path / "drive"
     folder.mkdir()
+    give_to_drive_owner(folder)
     return folder
 
 

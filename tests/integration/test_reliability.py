@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from runtime.drive import give_to_drive_owner
 from tests.utils.runtime import ROOT, Runtime, cpu_profile, invoke
 
 
@@ -23,6 +24,7 @@ def seed_drive(drive: Path) -> dict[str, str]:
     for number in range(5):
         (drive / "project" / f"data-{number}.bin").write_bytes(os.urandom(4096 * (number + 1)))
     (drive / "notes.md").write_text("# kept across everything\n")
+    give_to_drive_owner(drive)  # the user's own files (localab changes the owner only of folders it makes)
     return checksums(drive)
 
 
