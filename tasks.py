@@ -66,17 +66,20 @@ def doctor(c, port=None):
         raise Exit(code=1)
 
 
-@verb(help={"mirror": "Debian mirror for debootstrap (default http://deb.debian.org/debian)"})
-def base(c, mirror=""):
-    """Make the Debian bookworm base image locally (debootstrap + docker import): no registry needed."""
+@verb(help={"mirror": "Debian mirror for debootstrap (default http://deb.debian.org/debian)",
+            "suite": "bookworm (default; Python 3.11, the cpu/gpu images) or trixie (Python 3.13, Colab's)"})
+def base(c, mirror="", suite="bookworm"):
+    """Make a Debian base image locally (debootstrap + docker import): no registry needed; needs root."""
     from runtime.image import base as bases
 
+    tag = bases.base_image(bases.validate_suite(suite))
+    if mirror:
+        bases.validate_mirror(mirror)  # bad input stops here, before the engine is asked anything
     engine_ = _engine()
-    if engine_.image(bases.BASE_IMAGE):
-        print(f"{bases.BASE_IMAGE} is already here")
+    if engine_.image(tag):
+        print(f"{tag} is already here")
         return
-    bases.make_base(engine_, mirror=mirror or None)
-    print(f"made {bases.BASE_IMAGE}")
+    print(f"made {bases.make_base(engine_, mirror=mirror or None, suite=suite)}")
 
 
 @verb(help={
