@@ -298,12 +298,15 @@ HUB_ACTIONS = ("up", "status", "down", "user", "helm-values")
     "action": "up, status, down, user (add or reset one; --name), helm-values (Zero to JupyterHub)",
     "port": "hub port on 127.0.0.1 (default 8000, or the next free one)",
     "profile": "the spawn form's default profile, whose idle timeout and lifetime the culler uses",
-    "name": "with `user`: the user name (a new password is printed once)",
+    "name": "with `user`: the user name (a new password is printed once; a reset ends their old logins)",
     "admin": "with `user`: make the user an admin",
+    "no_admin": "with `user`: take admin away (ends their logins and tokens)",
+    "remove": "with `user`: remove the user (ends their logins and tokens; their drive volume is kept)",
     "output": "with `helm-values`: write the values here instead of printing them",
     "repository": "with `helm-values`: the registry repository holding localab:cpu/gpu (default localab)",
 })
-def hub(c, action=None, port=None, profile=None, name=None, admin=False, output=None, repository="localab"):
+def hub(c, action=None, port=None, profile=None, name=None, admin=False, no_admin=False, remove=False, output=None,
+        repository="localab"):
     """JupyterHub + DockerSpawner: each user gets their own runtime (`invoke hub up|status|down|user|helm-values`)."""
     from runtime import profiles as profile_file
     from runtime.errors import UsageError
@@ -321,8 +324,16 @@ def hub(c, action=None, port=None, profile=None, name=None, admin=False, output=
             print(text, end="")
         return
     if action == "user":
-        password = hubctl.add_user(name, admin=admin)
-        print(f"hub user '{name}'{' (admin)' if admin else ''}: password {password}  (shown once)")
+        if admin and no_admin:
+            raise UsageError("admin: --admin and --no-admin contradict each other; give one")
+        if remove:
+            print(f"removed hub user '{name}'" if hubctl.remove_user(name) else f"no hub user '{name}'")
+        elif no_admin:
+            hubctl.set_admin(name, False)
+            print(f"hub user '{name}' is no longer an admin; their logins and tokens are ended")
+        else:
+            password = hubctl.add_user(name, admin=True if admin else None)
+            print(f"hub user '{name}'{' (admin)' if admin else ''}: password {password}  (shown once)")
         return
     if action == "up":
         print(hubctl.up(_engine(), port=port, profile=profile))

@@ -2,11 +2,12 @@
 runtime with a profile's caps, security options, lifetime and drive; and the values
 for Zero to JupyterHub on Kubernetes, from the same profiles."""
 
-import hashlib
+import fcntl
 import json
 import os
 import re
 import secrets
+from contextlib import contextmanager
 from pathlib import Path
 
 from localab_guest import contract
@@ -14,6 +15,7 @@ from runtime import ports, profiles
 from runtime.engine import Engine
 from runtime.errors import LocalabError, UsageError
 from runtime.http import request_json, wait_answering
+from runtime.hub.server.passwords import hash_password
 from runtime.image import build as images
 from runtime.lifecycle.state import published_port
 from runtime.paths import private_dir, state_dir, write_private
@@ -28,8 +30,8 @@ HUB_IMAGE = images.image_ref("hub")
 DEFAULT_PORT = 8000
 HUB_PORT = 8000  # inside the hub container
 ADMIN = "admin"
-PBKDF2_ROUNDS = 200_000
 _USER = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+KEYS_MOUNT = "/srv/localab/keys"  # the API token and auth-state key, as read-only files, never in the environment
 
 
 def hub_dir() -> Path:
@@ -42,29 +44,76 @@ def users_file() -> Path:
     return hub_dir() / "users" / "users.json"
 
 
+def keys_dir() -> Path:
+    return hub_dir() / "keys"
+
+
 def api_token_file() -> Path:
-    return hub_dir() / "api-token"
+    return keys_dir() / "api-token"
 
 
-def hash_password(password: str, salt: bytes | None = None) -> str:
-    salt = salt or os.urandom(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, PBKDF2_ROUNDS).hex()
-    return f"pbkdf2_sha256${PBKDF2_ROUNDS}${salt.hex()}${digest}"
+def crypt_key_file() -> Path:
+    return keys_dir() / "crypt-key"
+
+
+@contextmanager
+def hub_lock():
+    """One `hub up` or `hub user` at a time: concurrent calls lost updates and printed two
+    admin passwords of which one worked."""
+    fd = os.open(hub_dir(), os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def read_users() -> dict:
     return json.loads(users_file().read_text()) if users_file().is_file() else {}
 
 
-def add_user(name: str, *, admin: bool = False) -> str:
-    """Create or reset a hub user; returns the new password (shown once, never stored)."""
+def _write_users(users: dict) -> None:
+    write_private(users_file(), json.dumps(users, indent=2) + "\n")
+
+
+def validate_user(name: str) -> str:
     if not _USER.fullmatch(name or ""):
         raise UsageError(f"user: '{name}' is not a hub user name; use lowercase letters, digits, '-' or '_' (at most 32)")
-    users = read_users()
-    password = secrets.token_urlsafe(12)
-    users[name] = {"hash": hash_password(password), "admin": admin or users.get(name, {}).get("admin", False)}
-    write_private(users_file(), json.dumps(users, indent=2) + "\n")
+    return name
+
+
+def add_user(name: str, *, admin: bool | None = None) -> str:
+    """Create a hub user or reset one's password (which ends their logins and tokens);
+    returns the new password (shown once, never stored). `admin`: None keeps it."""
+    validate_user(name)
+    with hub_lock():
+        users = read_users()
+        before = users.get(name, {})
+        password = secrets.token_urlsafe(12)
+        users[name] = {"hash": hash_password(password), "admin": before.get("admin", False) if admin is None else admin,
+                       "epoch": before.get("epoch", 0) + 1}
+        _write_users(users)
     return password
+
+
+def set_admin(name: str, admin: bool) -> None:
+    """Promote or demote; a demotion ends the user's logins and tokens."""
+    with hub_lock():
+        users = read_users()
+        if validate_user(name) not in users:
+            raise UsageError(f"user: no hub user '{name}'; add one with `invoke hub user --name {name}`")
+        users[name] = {**users[name], "admin": admin, "epoch": users[name].get("epoch", 0) + (0 if admin else 1)}
+        _write_users(users)
+
+
+def remove_user(name: str) -> bool:
+    """Remove a user: their logins and tokens end; their drive volume is kept."""
+    with hub_lock():
+        users = read_users()
+        if users.pop(validate_user(name), None) is None:
+            return False
+        _write_users(users)
+    return True
 
 
 def settings(profile_file: profiles.Profiles, default: str, info: dict) -> dict:
@@ -116,16 +165,24 @@ def api(port: int, method: str, path: str, body=None, token: str | None = None) 
 def up(engine: Engine, *, port=None, profile: str | None = None, say=print) -> str:
     profile_file = profiles.load()
     profile_file.get(profile)
+    with hub_lock():
+        return _up(engine, port, profile_file, profile, say)
+
+
+def _up(engine: Engine, port, profile_file: profiles.Profiles, profile: str | None, say) -> str:
     existing = engine.container(CONTAINER)
     if existing and existing["State"].get("Running"):
         published = published_port(existing, HUB_PORT)
         say("the hub is already up; `invoke hub down` first to change it")
         return hub_url(published[1])
     chosen_port = ports.choose(port, default=DEFAULT_PORT, say=say)
-    first_run = not users_file().is_file()
-    password = add_user(ADMIN, admin=True) if first_run else None
-    if not api_token_file().is_file():
-        write_private(api_token_file(), secrets.token_hex(32) + "\n")
+    password = None
+    if not users_file().is_file():  # first run: the admin, written under the lock already held
+        password = secrets.token_urlsafe(12)
+        _write_users({ADMIN: {"hash": hash_password(password), "admin": True, "epoch": 1}})
+    for key in (api_token_file(), crypt_key_file()):
+        if not key.is_file():
+            write_private(key, secrets.token_hex(32) + "\n")
     info = engine.info()
     config = settings(profile_file, profile, info)
     for flavour in sorted(_flavours_needed(config) | {"hub"}):
@@ -139,16 +196,16 @@ def up(engine: Engine, *, port=None, profile: str | None = None, say=print) -> s
         HUB_IMAGE, name=CONTAINER, network=NETWORK, ports={f"{HUB_PORT}/tcp": (ports.LOOPBACK, chosen_port)},
         volumes={"/var/run/docker.sock": {"bind": "/var/run/docker.sock", "mode": "rw"},
                  DATA_VOLUME: {"bind": "/srv/jupyterhub", "mode": "rw"},
-                 str(users_file().parent): {"bind": "/srv/localab/users", "mode": "ro"}, **extra_mount},
-        environment={"LOCALAB_HUB_SETTINGS": json.dumps(config),
-                     "LOCALAB_HUB_API_TOKEN": api_token_file().read_text().strip()},
+                 str(users_file().parent): {"bind": "/srv/localab/users", "mode": "ro"},
+                 str(keys_dir()): {"bind": KEYS_MOUNT, "mode": "ro"}, **extra_mount},
+        environment={"LOCALAB_HUB_SETTINGS": json.dumps(config)},
         labels={"io.localab.hub": CONTAINER, "io.localab.hub.port": str(chosen_port)},
         security_opt=["no-new-privileges"],
     )
     wait_healthy(engine, chosen_port)
     if password:
         say(f"first run: created the hub's admin user '{ADMIN}' with password {password}  (shown once; "
-            f"`invoke hub user {ADMIN}` makes a new one)")
+            f"`invoke hub user --name {ADMIN}` makes a new one)")
     return hub_url(chosen_port)
 
 
@@ -176,7 +233,11 @@ def status(engine: Engine) -> list[str]:
 
 
 def down(engine: Engine, say=print) -> None:
-    """Stop the hub and every runtime it spawned; drives (volumes) and the hub's data stay."""
+    """Stop the hub and every runtime it spawned, with the same grace as `invoke down`
+    (each runtime's entry process saves and stops its server); drives (volumes) and the
+    hub's data stay."""
     for container in engine.containers(f"io.localab.hub={CONTAINER}"):
+        if container.get("State") == "running":
+            engine.stop(container["Id"], timeout=30)
         engine.remove(container["Id"])
     say("the hub and its users' runtimes are down; each user's drive volume and the hub's data are kept")

@@ -23,8 +23,17 @@ c.ConfigurableHTTPProxy.pid_file = "/srv/jupyterhub/jupyterhub-proxy.pid"
 
 c.JupyterHub.authenticator_class = LocalabAuthenticator
 c.LocalabAuthenticator.users_file = "/srv/localab/users/users.json"
-c.Authenticator.admin_users = set(settings["admins"])
-c.Authenticator.allow_all = True  # every user in the users file; the file is the allow list
+# Set on localab's own authenticator only: an OAuth authenticator loaded from
+# extra_config.py keeps its own allow list (allowed_groups ...) and its own admins.
+c.LocalabAuthenticator.admin_users = set(settings["admins"])
+c.LocalabAuthenticator.allow_all = True  # the users file is the allow list: only its users can log in
+# Each login remembers the user's epoch from the users file; a reset, demotion or
+# removal on the host ends it (and its tokens) at the next refresh.
+c.LocalabAuthenticator.enable_auth_state = True
+c.LocalabAuthenticator.auth_refresh_age = 30
+c.LocalabAuthenticator.refresh_pre_spawn = True
+KEYS = os.environ.get("LOCALAB_HUB_KEYS", "/srv/localab/keys")  # read-only files from the host, not environment
+c.CryptKeeper.keys = [bytes.fromhex(open(f"{KEYS}/crypt-key").read().strip())]
 
 c.JupyterHub.spawner_class = "dockerspawner.DockerSpawner"
 c.DockerSpawner.network_name = settings["network"]
@@ -80,7 +89,7 @@ c.JupyterHub.services = [{
                 f"--cull-every={culler['every_s']}", *([f"--max-age={culler['max_age_s']}"] if culler["max_age_s"] else [])],
 }, {
     "name": "localab",
-    "api_token": os.environ["LOCALAB_HUB_API_TOKEN"],
+    "api_token": open(f"{KEYS}/api-token").read().strip(),
 }]
 c.JupyterHub.load_roles = [
     {"name": "idle-culler", "services": ["idle-culler"],

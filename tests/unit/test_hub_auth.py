@@ -1,0 +1,143 @@
+"""The hub's login: localab's password authenticator, and an OAuth one loaded as
+docs/hub.md shows, each with its own allow list. Runs the real jupyterhub_config.py and
+the real oauthenticator."""
+
+import asyncio
+import json
+import re
+from pathlib import Path
+
+import pytest
+from traitlets.config import Config
+
+from runtime import profiles
+from runtime.hub import control
+from runtime.paths import HUB_DIR, ROOT
+from tests.utils.fake_engine import INFO
+
+
+def hub_config(monkeypatch, tmp_path, *, admins=("admin",)) -> Config:
+    monkeypatch.setenv("LOCALAB_STATE_DIR", str(tmp_path / "state"))
+    for name in admins:
+        control.add_user(name, admin=True)
+    settings = control.settings(profiles.load(profiles.PROFILES_FILE), None, INFO)
+    monkeypatch.setenv("LOCALAB_HUB_SETTINGS", json.dumps(settings))
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    (keys / "api-token").write_text("a" * 64)
+    (keys / "crypt-key").write_text("b" * 64)
+    monkeypatch.setenv("LOCALAB_HUB_KEYS", str(keys))
+    monkeypatch.syspath_prepend(str(HUB_DIR))
+    config = Config()
+    path = HUB_DIR / "jupyterhub_config.py"
+    exec(compile(path.read_text(), str(path), "exec"), {"get_config": lambda: config, "__file__": str(path),
+                                                        "load_subconfig": pytest.fail})
+    return config
+
+
+def docs_oauth_block() -> str:
+    text = (ROOT / "docs" / "hub.md").read_text()
+    section = text[text.index("### OAuth instead of passwords"):]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def model(name: str, groups: list[str]) -> dict:
+    return {"name": name, "admin": None, "groups": groups, "auth_state": {"oauth_user": {"groups": groups}}}
+
+
+def test_an_oauth_login_as_the_docs_show_admits_only_the_group(monkeypatch, tmp_path):
+    pytest.importorskip("oauthenticator")
+    from oauthenticator.generic import GenericOAuthenticator
+
+    config = hub_config(monkeypatch, tmp_path)
+    exec(docs_oauth_block(), {"c": config})
+    assert config.JupyterHub.authenticator_class == "oauthenticator.generic.GenericOAuthenticator"
+    authenticator = GenericOAuthenticator(config=config)
+    assert authenticator.allow_all is False and "admin" not in authenticator.admin_users
+
+    async def allowed(name, groups):
+        auth_model = await authenticator.update_auth_model(model(name, groups))
+        return await authenticator.check_allowed(name, auth_model)
+
+    assert asyncio.run(allowed("ada", ["ml-lab"])) is True
+    assert asyncio.run(allowed("eve", ["other"])) is False, "a user outside allowed_groups must be refused"
+    assert asyncio.run(allowed("admin", [])) is False, "localab's admin name gives nothing to an OAuth user"
+
+
+def test_localabs_own_authenticator_admits_the_users_file(monkeypatch, tmp_path):
+    from localab_auth import LocalabAuthenticator  # noqa: F401 (the config file put it on the path)
+
+    config = hub_config(monkeypatch, tmp_path)
+    password = control.add_user("ada")
+    authenticator = config.JupyterHub.authenticator_class(config=config)
+    authenticator.users_file = str(control.users_file())
+    assert authenticator.allow_all is True and authenticator.admin_users == {"admin"}
+    assert asyncio.run(authenticator.authenticate(None, {"username": "ada", "password": password}))["name"] == "ada"
+    assert asyncio.run(authenticator.authenticate(None, {"username": "ada", "password": "wrong"})) is None
+    assert asyncio.run(authenticator.authenticate(None, {"username": "nobody", "password": password})) is None
+
+
+def test_the_example_block_is_there():
+    assert "manage_groups = True" in docs_oauth_block()
+    assert Path(HUB_DIR / "jupyterhub_config.py").is_file()
+
+
+class User:
+    def __init__(self, name, state):
+        self.name, self.state = name, state
+
+    async def get_auth_state(self):
+        return self.state
+
+
+def localab_authenticator(monkeypatch, tmp_path):
+    config = hub_config(monkeypatch, tmp_path)
+    authenticator = config.JupyterHub.authenticator_class(config=config)
+    authenticator.users_file = str(control.users_file())
+    return authenticator
+
+
+def test_a_reset_a_demotion_or_a_removal_ends_earlier_logins(monkeypatch, tmp_path):
+    authenticator = localab_authenticator(monkeypatch, tmp_path)
+    password = control.add_user("ada", admin=True)
+    login = asyncio.run(authenticator.authenticate(None, {"username": "ada", "password": password}))
+    user = User("ada", login["auth_state"])
+    assert asyncio.run(authenticator.refresh_user(user))["admin"] is True
+    control.set_admin("ada", False)
+    assert asyncio.run(authenticator.refresh_user(user)) is False, "a demotion ends the admin's login"
+    login = asyncio.run(authenticator.authenticate(None, {"username": "ada", "password": password}))
+    user = User("ada", login["auth_state"])
+    assert login["admin"] is False and asyncio.run(authenticator.refresh_user(user))["admin"] is False
+    control.add_user("ada")
+    assert asyncio.run(authenticator.refresh_user(user)) is False, "a password reset ends old logins"
+    fresh = control.add_user("ada")
+    user = User("ada", asyncio.run(authenticator.authenticate(None, {"username": "ada", "password": fresh}))["auth_state"])
+    assert control.remove_user("ada") is True
+    assert asyncio.run(authenticator.refresh_user(user)) is False, "a removed user's login ends"
+
+
+def test_repeated_failures_lock_the_name_and_unknown_names_cost_a_hash(monkeypatch, tmp_path):
+    import threading
+
+    import localab_auth
+
+    authenticator = localab_authenticator(monkeypatch, tmp_path)
+    password = control.add_user("ada")
+    hashed_on = []
+    real_check = localab_auth.check
+
+    def recording_check(candidate, stored):
+        hashed_on.append((threading.current_thread() is threading.main_thread(), stored))
+        return real_check(candidate, stored)
+
+    monkeypatch.setattr(localab_auth, "check", recording_check)
+    authenticator.max_failures = 3
+    for _ in range(3):
+        assert asyncio.run(authenticator.authenticate(None, {"username": "ada", "password": "wrong"})) is None
+    assert asyncio.run(authenticator.authenticate(None, {"username": "ada", "password": password})) is None, \
+        "the right password is refused while the name is locked"
+    assert asyncio.run(authenticator.authenticate(None, {"username": "nobody", "password": "x"})) is None
+    assert not any(on_main for on_main, _ in hashed_on), "hashing runs off the event loop's thread"
+    assert hashed_on[-1][1].startswith("pbkdf2_sha256$600000$"), "an unknown name is hashed like a real one"
+    authenticator.lockout_s = 0
+    assert asyncio.run(authenticator.authenticate(None, {"username": "ada", "password": password}))["name"] == "ada"
