@@ -11,7 +11,7 @@ import tarfile
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from runtime.errors import EngineUnavailable
+from runtime.errors import EngineUnavailable, LocalabError
 
 NO_ENGINE = (
     "no Docker engine answers at {where} ({why}); run `invoke engine` to install and "
@@ -79,7 +79,15 @@ class Engine:
     # -- containers
     def run(self, image: str, **options) -> str:
         """Create and start a detached container; options are the SDK's run() keywords."""
-        return self._client.containers.run(image, detach=True, **options).id
+        import docker.errors
+
+        try:
+            return self._client.containers.run(image, detach=True, **options).id
+        except docker.errors.APIError as exc:
+            if exc.status_code == 409:  # another command (under sudo, say) made one of that name just now
+                raise LocalabError(f"a container named {options.get('name')} already exists: another localab "
+                                   f"command made it at the same time; see `invoke status`") from None
+            raise
 
     def container(self, name: str) -> dict | None:
         import docker.errors

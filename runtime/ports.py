@@ -60,3 +60,13 @@ def choose(requested, *, default: int = DEFAULT_PORT, address: str = LOOPBACK, s
                 say(f"port {default} is busy; using {port}")
             return port
     raise UsageError(f"port: {default}-{default + SEARCH_SPAN - 1} are all in use; pick one with --port")
+
+
+def reachable(address: str) -> str:
+    """Where this host reaches a port published on `address` (all interfaces -> loopback)."""
+    return {"0.0.0.0": LOOPBACK, "::": "::1", "": LOOPBACK}.get(address, address)
+
+
+def url_host(address: str) -> str:
+    """An address as a URL's host: IPv6 in brackets."""
+    return f"[{address}]" if ":" in address else address

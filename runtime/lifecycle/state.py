@@ -4,12 +4,13 @@ cross-process lock that serialises `up`, `down` and `reset`."""
 import fcntl
 import os
 import re
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from localab_guest import contract
 from runtime import ports
-from runtime.errors import UsageError
+from runtime.errors import LocalabError, UsageError
 from runtime.paths import private_dir, state_dir
 
 PREFIX = "localab-"
@@ -63,7 +64,7 @@ def label(container: dict, key: str) -> str | None:
 
 
 def url(port: int | str, token: str, address: str = ports.LOOPBACK) -> str:
-    return f"http://{address}:{port}/lab?token={token}"
+    return f"http://{ports.url_host(address)}:{port}/lab?token={token}"
 
 
 def published_port(container: dict, inside: int = contract.PORT) -> tuple[str, int] | None:
@@ -73,13 +74,30 @@ def published_port(container: dict, inside: int = contract.PORT) -> tuple[str, i
     return bindings[0].get("HostIp") or "0.0.0.0", int(bindings[0]["HostPort"])
 
 
+LOCK_WAIT_S = 1800  # an image build under another command's lock takes minutes, not half an hour
+
+
 @contextmanager
-def runtime_lock():
+def runtime_lock(say=print, wait_s: float = LOCK_WAIT_S):
     """One `up`/`down`/`reset` at a time, across processes: a lock on the state folder
-    itself, so that taking it writes nothing."""
+    itself, so that taking it writes nothing. A second command says what it waits for,
+    and gives up at a deadline."""
     fd = os.open(private_dir(state_dir()), os.O_RDONLY | os.O_DIRECTORY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say("waiting for another localab command that is changing a runtime (building an image can take minutes)")
+            deadline = time.monotonic() + wait_s
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise LocalabError(f"another localab command held the runtimes' lock for {wait_s:.0f} s; "
+                                           f"let it finish (see `invoke status`), then try again") from None
+                    time.sleep(0.5)
         yield
     finally:
         os.close(fd)  # closing releases the lock

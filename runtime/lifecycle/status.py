@@ -86,8 +86,7 @@ def status(engine: Engine, name: str = "default", *, measure: bool = True) -> St
     if state == "running":
         now = datetime.now(timezone.utc)
         if published and token:
-            address = published[0] if published[0] not in ("0.0.0.0", "") else ports.LOOPBACK
-            result.url = url(published[1], token, address)
+            result.url = url(published[1], token, ports.reachable(published[0]))
         if started:
             result.uptime_s = (now - started).total_seconds()
             if lifetime:

@@ -86,9 +86,12 @@ def run_options(spec: RunSpec, container_plan: ContainerPlan, port: int) -> dict
     }
 
 
-def wait_ready(engine: Engine, cname: str, port: int, token: str, *, timeout_s: float = READY_TIMEOUT_S) -> float:
-    """Poll Jupyter Server's API until it answers with the token; returns seconds waited."""
-    waited = wait_answering(engine, cname, f"http://127.0.0.1:{port}/api/status",
+def wait_ready(engine: Engine, cname: str, port: int, token: str, *, listen: str = ports.LOOPBACK,
+               timeout_s: float = READY_TIMEOUT_S) -> float:
+    """Poll Jupyter Server's API, where the port is published, until it answers with the
+    token; returns seconds waited."""
+    host = ports.url_host(ports.reachable(listen))
+    waited = wait_answering(engine, cname, f"http://{host}:{port}/api/status",
                             headers={"Authorization": f"token {token}"}, timeout_s=timeout_s, interval_s=0.1,
                             what="the runtime", clean=lambda tail: redact(tail, token))
     if waited is None:
@@ -109,49 +112,54 @@ def _reuse(existing: dict, request: UpRequest, spec: RunSpec) -> None:
 
 def up(engine: Engine, request: UpRequest, *, say=print) -> Status:
     spec = validate(request)
-    with runtime_lock():
-        cname = container_name(spec.name)
-        existing = find(engine, spec.name)
-        if existing and existing["State"].get("Running") and not request.recreate:
-            _reuse(existing, request, spec)
-            say(f"runtime '{spec.name}' is already up; reusing it")
-            return status(engine, spec.name, measure=False)
-        if spec.listen != ports.LOOPBACK:
-            say(f"warning: publishing on {spec.listen}: anyone who can reach this host there and has the token "
-                f"can use the runtime")
-        container_plan = plan(spec.profile, EngineFacts.of(engine.info()), require_gpu=request.gpu,
-                              keymap=request.keymap)
-        held = published_port(existing) if existing else None  # the port of the container being replaced is free
+    with runtime_lock(say):
+        return _up(engine, request, spec, say)
 
-        def is_free(port: int, address: str) -> bool:
-            return (held is not None and port == held[1]) or ports.is_free(port, address)
 
-        wanted_port = spec.port
-        if wanted_port is None and held and is_free(held[1], spec.listen):
-            wanted_port = held[1]  # back on the port it had before an outside stop
-        port = ports.choose(wanted_port, address=spec.listen, say=say, is_free=is_free)
-        images.ensure_image(engine, container_plan.flavour, say=say)
-        if existing:
-            previous, _ = state_of(existing)
-            say(f"replacing runtime '{spec.name}' ({previous}); its scratch is wiped, the drive is kept")
-            engine.remove(cname)
-        for note in container_plan.notes:
-            say(f"note: {note}")
-        drives.prepare_drive(spec.drive)
-        token = secrets.token_hex(24)
-        write_private(token_file(spec.name), token + "\n", owner=drives.owner() if os.getuid() == 0 else None)
-        engine.run(images.image_ref(container_plan.flavour),
-                   environment={contract.ENV_TOKEN_FILE: str(contract.TOKEN_MOUNT), **container_plan.environment},
-                   **run_options(spec, container_plan, port))
-        say(f"starting runtime '{spec.name}': profile {spec.profile.name}, drive {spec.drive}")
-        waited = wait_ready(engine, cname, port, token)
-        say(f"Jupyter answered after {waited:.1f} s")
+def _up(engine: Engine, request: UpRequest, spec: RunSpec, say) -> Status:
+    """`up` with the runtimes' lock held."""
+    cname = container_name(spec.name)
+    existing = find(engine, spec.name)
+    if existing and existing["State"].get("Running") and not request.recreate:
+        _reuse(existing, request, spec)
+        say(f"runtime '{spec.name}' is already up; reusing it")
         return status(engine, spec.name, measure=False)
+    if spec.listen != ports.LOOPBACK:
+        say(f"warning: publishing on {spec.listen}: anyone who can reach this host there and has the token "
+            f"can use the runtime")
+    container_plan = plan(spec.profile, EngineFacts.of(engine.info()), require_gpu=request.gpu,
+                          keymap=request.keymap)
+    held = published_port(existing) if existing else None  # the port of the container being replaced is free
+
+    def is_free(port: int, address: str) -> bool:
+        return (held is not None and port == held[1]) or ports.is_free(port, address)
+
+    wanted_port = spec.port
+    if wanted_port is None and held and is_free(held[1], spec.listen):
+        wanted_port = held[1]  # back on the port it had before an outside stop
+    port = ports.choose(wanted_port, address=spec.listen, say=say, is_free=is_free)
+    images.ensure_image(engine, container_plan.flavour, say=say)
+    if existing:
+        previous, _ = state_of(existing)
+        say(f"replacing runtime '{spec.name}' ({previous}); its scratch is wiped, the drive is kept")
+        engine.remove(cname)
+    for note in container_plan.notes:
+        say(f"note: {note}")
+    drives.prepare_drive(spec.drive)
+    token = secrets.token_hex(24)
+    write_private(token_file(spec.name), token + "\n", owner=drives.owner() if os.getuid() == 0 else None)
+    engine.run(images.image_ref(container_plan.flavour),
+               environment={contract.ENV_TOKEN_FILE: str(contract.TOKEN_MOUNT), **container_plan.environment},
+               **run_options(spec, container_plan, port))
+    say(f"starting runtime '{spec.name}': profile {spec.profile.name}, drive {spec.drive}")
+    waited = wait_ready(engine, cname, port, token, listen=spec.listen)
+    say(f"Jupyter answered after {waited:.1f} s")
+    return status(engine, spec.name, measure=False)
 
 
 def down(engine: Engine, name: str = "default", *, say=print) -> bool:
     cname = container_name(name)
-    with runtime_lock():
+    with runtime_lock(say):
         container = find(engine, name)
         if container is None:
             say(f"runtime '{name}' is not up; nothing to do")
@@ -167,18 +175,21 @@ def down(engine: Engine, name: str = "default", *, say=print) -> bool:
 def reset(engine: Engine, name: str, *, say=print) -> Status:
     """Colab's "disconnect and delete runtime": a fresh container with the same options;
     scratch (/content) is wiped, the drive is kept."""
-    container = find(engine, name)
-    if container is None:
-        raise UsageError(f"name: no runtime '{name}' to reset; start one with `invoke up`")
-    published = published_port(container)
-    request = UpRequest(
-        name=name, profile=label(container, "profile"), gpu=label(container, "gpu") == "1",
-        port=str(published[1]) if published else None, drive=label(container, "drive"),
-        keymap=label(container, "keymap"),
-        listen=published[0] if published else ports.LOOPBACK, recreate=True,
-    )
-    say(f"deleting runtime '{name}' and its scratch; the drive is kept")
-    return up(engine, request, say=say)
+    validate_name(name)
+    with runtime_lock(say):  # read and replaced under one lock: nothing changes it in between
+        container = find(engine, name)
+        if container is None:
+            raise UsageError(f"name: no runtime '{name}' to reset; start one with `invoke up`")
+        published = published_port(container)
+        request = UpRequest(
+            name=name, profile=label(container, "profile"), gpu=label(container, "gpu") == "1",
+            port=str(published[1]) if published else None, drive=label(container, "drive"),
+            keymap=label(container, "keymap"),
+            listen=published[0] if published else ports.LOOPBACK, recreate=True,
+        )
+        spec = validate(request)
+        say(f"deleting runtime '{name}' and its scratch; the drive is kept")
+        return _up(engine, request, spec, say)
 
 
 def logs(engine: Engine, name: str = "default", *, follow: bool = False, write=None) -> None:

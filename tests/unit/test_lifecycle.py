@@ -4,7 +4,7 @@ import pytest
 
 from localab_guest import contract
 from runtime import report
-from runtime.errors import UsageError
+from runtime.errors import LocalabError, UsageError
 from runtime.lifecycle import state, verbs
 from runtime.lifecycle import status as statuses
 from runtime.paths import write_private
@@ -162,3 +162,27 @@ def test_the_probe_reads_free_scratch_and_oom_kills_on_both_cgroup_versions():
     assert statuses.parse_probe(v1) == (80000000000, 2)
     assert statuses.parse_probe(v2) == (123, 1)
     assert statuses.parse_probe("456\n") == (456, None)
+
+
+def test_a_second_command_says_what_it_waits_for_and_gives_up_at_a_deadline(engine):
+    said = []
+    with state.runtime_lock(said.append):
+        with pytest.raises(LocalabError, match="held the runtimes' lock for 0 s"):
+            with state.runtime_lock(said.append, wait_s=0.2):
+                pass
+    assert said == ["waiting for another localab command that is changing a runtime "
+                    "(building an image can take minutes)"]
+    with state.runtime_lock(said.append, wait_s=0.2):
+        pass  # free again once the first is done
+
+
+@pytest.mark.parametrize("listen, probed", [("127.0.0.1", "http://127.0.0.1:18888/api/status"),
+                                            ("0.0.0.0", "http://127.0.0.1:18888/api/status"),
+                                            ("::1", "http://[::1]:18888/api/status"),
+                                            ("::", "http://[::1]:18888/api/status"),
+                                            ("192.0.2.5", "http://192.0.2.5:18888/api/status")])
+def test_readiness_is_probed_where_the_port_is_published(engine, monkeypatch, listen, probed):
+    asked = []
+    monkeypatch.setattr(verbs, "wait_answering", lambda engine, name, url, **kw: asked.append(url) or 0.1)
+    verbs.wait_ready(engine, "localab-x", 18888, "t", listen=listen)
+    assert asked == [probed]
