@@ -107,3 +107,21 @@ def test_a_cache_that_cannot_be_made_is_dropped_not_fatal(tmp_path, capsys):
     env.make_cache_dirs(environment)
     assert "KERAS_HOME" not in environment and (tmp_path / "pip").is_dir()
     assert "KERAS_HOME stays at its default" in capsys.readouterr().out
+
+
+def test_a_uid_without_a_passwd_entry_gets_one_through_nss_wrapper_not_etc_passwd(tmp_path, monkeypatch):
+    from localab_guest import start
+
+    library = tmp_path / "libnss_wrapper.so"
+    library.write_bytes(b"")
+    monkeypatch.setattr(start, "NSS_WRAPPER", (str(library),))
+    before = open("/etc/passwd").read()
+    environ = {"LD_PRELOAD": "/other.so"}
+    start.user_identity(environ, uid=4242, gid=100, folder=str(tmp_path))
+    assert environ["LD_PRELOAD"] == f"/other.so {library}"
+    assert "colab-4242:x:4242:100:" in open(environ["NSS_WRAPPER_PASSWD"]).read()
+    assert open(environ["NSS_WRAPPER_GROUP"]).read() == open("/etc/group").read()
+    assert open("/etc/passwd").read() == before, "/etc/passwd is never written"
+    known = {}
+    start.user_identity(known, uid=0, gid=0)
+    assert known == {}, "a uid with an entry needs nothing"

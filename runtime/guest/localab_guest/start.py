@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from datetime import datetime, timezone
@@ -31,20 +32,31 @@ def log(message: str) -> None:
     print(f"localab: {message}", flush=True)
 
 
-def ensure_passwd_entry() -> None:
-    """A container started with the host user's uid has no passwd entry: add one, so
-    that git, ssh and `whoami` work (the image leaves /etc/passwd group-writable)."""
-    uid, gid = os.getuid(), os.getgid()
+NSS_WRAPPER = ("/usr/lib/x86_64-linux-gnu/libnss_wrapper.so", "/usr/lib/aarch64-linux-gnu/libnss_wrapper.so")
+
+
+def user_identity(environ: dict, *, uid: int | None = None, gid: int | None = None, folder: str | None = None) -> None:
+    """A container started with the host user's uid has no passwd entry. /etc/passwd
+    stays read-only (a writable one is a way to root once setuid binaries may run):
+    nss_wrapper, preloaded in what the entry process starts, gives git, ssh and
+    `whoami` a private passwd and group file with the user in them."""
+    uid = os.getuid() if uid is None else uid
+    gid = os.getgid() if gid is None else gid
     try:
         pwd.getpwuid(uid)
         return
     except KeyError:
         pass
-    try:
-        with open("/etc/passwd", "a") as handle:
-            handle.write(f"colab-{uid}:x:{uid}:{gid}:localab user:{HOME}:/bin/bash\n")
-    except OSError as exc:
-        log(f"no passwd entry for uid {uid} ({exc}); tools that ask for the user name may complain")
+    library = next((path for path in NSS_WRAPPER if os.path.exists(path)), None)
+    if library is None:
+        log(f"no passwd entry for uid {uid} and no nss_wrapper; tools that ask for the user name may complain")
+        return
+    private = Path(folder or tempfile.mkdtemp(prefix="localab-nss-"))
+    passwd, group = private / "passwd", private / "group"
+    passwd.write_text(Path("/etc/passwd").read_text() + f"colab-{uid}:x:{uid}:{gid}:localab user:{HOME}:/bin/bash\n")
+    group.write_text(Path("/etc/group").read_text())
+    environ.update({"LD_PRELOAD": " ".join(filter(None, [environ.get("LD_PRELOAD"), library])),
+                    "NSS_WRAPPER_PASSWD": str(passwd), "NSS_WRAPPER_GROUP": str(group)})
 
 
 def apply_keymap(keymap: str, overrides: Path = LAB_OVERRIDES) -> None:
@@ -146,8 +158,8 @@ class Supervisor:
 
 
 def main() -> int:
-    ensure_passwd_entry()
     env = default_environment()
+    user_identity(env)
     env["LOCALAB_STARTED_AT"] = f"{time.time():.3f}"  # one clock for this process, the server, the kernels
     if not os.access(env.get("HOME", "/"), os.W_OK):
         env["HOME"] = HOME
