@@ -8,8 +8,10 @@ link after it was opened changes nothing. validate_drive refuses drive paths thr
 link, so a legitimate path never has one."""
 
 import errno
+import fcntl
 import json
 import os
+import shutil
 import stat
 from contextlib import contextmanager
 from pathlib import Path
@@ -134,6 +136,52 @@ def publish(private: Path, target: Path) -> None:
             make_folder(target, str(relative))
         elif path.is_file() and not path.is_symlink():
             write_bytes(target / relative, path.read_bytes())
+
+
+def unlink(path: Path) -> None:
+    with opened_dir(path.parent) as parent:
+        os.unlink(path.name, dir_fd=parent)
+
+
+def remove_tree(path: Path) -> None:
+    """rm -r of a folder in the drive, reached without links (and rmtree never follows one)."""
+    with opened_dir(path.parent) as parent:
+        shutil.rmtree(path.name, dir_fd=parent, ignore_errors=True)
+
+
+@contextmanager
+def held(path: Path):
+    """An exclusive lock on a lock file in the drive, held while the block runs."""
+    fd = _open_file(path, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def is_held(path: Path) -> bool | None:
+    """Whether some process holds the lock file; None when there is no such file."""
+    try:
+        fd = _open_file(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def children(folder: Path) -> list[str]:
+    """Names in a folder of the drive, reached without links."""
+    try:
+        with opened_dir(folder) as fd:
+            return sorted(entry.name for entry in _entries(fd))
+    except FileNotFoundError:
+        return []
 
 
 def rename(source: Path, target: Path) -> None:

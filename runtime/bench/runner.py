@@ -2,7 +2,9 @@
 on the drive (run.json, metrics.jsonl, summary.json, plots) so history survives resets.
 
 A result folder is written as `.partial-NAME` and renamed when the workload finished;
-a failed or interrupted run leaves no half-written folder behind.
+a failed or interrupted run leaves no half-written folder behind. A run holds a lock in
+its `.partial-` folder; one whose host process died (killed, power cut) is found with
+its lock free and removed by the next `invoke bench`.
 """
 
 import os
@@ -211,10 +213,39 @@ def workload_config(out: Path) -> dict:
 
 def run_one(engine: Engine, workload: str, request: BenchRequest, container_plan: ContainerPlan,
             drive: Path, image: dict, say) -> Path:
-    spec = registry.get(workload)
     root = bench_root(drive)
     final = root / f"{stamp()}-{workload}"
     partial = drives.make_drive_folder(drive, str((root / f".partial-{final.name}").relative_to(drive)))
+    with drivefs.held(partial / PARTIAL_LOCK):
+        return _run_one(engine, workload, request, container_plan, drive, image, say, partial, final)
+
+
+PARTIAL_LOCK = ".running"
+ABANDONED_AFTER_S = 600  # a .partial- folder without a lock this old was left by a version without one
+
+
+def clean_abandoned(drive: Path, say=print) -> None:
+    """Remove `.partial-` folders whose run is gone: its lock is free (the host process
+    died), or it has none and is old."""
+    root = bench_root(drive)
+    for name in drivefs.children(root):
+        folder = root / name
+        if not name.startswith(".partial-"):
+            continue
+        held = drivefs.is_held(folder / PARTIAL_LOCK)
+        if held is None:
+            try:
+                held = time.time() - os.stat(folder, follow_symlinks=False).st_mtime < ABANDONED_AFTER_S
+            except OSError:
+                continue
+        if not held:
+            say(f"removing {folder}: a bench run that ended without finishing left it")
+            drivefs.remove_tree(folder)
+
+
+def _run_one(engine: Engine, workload: str, request: BenchRequest, container_plan: ContainerPlan, drive: Path,
+             image: dict, say, partial: Path, final: Path) -> Path:
+    spec = registry.get(workload)
     run = {
         "workload": workload, "params": asdict(request), "profile": asdict(container_plan.profile),
         "caps": container_plan.caps.as_dict(),
@@ -254,11 +285,12 @@ def run_one(engine: Engine, workload: str, request: BenchRequest, container_plan
         drivefs.write_json(partial / contract.RUN_FILE, run)
         finish_summary(partial, run)
         draw_plots(partial)
+        drivefs.unlink(partial / PARTIAL_LOCK)  # still held through its open descriptor until the rename
         drives.give_to_drive_owner(partial)
         drivefs.rename(partial, final)
         return final
     except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
+        drivefs.remove_tree(partial)
         raise
 
 
@@ -267,6 +299,7 @@ def bench(engine: Engine, request: BenchRequest, say=print) -> list[Path]:
     container_plan = plan(profiles.load().get(request.profile), EngineFacts.of(engine.info()), require_gpu=request.gpu)
     image = images.ensure_image(engine, container_plan.flavour, say=say)
     drives.prepare_drive(drive)
+    clean_abandoned(drive, say)
     for note in container_plan.notes:
         say(f"note: {note}")
     results = []

@@ -129,3 +129,27 @@ def test_a_containers_log_never_goes_through_a_planted_link(planted):
     bench.follow(Engine(), "c", partial / "output.log", live).join(timeout=10)
     assert outside.read_text() == "host file"
     assert any("symbolic link" in line for line in said), said
+
+
+def test_a_run_whose_host_process_died_is_cleaned_up_by_the_next(tmp_path):
+    import os
+    import time
+
+    from runtime import drivefs
+
+    drive = tmp_path / "drive"
+    root = drive / "localab" / "bench"
+    for name in (".partial-dead", ".partial-running", ".partial-old-unlocked", ".partial-new-unlocked", "2026-done"):
+        (root / name).mkdir(parents=True)
+        (root / name / "run.json").write_text("{}")
+    (root / ".partial-dead" / bench.PARTIAL_LOCK).write_text("")  # its lock is free: the process is gone
+    old = time.time() - bench.ABANDONED_AFTER_S - 60
+    os.utime(root / ".partial-old-unlocked", (old, old))
+    (root / ".partial-running" / "escape").symlink_to(tmp_path)
+    said = []
+    with drivefs.held(root / ".partial-running" / bench.PARTIAL_LOCK):
+        bench.clean_abandoned(drive, said.append)
+    left = sorted(p.name for p in root.iterdir())
+    assert left == [".partial-new-unlocked", ".partial-running", "2026-done"]
+    assert len(said) == 2 and all("ended without finishing" in line for line in said)
+    assert (tmp_path / "drive").is_dir(), "rm -r never follows a link out of the drive"
