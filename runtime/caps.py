@@ -1,6 +1,6 @@
 """A profile's envelope, mapped onto what the engine enforces.
 
-One mapping for every path that starts a container (`invoke up`, `invoke bench`,
+One mapping for every path that starts a container (`localab up`, `localab bench`,
 compose.yaml, the hub, Helm), so a runtime and a benchmark run under the same caps.
 """
 
@@ -52,7 +52,7 @@ def plan_caps(profile: Profile, *, use_gpu: bool, host_cpus: int, scratch_possib
                      f"here, so this runtime has the same envelope on CPU only")
     if not scratch_possible:
         notes.append(f"scratch is not capped at {format_size(profile.scratch_bytes)}: the storage driver cannot "
-                     f"limit a container's disk; `invoke status` shows the real free space")
+                     f"limit a container's disk; `localab status` shows the real free space")
     caps = Caps(
         profile=profile.name,
         memory_bytes=profile.memory_bytes,

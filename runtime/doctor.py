@@ -1,4 +1,4 @@
-"""`invoke doctor`: one line per thing localab needs from the host, with the fix."""
+"""`localab doctor`: one line per thing localab needs from the host, with the fix."""
 
 import os
 import shutil
@@ -58,7 +58,7 @@ def engine_checks(engine) -> list[Check]:
     checks.append(Check(level, "disk", f"{free / (1 << 30):.0f} GiB free for images under {root}",
                         "" if level == "ok" else f"free at least {MIN_FREE_BYTES >> 30} GiB (docker image prune)"))
     present = [ref for ref in (BASE_IMAGE, image_ref("cpu"), image_ref("gpu")) if engine.image(ref)]
-    checks.append(Check("ok", "images", ", ".join(present) if present else "none built yet; `invoke up` builds what it needs"))
+    checks.append(Check("ok", "images", ", ".join(present) if present else "none built yet; `localab up` builds what it needs"))
     return checks
 
 
@@ -80,7 +80,7 @@ def host_checks(port: int | None) -> list[Check]:
     if port:
         free = ports.is_free(port)
         checks.append(Check("ok" if free else "fail", "port", f"{port} on 127.0.0.1 is {'free' if free else 'in use'}",
-                            "" if free else "pick another with `invoke up --port N`"))
+                            "" if free else "pick another with `localab up --port N`"))
     else:
         try:
             chosen = ports.choose(None, say=lambda _: None)
@@ -90,14 +90,12 @@ def host_checks(port: int | None) -> list[Check]:
     return checks
 
 
-def report(port: int | None = None, say=print) -> bool:
+def run(port: int | None = None) -> list[Check]:
     from runtime.engine import connect
 
     try:
         checks = engine_checks(connect(timeout=10))
     except LocalabError as exc:
-        checks = [Check("fail", "engine", str(exc).split(";")[0], "run `invoke engine` (installs and starts Debian's docker.io as root)")]
-    checks += host_checks(port)
-    for check in checks:
-        say(check.line())
-    return all(check.level != "fail" for check in checks)
+        checks = [Check("fail", "engine", str(exc).split(";")[0],
+                        "run `localab engine` (installs and starts Debian's docker.io as root)")]
+    return checks + host_checks(port)

@@ -14,7 +14,7 @@ from typing import BinaryIO
 from runtime.errors import EngineUnavailable, LocalabError
 
 NO_ENGINE = (
-    "no Docker engine answers at {where} ({why}); run `invoke engine` to install and "
+    "no Docker engine answers at {where} ({why}); run `localab engine` to install and "
     "start one, or start yours and set DOCKER_HOST"
 )
 
@@ -86,7 +86,7 @@ class Engine:
         except docker.errors.APIError as exc:
             if exc.status_code == 409:  # another command (under sudo, say) made one of that name just now
                 raise LocalabError(f"a container named {options.get('name')} already exists: another localab "
-                                   f"command made it at the same time; see `invoke status`") from None
+                                   f"command made it at the same time; see `localab status`") from None
             raise
 
     def container(self, name: str) -> dict | None:

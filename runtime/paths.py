@@ -6,8 +6,11 @@ from pathlib import Path
 
 from runtime.errors import LocalabError
 
-ROOT = Path(__file__).resolve().parent.parent
-DOCKER_DIR = ROOT / "docker"
+import localab_docker
+
+ROOT = Path(__file__).resolve().parent.parent  # the checkout, or site-packages when installed
+CHECKOUT = ROOT if (ROOT / "tasks.py").is_file() else None  # None for `pip install .`
+DOCKER_DIR = Path(next(iter(localab_docker.__path__)))  # docker/, shipped as the (namespace) package localab_docker
 GUEST_DIR = ROOT / "runtime" / "guest"
 WORKLOADS_DIR = ROOT / "workloads"
 HUB_DIR = ROOT / "runtime" / "hub" / "server"  # what the hub image runs

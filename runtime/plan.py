@@ -1,5 +1,5 @@
 """One container plan: a profile, the engine's facts and the user's options turned into
-what every path that starts a runtime container applies (`invoke up`, `invoke bench`,
+what every path that starts a runtime container applies (`localab up`, `localab bench`,
 the hub, the Helm values, compose.yaml): caps, the image flavour, the environment the
 entry process reads, and the notes that say how the caps differ from the profile.
 A test holds all five to the same plan for every profile."""
@@ -16,7 +16,7 @@ from runtime.profiles import Profile
 NVIDIA_HELP = (
     "install the NVIDIA Container Toolkit (https://docs.nvidia.com/datacenter/cloud-native/"
     "container-toolkit/latest/install-guide.html), run `nvidia-ctk runtime configure --runtime=docker`, "
-    "restart the engine, then check with `invoke doctor`"
+    "restart the engine, then check with `localab doctor`"
 )
 
 

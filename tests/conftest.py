@@ -1,5 +1,5 @@
 """Shared fixtures and hooks. Integration tests use the real engine and the real image,
-built once per test session through the same code as `invoke build`; they reach
+built once per test session through the same code as `localab build`; they reach
 containers only through ports published on 127.0.0.1, with bounded waits. The helpers
 they use live in tests/utils/."""
 

@@ -32,6 +32,6 @@ def get(name: str) -> Workload:
 
 
 def help_text() -> str:
-    """`invoke bench --help`'s line for --workload."""
+    """`localab bench --help`'s line for --workload."""
     listed = "; ".join(f"{w.name}{' (default)' if w.name == DEFAULT else ''}: {w.help}" for w in REGISTRY.values())
     return f"{listed}; or all"

@@ -41,24 +41,34 @@ def headline(summary: dict) -> float | None:
     return workload.headline(summary) if workload else None
 
 
-def history(drive: Path) -> list[str]:
+def history_entries(drive: Path) -> list[dict]:
+    """Every finished result on the drive, oldest first, with its headline figure and the
+    ratio to the previous result of the same workload and scale."""
     root = bench_root(drive)
-    runs = sorted(p for p in root.glob("*") if (p / "summary.json").is_file() and not p.name.startswith("."))
-    if not runs:
-        return [f"no bench results under {root}; run `invoke bench`"]
-    lines, latest = [], {}
-    for folder in runs:
+    entries, previous = [], {}
+    for folder in sorted(p for p in root.glob("*") if (p / "summary.json").is_file() and not p.name.startswith(".")):
         summary = json.loads((folder / "summary.json").read_text())
-        run = json.loads((folder / "run.json").read_text())
-        scale = run["params"]["scale"]
-        key = (summary["workload"], scale)
+        scale = json.loads((folder / "run.json").read_text())["params"]["scale"]
         figure = headline(summary)
-        flag = " synthetic" if summary.get("synthetic") else ""
-        lines.append(f"{folder.name}  {summary['workload']:<17} {scale:<6} {_fmt(figure):>8}{flag}")
-        latest.setdefault(key, []).append((folder.name, figure))
+        before = previous.get((summary["workload"], scale))
+        entries.append({"folder": str(folder), "name": folder.name, "workload": summary["workload"], "scale": scale,
+                        "headline": figure, "synthetic": bool(summary.get("synthetic")),
+                        "over_previous": figure / before[1] if figure and before and before[1] else None,
+                        "previous": before[0] if before else None})
+        previous[(summary["workload"], scale)] = (folder.name, figure)
+    return entries
+
+
+def history(drive: Path) -> list[str]:
+    entries = history_entries(drive)
+    if not entries:
+        return [f"no bench results under {bench_root(drive)}; run `localab bench`"]
+    lines = [f"{e['name']}  {e['workload']:<17} {e['scale']:<6} {_fmt(e['headline']):>8}"
+             f"{' synthetic' if e['synthetic'] else ''}" for e in entries]
     lines.append("")
-    for (workload, scale), entries in sorted(latest.items()):
-        if len(entries) >= 2 and entries[-1][1] and entries[-2][1]:
-            ratio = entries[-1][1] / entries[-2][1]
-            lines.append(f"{workload} ({scale}): latest / previous = {ratio:.3f} ({entries[-1][0]} vs {entries[-2][0]})")
+    latest = {(e["workload"], e["scale"]): e for e in entries}
+    for (workload, scale), entry in sorted(latest.items()):
+        if entry["over_previous"]:
+            lines.append(f"{workload} ({scale}): latest / previous = {entry['over_previous']:.3f} "
+                         f"({entry['name']} vs {entry['previous']})")
     return lines

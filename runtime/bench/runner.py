@@ -1,10 +1,10 @@
-"""`invoke bench`: workloads in fresh containers under a profile's caps, results kept
+"""`localab bench`: workloads in fresh containers under a profile's caps, results kept
 on the drive (run.json, metrics.jsonl, summary.json, plots) so history survives resets.
 
 A result folder is written as `.partial-NAME` and renamed when the workload finished;
 a failed or interrupted run leaves no half-written folder behind. A run holds a lock in
 its `.partial-` folder; one whose host process died (killed, power cut) is found with
-its lock free and removed by the next `invoke bench`.
+its lock free and removed by the next `localab bench`.
 """
 
 import os

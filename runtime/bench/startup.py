@@ -1,6 +1,6 @@
 """The `startup` workload, run from the host because it times the host's own verbs as
-a person types them: `invoke up` with the image present until Jupyter answers; a
-second `invoke up` that reuses the runtime; kernel start until the first cell's
+a person types them: `localab up` with the image present until Jupyter answers; a
+second `localab up` that reuses the runtime; kernel start until the first cell's
 result. Each run uses its own throwaway runtime."""
 
 import subprocess
@@ -12,19 +12,18 @@ from pathlib import Path
 from runtime.errors import LocalabError
 from runtime.kernels import JupyterClient
 from runtime.lifecycle import verbs
-from runtime.paths import ROOT
 
 RUNS = {"smoke": 1, "quick": 3, "full": 10}
 
 
 def invoke_up(name: str, profile: str | None, drive: Path) -> tuple[float, str]:
-    command = [sys.executable, "-m", "invoke", "up", "--name", name, "--drive", str(drive)]
+    command = [sys.executable, "-m", "runtime.cli", "up", "--name", name, "--drive", str(drive)]
     command += ["--profile", profile] if profile else []
     started = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     seconds = time.perf_counter() - started
     if result.returncode != 0:
-        raise LocalabError(f"`invoke up` failed during the startup bench: {result.stderr.strip()}")
+        raise LocalabError(f"`localab up` failed during the startup bench: {result.stderr.strip()}")
     return seconds, result.stdout.strip().splitlines()[-1]
 
 
@@ -41,7 +40,7 @@ def run(engine, out: Path, request, drive: Path, live) -> dict:
             seconds, same = invoke_up(name, request.profile, drive)
             again.append(seconds)
             if same != url:
-                raise LocalabError("the second `invoke up` did not reuse the runtime")
+                raise LocalabError("the second `localab up` did not reuse the runtime")
             base, token = url.split("/lab?token=")
             client = JupyterClient(base, token)
             started = time.perf_counter()

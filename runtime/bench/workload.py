@@ -28,7 +28,7 @@ def images_per_s(spread: dict) -> dict:
 class Workload:
     name: str
     where: str  # "container": python -m workloads NAME in a fresh container; "host": run_host here
-    help: str  # one line for `invoke bench --help`
+    help: str  # one line for `localab bench --help`
     rows: Callable[[dict], list[Row]]  # the table lines of one summary (report.py adds the shared ones)
     headline: Callable[[dict], float | None]  # the one figure `bench --history` compares
     needs_sgemm: bool = False  # measure the host's sgemm peak (NumPy BLAS) before it runs

@@ -1,4 +1,4 @@
-"""`invoke hub`: JupyterHub with DockerSpawner, handing each user their own localab
+"""`localab hub.*`: JupyterHub with DockerSpawner, handing each user their own localab
 runtime with a profile's caps, security options, lifetime and drive; and the values
 for Zero to JupyterHub on Kubernetes, from the same profiles."""
 
@@ -101,7 +101,7 @@ def set_admin(name: str, admin: bool) -> None:
     with hub_lock():
         users = read_users()
         if validate_user(name) not in users:
-            raise UsageError(f"user: no hub user '{name}'; add one with `invoke hub user --name {name}`")
+            raise UsageError(f"user: no hub user '{name}'; add one with `localab hub.user --name {name}`")
         users[name] = {**users[name], "admin": admin, "epoch": users[name].get("epoch", 0) + (0 if admin else 1)}
         _write_users(users)
 
@@ -118,7 +118,7 @@ def remove_user(name: str) -> bool:
 
 def settings(profile_file: profiles.Profiles, default: str, info: dict) -> dict:
     """What the hub's jupyterhub_config.py needs, made from the profiles: the same caps
-    mapping as `invoke up` (caps.run_options), per profile."""
+    mapping as `localab up` (caps.run_options), per profile."""
     facts = EngineFacts.of(info)
     offered = {}
     for name, profile in profile_file.by_name.items():
@@ -173,7 +173,7 @@ def _up(engine: Engine, port, profile_file: profiles.Profiles, profile: str | No
     existing = engine.container(CONTAINER)
     if existing and existing["State"].get("Running"):
         published = published_port(existing, HUB_PORT)
-        say("the hub is already up; `invoke hub down` first to change it")
+        say("the hub is already up; `localab hub.down` first to change it")
         return hub_url(published[1])
     chosen_port = ports.choose(port, default=DEFAULT_PORT, say=say)
     password = None
@@ -205,7 +205,7 @@ def _up(engine: Engine, port, profile_file: profiles.Profiles, profile: str | No
     wait_healthy(engine, chosen_port)
     if password:
         say(f"first run: created the hub's admin user '{ADMIN}' with password {password}  (shown once; "
-            f"`invoke hub user --name {ADMIN}` makes a new one)")
+            f"`localab hub.user --name {ADMIN}` makes a new one)")
     return hub_url(chosen_port)
 
 
@@ -215,25 +215,38 @@ def wait_healthy(engine: Engine, port: int, timeout_s: float = 180) -> None:
         raise LocalabError(f"the hub did not answer within {timeout_s:.0f} s; see `docker logs {CONTAINER}`")
 
 
-def status(engine: Engine) -> list[str]:
+def status_data(engine: Engine) -> dict:
+    """The hub's state, its URL, and each user with their servers (what `hub.status --json` prints)."""
     container = engine.container(CONTAINER)
     if container is None or not container["State"].get("Running"):
-        return ["hub: not up; start it with `invoke hub up`"]
+        return {"state": "absent" if container is None else "stopped", "url": None, "users": []}
     port = published_port(container, HUB_PORT)[1]
-    lines = [f"hub: running at {hub_url(port)}"]
     code, users = api(port, "GET", "/users")
     if code != 200:
-        return lines + [f"  the hub's API answered {code}: {users}"]
-    for user in users:
-        servers = user.get("servers") or {}
-        state = ", ".join(f"{name or 'default'} {'ready' if s.get('ready') else 'starting'} "
-                          f"(profile {s.get('user_options', {}).get('profile', '-')})" for name, s in servers.items())
-        lines.append(f"  {user['name']}{' (admin)' if user.get('admin') else ''}: {state or 'no server'}")
+        return {"state": "running", "url": hub_url(port), "users": [], "error": f"the hub's API answered {code}: {users}"}
+    return {"state": "running", "url": hub_url(port), "users": [
+        {"name": user["name"], "admin": bool(user.get("admin")),
+         "servers": {name or "default": {"ready": bool(s.get("ready")),
+                                         "profile": (s.get("user_options") or {}).get("profile")}
+                     for name, s in (user.get("servers") or {}).items()}} for user in users]}
+
+
+def status(engine: Engine) -> list[str]:
+    data = status_data(engine)
+    if data["state"] != "running":
+        return ["hub: not up; start it with `localab hub.up`"]
+    lines = [f"hub: running at {data['url']}"]
+    if data.get("error"):
+        return lines + [f"  {data['error']}"]
+    for user in data["users"]:
+        state = ", ".join(f"{name} {'ready' if s['ready'] else 'starting'} (profile {s['profile'] or '-'})"
+                          for name, s in user["servers"].items())
+        lines.append(f"  {user['name']}{' (admin)' if user['admin'] else ''}: {state or 'no server'}")
     return lines
 
 
 def down(engine: Engine, say=print) -> None:
-    """Stop the hub and every runtime it spawned, with the same grace as `invoke down`
+    """Stop the hub and every runtime it spawned, with the same grace as `localab down`
     (each runtime's entry process saves and stops its server); drives (volumes) and the
     hub's data stay."""
     for container in engine.containers(f"io.localab.hub={CONTAINER}"):

@@ -1,5 +1,5 @@
 """Values for the Zero to JupyterHub Helm chart (Kubernetes), made from the same
-profiles as `invoke up` and `invoke hub`: one profileList entry per profile with its
+profiles as `localab up` and `localab hub.*`: one profileList entry per profile with its
 CPU/memory limits and guarantees, GPU request, shared memory, lifetime, security
 context and the per-user drive volume, plus culling from the default profile."""
 
@@ -14,7 +14,7 @@ from runtime.profiles import Profiles
 
 DRIVE_CLAIM = "localab-drive-{username}"
 DRIVE_SIZE = "15Gi"  # what Google Drive gives a free account
-# What the engine gives a runtime under `invoke up` (no capabilities, no new privileges,
+# What the engine gives a runtime under `localab up` (no capabilities, no new privileges,
 # Docker's default seccomp filter), said the Kubernetes way.
 SECURITY_CONTEXT = {"runAsUser": IMAGE_USER[0], "runAsGroup": IMAGE_USER[1], "runAsNonRoot": True,
                     "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
@@ -64,7 +64,7 @@ def values(profile_file: Profiles, repository: str = "localab") -> dict:
 
 
 def render(profile_file: Profiles, repository: str = "localab") -> str:
-    header = ("# Zero to JupyterHub values from localab's runtime/profiles.toml (`invoke hub helm-values`).\n"
+    header = ("# Zero to JupyterHub values from localab's runtime/profiles.toml (`localab hub.helm-values`).\n"
               "# helm upgrade --install localab jupyterhub/jupyterhub -f this-file.yaml\n"
               "# Push localab:cpu and localab:gpu to a registry the cluster can pull from and set the repository.\n")
     return header + yaml.safe_dump(values(profile_file, repository), sort_keys=False, width=120)

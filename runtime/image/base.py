@@ -68,7 +68,7 @@ def ensure_base(engine: Engine, ref: str, say=print) -> str:
             return ref
         raise UsageError(
             f"base: '{ref}' is not here and cannot be pulled; pull it yourself, or leave --base "
-            f"out to use {BASE_IMAGE}, which `invoke base` makes without a registry"
+            f"out to use {BASE_IMAGE}, which `localab base` makes without a registry"
         )
     make_base(engine, say=say, suite=suite)
     return ref
@@ -80,7 +80,7 @@ def make_base(engine: Engine, say=print, mirror: str | None = None, suite: str =
     tag = base_image(validate_suite(suite))
     if not is_root():
         raise LocalabError(
-            f"making {tag} needs root (debootstrap); run `sudo invoke base`, or pull a "
+            f"making {tag} needs root (debootstrap); run `sudo localab base`, or pull a "
             f"Debian {suite} image and pass it with --base"
         )
     if not shutil.which("debootstrap"):

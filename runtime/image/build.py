@@ -212,7 +212,7 @@ def ensure_image(engine: Engine, flavour: str, say=print) -> dict:
 
 def manifest(engine: Engine, ref: str) -> dict:
     if engine.image(ref) is None:
-        raise UsageError(f"image: '{ref}' is not here; build it with `invoke build`")
+        raise UsageError(f"image: '{ref}' is not here; build it with `localab build`")
     try:
         return json.loads(engine.read_file(ref, MANIFEST_PATH))
     except Exception as exc:

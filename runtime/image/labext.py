@@ -23,4 +23,4 @@ def build(say=print) -> None:
         subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"jupyterlab=={version}"], check=True)
     subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=SOURCE, check=True)
     subprocess.run([str(venv / "bin" / "jupyter-builder"), "build", "."], cwd=SOURCE, check=True)
-    say("built runtime/guest/labextension; `invoke build` puts it into the image")
+    say("built runtime/guest/labextension; `localab build` puts it into the image")

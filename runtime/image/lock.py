@@ -1,7 +1,7 @@
-"""Image flavours and their lock files: what `invoke lock` writes and `invoke build` trusts.
+"""Image flavours and their lock files: what `localab lock` writes and `localab build` trusts.
 
 A lock file is uv's hashed output behind a two-line header. The header records the
-sha256 of the body, so an edit made after `invoke lock` (a changed pin or hash) is
+sha256 of the body, so an edit made after `localab lock` (a changed pin or hash) is
 caught before a build starts; pip's --require-hashes catches a tampered download.
 """
 
@@ -22,7 +22,7 @@ PYTHON_PLATFORM = "x86_64-manylinux_2_36"  # bookworm's glibc
 # check when it is missing), and libclang, Python bindings that TensorFlow's own
 # build tooling uses; nothing imports them when TensorFlow runs (64 MB per image).
 NOT_INSTALLED = ("rfc3987-syntax", "lark", "libclang")
-_HEADER = "# localab lock for the '{flavour}' image, written by `invoke lock`: do not edit by hand.\n"
+_HEADER = "# localab lock for the '{flavour}' image, written by `localab lock`: do not edit by hand.\n"
 _DIGEST = re.compile(r"^# body-sha256: ([0-9a-f]{64})\n", re.M)
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s\\;]+)")
 _HASH = re.compile(r"--hash=sha256:([0-9a-f]{64})\b")
@@ -43,7 +43,7 @@ class Flavour:
 
     @property
     def is_runtime(self) -> bool:
-        """A runtime image (`invoke up` starts it), as opposed to the hub's."""
+        """A runtime image (`localab up` starts it), as opposed to the hub's."""
         return bool(self.tensorflow)
 
     @property
@@ -64,7 +64,7 @@ class Lock:
         for name in ("tensorflow", "tensorflow-cpu"):
             if name in self.pins:
                 return self.pins[name]
-        raise UsageError(f"{self.path}: pins no tensorflow distribution; run `invoke lock`")
+        raise UsageError(f"{self.path}: pins no tensorflow distribution; run `localab lock`")
 
 
 def _normalise(name: str) -> str:
@@ -159,7 +159,7 @@ def write_lock(flavour_name: str, *, upgrade: bool = False) -> Lock:
 
 def locked_body(path: Path) -> str | None:
     """The pins of an intact lock file; None when it is missing or was edited by hand
-    (then `invoke lock` resolves afresh, which is how a tampered lock is repaired)."""
+    (then `localab lock` resolves afresh, which is how a tampered lock is repaired)."""
     text = path.read_text() if path.is_file() else ""
     found = _DIGEST.search(text)
     if not found or hashlib.sha256(text[found.end():].encode()).hexdigest() != found.group(1):
@@ -174,7 +174,7 @@ def render(flavour_name: str, body: str) -> str:
 
 def parse(text: str, *, flavour_name: str, path: Path) -> Lock:
     """Validate a lock file's text; every problem names the file and what to do."""
-    fix = "run `invoke lock` to write it again, or restore it with `git checkout`"
+    fix = "run `localab lock` to write it again, or restore it with `git checkout`"
     found = _DIGEST.search(text)
     if not text.startswith("# localab lock") or not found:
         raise UsageError(f"{path}: not a localab lock file (no body-sha256 header); {fix}")
@@ -182,7 +182,7 @@ def parse(text: str, *, flavour_name: str, path: Path) -> Lock:
     actual = hashlib.sha256(body.encode()).hexdigest()
     if actual != found.group(1):
         raise UsageError(
-            f"{path}: edited after `invoke lock` (body sha256 {actual[:12]}…, header says "
+            f"{path}: edited after `localab lock` (body sha256 {actual[:12]}…, header says "
             f"{found.group(1)[:12]}…); {fix}"
         )
     pins: dict[str, str] = {}
@@ -205,5 +205,5 @@ def parse(text: str, *, flavour_name: str, path: Path) -> Lock:
 def read_lock(flavour_name: str) -> Lock:
     path = lock_path(flavour_name)
     if not path.is_file():
-        raise UsageError(f"{path}: missing; run `invoke lock` to write it")
+        raise UsageError(f"{path}: missing; run `localab lock` to write it")
     return parse(path.read_text(), flavour_name=flavour_name, path=path)

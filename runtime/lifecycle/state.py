@@ -96,7 +96,7 @@ def runtime_lock(say=print, wait_s: float = LOCK_WAIT_S):
                 except BlockingIOError:
                     if time.monotonic() > deadline:
                         raise LocalabError(f"another localab command held the runtimes' lock for {wait_s:.0f} s; "
-                                           f"let it finish (see `invoke status`), then try again") from None
+                                           f"let it finish (see `localab status`), then try again") from None
                     time.sleep(0.5)
         yield
     finally:

@@ -60,15 +60,15 @@ def state_of(container: dict) -> tuple[str, str | None]:
         return "idle", "Jupyter Server shut down after the profile's idle timeout; the drive is kept"
     if reason == "stopped":
         return "stopped", ("stopped from outside localab (the engine restarted, or `docker stop`); "
-                           "`invoke up` starts it again, the drive is kept")
-    return "failed", f"exited with code {code}; `invoke logs` shows why, `invoke up` starts it again, the drive is kept"
+                           "`localab up` starts it again, the drive is kept")
+    return "failed", f"exited with code {code}; `localab logs` shows why, `localab up` starts it again, the drive is kept"
 
 
 def status(engine: Engine, name: str = "default", *, measure: bool = True) -> Status:
     cname = container_name(name)
     container = find(engine, name)
     if container is None:
-        return Status(state="absent", container=cname, name=name, reason="no runtime; start one with `invoke up`")
+        return Status(state="absent", container=cname, name=name, reason="no runtime; start one with `localab up`")
     state, reason = state_of(container)
     result = Status(state=state, container=cname, name=name, reason=reason,
                     profile=label(container, "profile"), image=container["Config"].get("Image"),

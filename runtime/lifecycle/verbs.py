@@ -95,7 +95,7 @@ def wait_ready(engine: Engine, cname: str, port: int, token: str, *, listen: str
                             headers={"Authorization": f"token {token}"}, timeout_s=timeout_s, interval_s=0.1,
                             what="the runtime", clean=lambda tail: redact(tail, token))
     if waited is None:
-        raise LocalabError(f"Jupyter Server did not answer within {timeout_s:.0f} s; see `invoke logs`")
+        raise LocalabError(f"Jupyter Server did not answer within {timeout_s:.0f} s; see `localab logs`")
     return waited
 
 
@@ -179,7 +179,7 @@ def reset(engine: Engine, name: str, *, say=print) -> Status:
     with runtime_lock(say):  # read and replaced under one lock: nothing changes it in between
         container = find(engine, name)
         if container is None:
-            raise UsageError(f"name: no runtime '{name}' to reset; start one with `invoke up`")
+            raise UsageError(f"name: no runtime '{name}' to reset; start one with `localab up`")
         published = published_port(container)
         request = UpRequest(
             name=name, profile=label(container, "profile"), gpu=label(container, "gpu") == "1",
@@ -195,7 +195,7 @@ def reset(engine: Engine, name: str, *, say=print) -> Status:
 def logs(engine: Engine, name: str = "default", *, follow: bool = False, write=None) -> None:
     cname = container_name(name)
     if find(engine, name) is None:
-        raise UsageError(f"name: no runtime '{name}'; start one with `invoke up`")
+        raise UsageError(f"name: no runtime '{name}'; start one with `localab up`")
     token = read_token(name)
     write = write or (lambda text: print(text, end="", flush=True))
     for chunk in engine.logs(cname, follow=follow):

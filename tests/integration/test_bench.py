@@ -1,4 +1,4 @@
-"""`invoke bench` at smoke scale: every workload in a real container (issue: bench)."""
+"""`localab bench` at smoke scale: every workload in a real container (issue: bench)."""
 
 import json
 import subprocess

@@ -56,7 +56,7 @@ def test_bad_input_gives_clear_messages_and_the_kernel_keeps_running(colab):
     assert cells[1].status == "error" and "'3.x' is not a TensorFlow version here; use 2.x" in cells[1].stderr
     assert cells[2].status == "error" and "call drive.mount('/content/drive') instead of drive.mount('/gdrive')" in cells[2].error
     assert cells[3].error == ("SecretNotFoundError: Secret NO_SUCH_SECRET does not exist. "
-                              "Set it on the host with `invoke secret set NO_SUCH_SECRET`.")
+                              "Set it on the host with `localab secret set NO_SUCH_SECRET`.")
     assert cells[4].status == "ok" and cells[4].stdout.strip() == "the kernel is still running"
 
 

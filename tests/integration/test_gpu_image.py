@@ -28,7 +28,7 @@ def test_the_gpu_image_carries_tensorflows_cuda_wheels(engine, gpu_image):
 @pytest.mark.gpu
 def test_tensorflow_sees_one_gpu_capped_at_the_profiles_memory(engine, gpu_image):
     if "nvidia" not in (engine.info().get("Runtimes") or {}):
-        pytest.skip("no NVIDIA container runtime on this host: the GPU run needs one (see `invoke doctor`)")
+        pytest.skip("no NVIDIA container runtime on this host: the GPU run needs one (see `localab doctor`)")
     from docker.types import DeviceRequest
 
     from runtime import profiles
@@ -43,7 +43,7 @@ def test_tensorflow_sees_one_gpu_capped_at_the_profiles_memory(engine, gpu_image
               "print(configs[0].memory_limit if configs else 'uncapped')\n")
     output = engine._client.containers.run(
         "localab:gpu", ["python", "-c", script], entrypoint=[], remove=True,
-        environment=container_plan.environment,  # what `invoke up` hands the runtime, the GPU cap included
+        environment=container_plan.environment,  # what `localab up` hands the runtime, the GPU cap included
         device_requests=[DeviceRequest(count=1, capabilities=[["gpu", "utility", "compute"]])],
     ).decode()
     assert output.split()[-2:] == ["1", str(cap_mb)], output

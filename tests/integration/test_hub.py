@@ -1,4 +1,4 @@
-"""`invoke hub`: JupyterHub + DockerSpawner on the real engine, two users, each with
+"""`localab hub.*`: JupyterHub + DockerSpawner on the real engine, two users, each with
 their own runtime and drive; culling with tiny values keeps the drive (issue: hub)."""
 
 import json
@@ -22,7 +22,7 @@ class Hub:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def invoke(self, *args, **kwargs):
-        return invoke("hub", *args, env=self.env, timeout=1800, **kwargs)
+        return invoke(f"hub.{args[0]}", *args[1:], env=self.env, timeout=1800, **kwargs)
 
     def up(self, profile="cpu"):
         result = self.invoke("up", "--port", str(self.port), "--profile", profile)

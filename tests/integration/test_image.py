@@ -55,7 +55,7 @@ def test_invoke_manifest_prints_it_and_diffs_two_builds(cpu_image):
     same = invoke("manifest", "localab:cpu", "--diff", "localab:cpu")
     assert "contain the same" in same.stdout
     missing = invoke("manifest", "localab:nope")
-    assert missing.returncode == 2 and "invoke build" in missing.stderr and "Traceback" not in missing.stderr
+    assert missing.returncode == 2 and "localab build" in missing.stderr and "Traceback" not in missing.stderr
 
 
 def test_it_runs_unprivileged_with_tini_as_pid_1(engine, cpu_image):
@@ -141,7 +141,7 @@ def test_a_tampered_lock_is_refused_before_building(engine, cpu_image, tmp_path)
     before = engine_snapshot(engine, tmp_path / "none")
     result = invoke("build", cwd=repo)
     assert result.returncode == 2, result.stdout + result.stderr
-    assert "edited after `invoke lock`" in result.stderr and "Traceback" not in result.stderr
+    assert "edited after `localab lock`" in result.stderr and "Traceback" not in result.stderr
     assert engine_snapshot(engine, tmp_path / "none") == before
 
 

@@ -1,4 +1,4 @@
-"""`invoke up` and friends against the real engine and image (issue: the runtime)."""
+"""`localab up` and friends against the real engine and image (issue: the runtime)."""
 
 import json
 import os
@@ -247,7 +247,7 @@ def test_status_and_logs_of_a_runtime_that_is_not_there(tmp_path, engine):
     status = invoke("status", "--name", "nothere", "--json", env=env)
     assert status.returncode == 0 and json.loads(status.stdout)["state"] == "absent"
     logs = invoke("logs", "--name", "nothere", env=env)
-    assert logs.returncode == 2 and "invoke up" in logs.stderr
+    assert logs.returncode == 2 and "localab up" in logs.stderr
 
 
 def test_logs_never_show_the_token(runtime):

@@ -1,12 +1,18 @@
 """The runtime locked down, each promise a test (issue: reliability and security)."""
 
+import json
+import os
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
 
 import pytest
+import requests
 import websocket
 
-from tests.utils.runtime import Runtime, cpu_profile, invoke
+from tests.utils.runtime import ROOT, Runtime, cpu_profile, free_port, invoke, wait_for
 
 
 def status_of(url: str, method: str = "GET") -> int:
@@ -24,40 +30,92 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def forged_post(base: str, path: str) -> int:
+    """A POST with a valid XSRF cookie and header but no token: only a missing token can
+    refuse it, so the answer shows whether the server requires one."""
+    session = requests.Session()
+    session.get(f"{base}/login", timeout=10)
+    xsrf = session.cookies.get("_xsrf")
+    assert xsrf, "the login page sets an _xsrf cookie"
+    return session.post(base + path, json={}, headers={"X-XSRFToken": xsrf}, timeout=10,
+                        allow_redirects=False).status_code
+
+
+def unauthenticated(base: str, ws_base: str, terminal: str) -> dict:
+    """Every door tried without the token; the values are what each answered."""
+    answers = {path: status_of(base + path) for path in ("/api/contents", "/api/kernels", "/api/terminals",
+                                                          "/api/sessions", "/localab/status",
+                                                          "/files/sample_data/README.md")}
+    answers.update({f"POST {path}": forged_post(base, path) for path in ("/api/kernels", "/api/terminals",
+                                                                          "/api/contents")})
+    try:
+        websocket.create_connection(f"{ws_base}/terminals/websocket/{terminal}", timeout=10).close()
+        answers["terminal websocket"] = 101
+    except websocket.WebSocketBadStatusException as refused:
+        answers["terminal websocket"] = refused.status_code
+    return answers
+
+
 def test_nothing_answers_without_the_token(runtime):
     runtime.up()
     base = f"http://127.0.0.1:{runtime.port}"
-    for path, method in (("/api/contents", "GET"), ("/api/kernels", "GET"), ("/api/kernels", "POST"),
-                         ("/api/terminals", "GET"), ("/api/terminals", "POST"), ("/api/sessions", "GET"),
-                         ("/localab/status", "GET"), ("/files/sample_data/README.md", "GET")):
-        assert status_of(base + path, method) in (302, 403), (path, method)
+    code, terminal = runtime.client().request("POST", "/api/terminals", {})
+    assert code == 200, terminal
+    answers = unauthenticated(base, f"ws://127.0.0.1:{runtime.port}", terminal["name"])
+    assert all(code == 403 for code in answers.values()), answers
     assert status_of(base + "/lab") == 302, "the page sends a stranger to the login form"
     kernel = runtime.client().start_kernel()
-    for path in (f"/api/kernels/{kernel}/channels", "/terminals/websocket/1"):
-        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
-            websocket.create_connection(f"ws://127.0.0.1:{runtime.port}{path}", timeout=10)
-        assert refused.value.status_code in (403, 404), path
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(f"ws://127.0.0.1:{runtime.port}/api/kernels/{kernel}/channels", timeout=10)
+    assert refused.value.status_code == 403
+
+
+def test_the_same_probes_find_a_server_that_requires_no_token(engine, cpu_image, tmp_path):
+    """The test above proves something only if its probes notice an open server: here is one."""
+    port = free_port()
+    container = engine._client.containers.run(
+        "localab:cpu", ["--IdentityProvider.token=", "--ServerApp.password="], detach=True,
+        ports={"8888/tcp": ("127.0.0.1", port)}, user="1000:100")
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: status_of(base + "/api/status") == 200, timeout_s=120, what="the open server")
+        terminal = requests.post(base + "/api/terminals", timeout=10)
+        name = terminal.json()["name"] if terminal.status_code == 200 else "1"
+        answers = unauthenticated(base, f"ws://127.0.0.1:{port}", name)
+        assert answers["/api/contents"] == 200 and answers["terminal websocket"] == 101, answers
+    finally:
+        container.remove(force=True)
 
 
 def test_processes_inside_hold_no_capabilities_and_cannot_gain_any(runtime, engine):
     runtime.up()
     inside = runtime.client().run(
         "import re\nstatus = open('/proc/self/status').read()\n"
-        "print(re.search(r'CapEff:\\s+(\\w+)', status).group(1), re.search(r'NoNewPrivs:\\s+(\\d)', status).group(1))\n"
-        "import os; print(os.getuid(), os.path.exists('/var/run/docker.sock'), os.path.exists('/run/docker.sock'))")
-    caps, no_new, uid, sock1, sock2 = inside.stdout.split()
-    assert int(caps, 16) == 0 and no_new == "1" and uid != "0" and sock1 == sock2 == "False"
+        "print(*(re.search(rf'{key}:\\s+(\\w+)', status).group(1) for key in "
+        "('CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs')))\n"
+        "import os, stat; print(os.getuid(), os.path.exists('/var/run/docker.sock'), os.path.exists('/run/docker.sock'),"
+        " oct(os.stat('/etc/passwd').st_mode & 0o777), os.access('/etc/passwd', os.W_OK))")
+    inh, prm, eff, bnd, amb, no_new, uid, sock1, sock2, passwd_mode, passwd_writable = inside.stdout.split()
+    # CapEff is 0 for any process that is not root; the bounding and ambient sets are
+    # what a setuid binary or a capability-aware exec could still reach.
+    assert all(int(value, 16) == 0 for value in (inh, prm, eff, bnd, amb)), inside.stdout
+    assert no_new == "1" and uid != "0" and sock1 == sock2 == "False"
+    assert passwd_mode == "0o644" and passwd_writable == "False", "/etc/passwd belongs to root alone"
+    whoami = runtime.client().run("import subprocess; print(subprocess.run(['whoami'], capture_output=True, "
+                                  "text=True).stdout.strip())").stdout.strip()
+    assert whoami.startswith("colab") or whoami == "colab", whoami
 
 
 def test_no_host_path_but_the_drive_is_mounted(runtime, engine):
     runtime.up()
     mounts = engine.container(runtime.container)["Mounts"]
-    assert [(m["Type"], m["Destination"]) for m in mounts] == [("bind", "/content/drive/MyDrive")]
+    assert sorted((m["Type"], m["Destination"], m["RW"]) for m in mounts) == [
+        ("bind", "/content/drive/MyDrive", True), ("bind", "/run/localab/token", False)]
     inside = runtime.client().run("print(open('/proc/self/mountinfo').read())").stdout
     fields = [line.split() for line in inside.splitlines() if line.strip()]
     # A bind mount of a host folder shows a root inside its filesystem other than "/".
     host_binds = [f[4] for f in fields if f[3] != "/" and not f[4].startswith(("/proc", "/dev", "/sys"))]
-    allowed = {"/content/drive/MyDrive", "/etc/resolv.conf", "/etc/hostname", "/etc/hosts"}
+    allowed = {"/content/drive/MyDrive", "/run/localab/token", "/etc/resolv.conf", "/etc/hostname", "/etc/hosts"}
     assert set(host_binds) <= allowed, host_binds
 
 
@@ -95,10 +153,48 @@ def test_a_symlink_made_inside_the_drive_reaches_nothing_on_the_host(runtime, tm
     assert host_file.read_text() == "host secret" and not list(tmp_path.glob("*-storage"))
 
 
-def test_the_token_file_is_private_and_never_in_logs(runtime):
+def test_the_token_is_a_private_file_and_nowhere_else(runtime, engine):
     url = runtime.up().stdout.strip().splitlines()[-1]
+    token = url.split("token=")[1]
     token_file = runtime.state / "runtimes" / runtime.name / "token"
     assert token_file.stat().st_mode & 0o777 == 0o600
     assert token_file.parent.stat().st_mode & 0o077 == 0
-    logs = runtime.invoke("logs", "--name", runtime.name)
-    assert url.split("token=")[1] not in logs.stdout + logs.stderr
+    inspected = engine.container(runtime.container)
+    assert token not in json.dumps(inspected), "docker inspect shows no token"
+    inside = runtime.client().run(
+        "import os, subprocess\nprint(sorted(k for k in os.environ if 'TOKEN' in k))\n"
+        "print(subprocess.run(['sh', '-c', 'env'], capture_output=True, text=True).stdout.count('TOKEN'))")
+    names, in_shell = inside.stdout.split("\n")[:2]
+    assert names == "[]" and in_shell == "0", inside.stdout
+    assert token not in runtime.client().run("import os; print(dict(os.environ))").stdout
+
+
+def test_a_token_written_into_the_log_is_masked_followed_or_not(runtime):
+    url = runtime.up().stdout.strip().splitlines()[-1]
+    token = url.split("token=")[1]
+    follower = subprocess.Popen([sys.executable, "-m", "invoke", "logs", "--follow", "--name", runtime.name],
+                                cwd=ROOT, env={**os.environ, **runtime.env}, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+    try:
+        # A cell writes the token into the container's own output, as a careless library might.
+        wrote = runtime.client().run("open('/proc/1/fd/1', 'w').write('leaked ' + open('/run/localab/token').read()"
+                                     " + '\\n')")
+        assert wrote.status == "ok", wrote
+        logs = runtime.invoke("logs", "--name", runtime.name)
+        assert "leaked <token>" in logs.stdout and token not in logs.stdout + logs.stderr
+        time.sleep(2)  # let the follower print what arrived
+    finally:
+        follower.terminate()
+        followed, _ = follower.communicate(timeout=30)
+    assert "leaked <token>" in followed and token not in followed
+
+
+def test_listen_publishes_where_it_is_told_and_refuses_what_is_not_an_address(runtime):
+    url = runtime.up("--listen", "127.0.0.2").stdout.strip().splitlines()[-1]
+    assert url.startswith(f"http://127.0.0.2:{runtime.port}/lab?token=")
+    assert status_of(f"http://127.0.0.2:{runtime.port}/api/status") == 403
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(f"http://127.0.0.1:{runtime.port}/api/status", timeout=5)
+    for bad in ("localhost", "", "1.2.3", "::g"):
+        result = runtime.invoke("up", "--name", runtime.name + "x", "--listen", bad, "--drive", str(runtime.drive))
+        assert result.returncode == 2 and result.stderr.startswith("localab: listen: "), (bad, result.stderr)

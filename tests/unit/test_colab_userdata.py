@@ -1,5 +1,5 @@
 """google.colab.userdata (runtime/guest/google/colab/userdata.py): get(NAME) reads the
-secret file `invoke secret set` wrote, from LOCALAB_SECRETS_DIR (the mount in the image)."""
+secret file `localab secret set` wrote, from LOCALAB_SECRETS_DIR (the mount in the image)."""
 
 import pytest
 
@@ -28,7 +28,7 @@ def test_one_trailing_newline_is_dropped_and_nothing_else(userdata, tmp_path):
 def test_a_missing_secret_raises_colabs_error_and_says_how_to_set_it(userdata):
     with pytest.raises(userdata.SecretNotFoundError) as missing:
         userdata.get("NOPE")
-    assert str(missing.value) == "Secret NOPE does not exist. Set it on the host with `invoke secret set NOPE`."
+    assert str(missing.value) == "Secret NOPE does not exist. Set it on the host with `localab secret set NOPE`."
 
 
 @pytest.mark.parametrize("name", ["../outside", "a/b", "", "1X", "with-dash"])

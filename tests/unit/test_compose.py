@@ -4,7 +4,7 @@ from runtime import caps, compose, profiles
 
 
 def test_the_committed_compose_file_is_generated_from_the_profiles_file():
-    assert compose.COMPOSE_FILE.read_text() == compose.render(), "run `invoke compose` after editing runtime/profiles.toml"
+    assert compose.COMPOSE_FILE.read_text() == compose.render(), "run `localab compose` after editing runtime/profiles.toml"
 
 
 def test_compose_applies_the_default_profiles_caps_like_invoke_up():

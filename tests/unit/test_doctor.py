@@ -41,5 +41,5 @@ def test_a_bad_ca_variable_is_a_failure(monkeypatch, tmp_path):
 
 
 def test_lines_show_the_fix():
-    line = doctor.Check("fail", "engine", "no engine", "run `invoke engine`").line()
-    assert line.startswith("[FAIL] engine: no engine") and "fix: run `invoke engine`" in line
+    line = doctor.Check("fail", "engine", "no engine", "run `localab engine`").line()
+    assert line.startswith("[FAIL] engine: no engine") and "fix: run `localab engine`" in line

@@ -115,5 +115,5 @@ def test_manifest_diff_lists_changed_added_and_removed():
 def test_manifest_of_a_missing_image_says_how_to_build_it():
     engine = MagicMock(spec=Engine)
     engine.image.return_value = None
-    with pytest.raises(UsageError, match="invoke build"):
+    with pytest.raises(UsageError, match="localab build"):
         image.manifest(engine, "localab:nope")

@@ -26,7 +26,7 @@ def test_a_rendered_lock_parses_into_exact_pins():
 
 def test_an_edited_pin_is_caught_before_any_build():
     text = lock.render("cpu", BODY).replace("absl-py==2.5.1", "absl-py==2.5.0")
-    with pytest.raises(UsageError, match="edited after `invoke lock`.*run `invoke lock`"):
+    with pytest.raises(UsageError, match="edited after `localab lock`.*run `localab lock`"):
         parse(text)
 
 

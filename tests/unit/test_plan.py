@@ -1,4 +1,4 @@
-"""One container plan: `invoke up`, `invoke bench`, the hub, the Helm values and
+"""One container plan: `localab up`, `localab bench`, the hub, the Helm values and
 compose.yaml must give a runtime the same environment and caps for every profile."""
 
 import pytest

@@ -16,7 +16,7 @@ ARTIFACTS = ROOT / "artifacts"
 
 
 def build_image(engine, flavour: str):
-    """localab:FLAVOUR built from this checkout through the same code as `invoke build`."""
+    """localab:FLAVOUR built from this checkout through the same code as `localab build`."""
     from runtime.image import build as image
 
     lines = []

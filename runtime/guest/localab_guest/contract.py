@@ -31,7 +31,7 @@ ENV_KEYMAP = "LOCALAB_KEYMAP"
 ENV_SECRETS_DIR = "LOCALAB_SECRETS_DIR"  # tests point the stand-in elsewhere
 
 # -- exit codes of the entry process, read by the host to say why a runtime stopped
-EXIT_STOPPED = 0  # asked to stop (docker stop, invoke down)
+EXIT_STOPPED = 0  # asked to stop (docker stop, localab down)
 EXIT_EXPIRED = 75  # the profile's maximum lifetime ran out
 EXIT_IDLE = 76  # Jupyter Server shut itself down after the profile's idle timeout
 EXIT_SERVER_FAILED = 77  # Jupyter Server exited on its own with an error

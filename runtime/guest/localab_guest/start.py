@@ -72,7 +72,7 @@ def apply_keymap(keymap: str, overrides: Path = LAB_OVERRIDES) -> None:
 
 
 def server_command(environ, args: list[str]) -> list[str]:
-    """JupyterLab for `invoke up` and compose; under JupyterHub (DockerSpawner sets
+    """JupyterLab for `localab up` and compose; under JupyterHub (DockerSpawner sets
     JUPYTERHUB_API_TOKEN) the hub's single-user server, which JupyterLab extends."""
     if environ.get("JUPYTERHUB_API_TOKEN"):
         return [sys.executable, "-m", "jupyterhub.singleuser", *args]

@@ -1,4 +1,4 @@
-# JupyterHub for localab (`invoke hub up`): DockerSpawner starts each user's own
+# JupyterHub for localab (`localab hub.up`): DockerSpawner starts each user's own
 # localab runtime with a profile's caps, security options, lifetime and drive; the
 # idle culler stops idle servers. Everything profile-specific arrives from the host in
 # LOCALAB_HUB_SETTINGS (JSON made from the profiles by runtime/hub/control.py).
@@ -65,13 +65,13 @@ c.DockerSpawner.options_from_form = options_from_form
 
 
 def apply_profile(spawner):
-    """The chosen profile's image, caps, security options and lifetime, exactly as `invoke up`."""
+    """The chosen profile's image, caps, security options and lifetime, exactly as `localab up`."""
     name = (spawner.user_options or {}).get("profile") or settings["default_profile"]
     if name not in profiles:
         raise ValueError(f"profile '{name}' is not offered here; choose one of: {', '.join(profiles)}")
     spec = profiles[name]
     spawner.image = spec["image"]
-    # The caps come whole from host_config (the same mapping as `invoke up`); DockerSpawner's
+    # The caps come whole from host_config (the same mapping as `localab up`); DockerSpawner's
     # own cpu_limit would add a CPU period that the engine refuses beside NanoCpus.
     spawner.cpu_limit = None
     spawner.mem_limit = None
@@ -97,7 +97,7 @@ c.JupyterHub.load_roles = [
     {"name": "localab-host", "services": ["localab"], "scopes": ["admin:users", "admin:servers", "list:users", "tokens"]},
 ]
 
-# Your own additions (an OAuth login, say): `invoke hub up` mounts
+# Your own additions (an OAuth login, say): `localab hub.up` mounts
 # <localab state>/hub/extra_config.py here when it exists. See docs/hub.md.
 if os.path.exists("/srv/localab/extra_config.py"):
     load_subconfig("/srv/localab/extra_config.py")  # noqa: F821

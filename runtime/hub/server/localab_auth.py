@@ -1,6 +1,6 @@
 """Users and passwords for localab's hub: a JSON file the host keeps (0600), mounted
-read-only; only PBKDF2 hashes are in it. `invoke hub up` creates the first admin and
-prints its password once; `invoke hub user --name NAME` adds people.
+read-only; only PBKDF2 hashes are in it. `localab hub.up` creates the first admin and
+prints its password once; `localab hub.user --name NAME` adds people.
 
 Logins are hashed off the event loop; an unknown name costs the same as a known one;
 repeated failures lock a name for a while. Each user has an `epoch` in the file: a

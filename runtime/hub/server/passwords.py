@@ -1,4 +1,4 @@
-"""Password hashes for the hub's users file: written by the host (`invoke hub user`),
+"""Password hashes for the hub's users file: written by the host (`localab hub.user`),
 checked by the hub's authenticator. Standard library only, so both sides import it."""
 
 import hashlib

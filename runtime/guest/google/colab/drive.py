@@ -24,8 +24,8 @@ def mount(mountpoint: str, force_remount: bool = False, timeout_ms: int = 120000
         )
     if not os.path.isdir(os.path.join(root, "MyDrive")):
         raise RuntimeError(
-            f"no drive is attached to this runtime ({root}/MyDrive is missing): start it with `invoke up`, "
-            f"which mounts ./drive, or `invoke up --drive PATH`"
+            f"no drive is attached to this runtime ({root}/MyDrive is missing): start it with `localab up`, "
+            f"which mounts ./drive, or `localab up --drive PATH`"
         )
     if _state["mounted"] and not force_remount:
         print(f"Drive already mounted at {mountpoint}; to attempt to forcibly remount, "

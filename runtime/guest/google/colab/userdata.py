@@ -1,4 +1,4 @@
-"""google.colab.userdata: secrets kept on the host (`invoke secret set NAME`), mounted
+"""google.colab.userdata: secrets kept on the host (`localab secret set NAME`), mounted
 read-only into the runtime."""
 
 import os
@@ -9,7 +9,7 @@ from localab_guest import contract
 
 class SecretNotFoundError(Exception):
     def __init__(self, key: str):
-        super().__init__(f"Secret {key} does not exist. Set it on the host with `invoke secret set {key}`.")
+        super().__init__(f"Secret {key} does not exist. Set it on the host with `localab secret set {key}`.")
 
 
 class NotebookAccessError(Exception):
