@@ -191,27 +191,29 @@ def manifest(c, image, diff="", json_=False):
     "listen": "host address to publish on (default 127.0.0.1; anything else is reachable from the network)",
     "keymap": "jupyterlab (default) or colab: Colab's shortcuts (Ctrl+M then B, A, D, M, Y, L ...)",
     "profiles": PROFILES_FILE,
+    "new_token": "give the runtime a new token (it is otherwise the same across up, down and reset)",
 })
 def up(c, profile=None, gpu=False, port=None, drive=None, name="default", recreate=False, listen="127.0.0.1",
-       keymap=None, profiles=None):
+       keymap=None, profiles=None, new_token=False):
     """Start the runtime (building the image if needed) and print its URL as the last line."""
     use_profiles(profiles)
     from runtime.lifecycle import verbs
 
     request = verbs.UpRequest(name=name, profile=profile, gpu=gpu, port=port, drive=drive,
-                              recreate=recreate, listen=listen, keymap=keymap)
+                              recreate=recreate or new_token, listen=listen, keymap=keymap, new_token=new_token)
     result = verbs.up(_engine(), request)
-    print(result.url)
+    print(result.login_url)
 
 
-@verb(help={"name": RUNTIME_NAME, "json_": "print JSON (state, url, container, profile, caps, drive, times)"})
-def status(c, name="default", json_=False):
+@verb(help={"name": RUNTIME_NAME, "json_": "print JSON (state, url, container, profile, caps, drive, times)",
+            "show_token": "include the token (the URL to open, and what an IDE asks for)"})
+def status(c, name="default", json_=False, show_token=False):
     """Say whether the runtime is up, its URL, caps as applied, usage and time left."""
     from runtime import report
     from runtime.lifecycle.status import status as runtime_status
 
     result = runtime_status(_engine(), name)
-    print(result.as_json() if json_ else "\n".join(report.status_lines(result)))
+    print(result.as_json(show_token=show_token) if json_ else "\n".join(report.status_lines(result, show_token=show_token)))
 
 
 @verb(help={"name": RUNTIME_NAME, "follow": "keep printing new output until Ctrl+C"})
@@ -230,8 +232,9 @@ def down(c, name="default"):
     verbs.down(_engine(), name)
 
 
-@verb(help={"name": RUNTIME_NAME, "yes": "do not ask for confirmation"})
-def reset(c, name="default", yes=False):
+@verb(help={"name": RUNTIME_NAME, "yes": "do not ask for confirmation",
+            "new_token": "give the fresh runtime a new token too"})
+def reset(c, name="default", yes=False, new_token=False):
     """Colab's "disconnect and delete runtime": a fresh runtime, scratch wiped, drive kept."""
     from runtime.lifecycle import verbs
 
@@ -241,8 +244,8 @@ def reset(c, name="default", yes=False):
         answer = input(f"Delete runtime '{name}' and everything in its /content (the drive is kept)? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             raise Exit("localab: reset cancelled", code=1)
-    result = verbs.reset(_engine(), name)
-    print(result.url)
+    result = verbs.reset(_engine(), name, new_token=new_token)
+    print(result.login_url)
 
 
 @verb(name="profiles", help={"profiles": PROFILES_FILE, "json_": JSON})

@@ -4,9 +4,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from runtime.errors import LocalabError
-
 import localab_docker
+
+from runtime.errors import LocalabError
 
 ROOT = Path(__file__).resolve().parent.parent  # the checkout, or site-packages when installed
 CHECKOUT = ROOT if (ROOT / "tasks.py").is_file() else None  # None for `pip install .`

@@ -6,7 +6,7 @@ from runtime.profiles import Profiles
 from runtime.units import format_duration, format_size
 
 
-def status_lines(status: Status) -> list[str]:
+def status_lines(status: Status, *, show_token: bool = False) -> list[str]:
     detail = status.reason or (f"health: {status.health}" if status.health else "")
     lines = [f"runtime '{status.name}': {status.state}" + (f" ({detail})" if detail else "")]
     if status.state == "absent":
@@ -16,7 +16,11 @@ def status_lines(status: Status) -> list[str]:
     swap = "no swap" if caps.get("memory_swap_bytes") == caps.get("memory_bytes") else f"swap to {format_size(caps.get('memory_swap_bytes'))}"
     scratch = format_size(caps["scratch_bytes"]) if caps.get("scratch_bytes") else "not capped"
     rows = [
-        ("url", status.url),
+        ("url", status.login_url if show_token else
+                (f"{status.url}  (the token: `localab status --show-token`)" if status.url else None)),
+        ("IDE", f"VS Code / PyCharm: connect to the existing Jupyter server {status.server} with the same token; "
+                f"it stays the same across up, down and reset (`localab up --new-token` changes it)"
+         if status.server else None),
         ("container", f"{status.container} (image {status.image})"),
         ("profile", status.profile),
         ("caps", f"RAM {format_size(caps.get('memory_bytes'))} ({swap}), {cpus}, shm {format_size(caps.get('shm_bytes'))}, "

@@ -77,7 +77,7 @@ def run(engine, out: Path, request, drive: Path, live) -> dict:
     try:
         status = verbs.up(engine, verbs.UpRequest(name=name, profile=request.profile, drive=str(drive)),
                               say=lambda _: None)
-        base = status.url.split("/lab?")[0]
+        base = status.server.rstrip("/")
         token = read_token(name)
         before = memory(engine, status.container)
         live.update(f"load: {params['clients']} clients for {params['seconds']} s on {base}")

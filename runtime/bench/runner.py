@@ -8,7 +8,6 @@ its lock free and removed by the next `localab bench`.
 """
 
 import os
-import shutil
 import sys
 import tempfile
 import threading

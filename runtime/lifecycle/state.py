@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from localab_guest import contract
-from runtime import ports
 from runtime.errors import LocalabError, UsageError
 from runtime.paths import private_dir, state_dir
 
@@ -61,10 +60,6 @@ def read_token(name: str) -> str | None:
 def label(container: dict, key: str) -> str | None:
     """One of the io.localab.runtime.* labels a runtime was started with."""
     return (container["Config"].get("Labels") or {}).get(f"{LABEL}.{key}")
-
-
-def url(port: int | str, token: str, address: str = ports.LOOPBACK) -> str:
-    return f"http://{ports.url_host(address)}:{port}/lab?token={token}"
 
 
 def published_port(container: dict, inside: int = contract.PORT) -> tuple[str, int] | None:

@@ -9,7 +9,7 @@ from localab_guest import contract
 from runtime import caps as capmap
 from runtime import ports
 from runtime.engine import Engine
-from runtime.lifecycle.state import container_name, find, label, published_port, read_token, url
+from runtime.lifecycle.state import container_name, find, label, published_port, read_token
 
 
 @dataclass
@@ -17,7 +17,9 @@ class Status:
     state: str  # running | expired | idle | stopped | failed | oom | absent
     container: str
     name: str
-    url: str | None = None
+    url: str | None = None  # JupyterLab, without the token
+    server: str | None = None  # what VS Code or PyCharm connects to ("existing Jupyter server"), without the token
+    token: str | None = None  # printed only when asked (`localab status --show-token`)
     profile: str | None = None
     image: str | None = None
     caps: dict = field(default_factory=dict)
@@ -35,8 +37,16 @@ class Status:
     oom_kills: int | None = None  # processes the kernel killed for exceeding the RAM cap
     health: str | None = None  # the image's HEALTHCHECK: starting | healthy | unhealthy
 
-    def as_json(self) -> str:
-        return json.dumps(self.__dict__, indent=2)
+    @property
+    def login_url(self) -> str | None:
+        """The URL to open, token included: what `localab up` prints."""
+        return f"{self.url}?token={self.token}" if self.url and self.token else None
+
+    def as_json(self, *, show_token: bool = False) -> str:
+        data = dict(self.__dict__)
+        data["token"] = self.token if show_token else None
+        data["login_url"] = self.login_url if show_token else None
+        return json.dumps(data, indent=2)
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -86,7 +96,10 @@ def status(engine: Engine, name: str = "default", *, measure: bool = True) -> St
     if state == "running":
         now = datetime.now(timezone.utc)
         if published and token:
-            result.url = url(published[1], token, ports.reachable(published[0]))
+            host = ports.url_host(ports.reachable(published[0]))
+            result.server = f"http://{host}:{published[1]}/"
+            result.url = result.server + "lab"
+            result.token = token
         if started:
             result.uptime_s = (now - started).total_seconds()
             if lifetime:

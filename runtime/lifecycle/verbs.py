@@ -40,6 +40,7 @@ class UpRequest:
     recreate: bool = False
     listen: str = ports.LOOPBACK
     keymap: str | None = None
+    new_token: bool = False  # rotate the runtime's token (it is otherwise kept, for saved IDE connections)
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,10 @@ def _up(engine: Engine, request: UpRequest, spec: RunSpec, say) -> Status:
     for note in container_plan.notes:
         say(f"note: {note}")
     drives.prepare_drive(spec.drive)
-    token = secrets.token_hex(24)
+    token = None if request.new_token else read_token(spec.name)
+    if not token:  # one token per runtime, kept across up, down and reset: saved IDE connections keep working
+        token = secrets.token_hex(24)
+        say("a new token for this runtime" if request.new_token else "made this runtime's token (kept from now on)")
     write_private(token_file(spec.name), token + "\n", owner=drives.owner() if os.getuid() == 0 else None)
     engine.run(images.image_ref(container_plan.flavour),
                environment={contract.ENV_TOKEN_FILE: str(contract.TOKEN_MOUNT), **container_plan.environment},
@@ -167,12 +171,12 @@ def down(engine: Engine, name: str = "default", *, say=print) -> bool:
         if container["State"].get("Running"):
             engine.stop(cname, timeout=30)
         engine.remove(cname)
-        token_file(name).unlink(missing_ok=True)
-        say(f"runtime '{name}' is down; the drive is kept at {label(container, 'drive')}")
+        say(f"runtime '{name}' is down; the drive is kept at {label(container, 'drive')}, and the token for its "
+            f"next `localab up`")
         return True
 
 
-def reset(engine: Engine, name: str, *, say=print) -> Status:
+def reset(engine: Engine, name: str, *, new_token: bool = False, say=print) -> Status:
     """Colab's "disconnect and delete runtime": a fresh container with the same options;
     scratch (/content) is wiped, the drive is kept."""
     validate_name(name)
@@ -185,7 +189,7 @@ def reset(engine: Engine, name: str, *, say=print) -> Status:
             name=name, profile=label(container, "profile"), gpu=label(container, "gpu") == "1",
             port=str(published[1]) if published else None, drive=label(container, "drive"),
             keymap=label(container, "keymap"),
-            listen=published[0] if published else ports.LOOPBACK, recreate=True,
+            listen=published[0] if published else ports.LOOPBACK, recreate=True, new_token=new_token,
         )
         spec = validate(request)
         say(f"deleting runtime '{name}' and its scratch; the drive is kept")

@@ -119,7 +119,11 @@ def test_status_of_a_running_runtime(engine, tmp_path):
     engine.container.return_value = inspected({"Running": True, "Health": {"Status": "healthy"}})
     write_private(state.token_file("default"), "abc\n")
     result = statuses.status(engine, measure=False)
-    assert result.url == "http://127.0.0.1:18888/lab?token=abc"
+    assert result.login_url == "http://127.0.0.1:18888/lab?token=abc" and result.server == "http://127.0.0.1:18888/"
+    assert "abc" not in "\n".join(report.status_lines(result)), "the token is printed only when asked"
+    assert "abc" not in result.as_json() and json.loads(result.as_json(show_token=True))["token"] == "abc"
+    assert any(line.strip().startswith("url") and "token=abc" in line
+               for line in report.status_lines(result, show_token=True))
     assert result.expires_at.startswith("2026-11-26T02:24:41")
     assert result.caps["memory_bytes"] == 1 << 30 and result.health == "healthy"
     data = json.loads(result.as_json())
@@ -186,3 +190,17 @@ def test_readiness_is_probed_where_the_port_is_published(engine, monkeypatch, li
     monkeypatch.setattr(verbs, "wait_answering", lambda engine, name, url, **kw: asked.append(url) or 0.1)
     verbs.wait_ready(engine, "localab-x", 18888, "t", listen=listen)
     assert asked == [probed]
+
+
+def test_the_token_stays_across_up_and_down_and_changes_only_when_asked(engine, tmp_path, monkeypatch):
+    first = drive_up(engine, request(tmp_path), monkeypatch)
+    token = state.token_file("default").read_text()
+    engine.container.return_value = inspected({"Running": False, "ExitCode": 0})
+    verbs.down(engine, "default", say=lambda _: None)
+    assert state.token_file("default").read_text() == token, "down keeps the token"
+    engine.container.return_value = None
+    drive_up(engine, request(tmp_path), monkeypatch)
+    assert state.token_file("default").read_text() == token, "up again: the same token, saved IDE connections work"
+    drive_up(engine, request(tmp_path, new_token=True), monkeypatch)
+    assert state.token_file("default").read_text() != token
+    assert first["environment"]["JUPYTER_TOKEN_FILE"] == "/run/localab/token"
