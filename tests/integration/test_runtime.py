@@ -34,7 +34,10 @@ def test_up_status_down(runtime, engine):
     assert http_status(f"http://127.0.0.1:{runtime.port}/api/status", {"Authorization": f"token {token}"}) == 200
 
     status = runtime.status()
-    assert status["state"] == "running" and status["url"] == url and status["profile"] == "cpu"
+    assert status["state"] == "running" and status["url"] == url.split("?")[0] and status["profile"] == "cpu"
+    assert status["token"] is None and token not in json.dumps(status), "the token only when asked"
+    shown = json.loads(runtime.invoke("status", "--name", runtime.name, "--json", "--show-token").stdout)
+    assert shown["login_url"] == url and shown["server"] == f"http://127.0.0.1:{runtime.port}/"
     assert status["container"] == runtime.container and status["drive"] == str(runtime.drive)
     assert status["expires_at"] > status["started_at"]
     cpu = profiles.load().get("cpu")
@@ -46,12 +49,20 @@ def test_up_status_down(runtime, engine):
 
     human = runtime.invoke("status", "--name", runtime.name)
     assert f"runtime '{runtime.name}': running" in human.stdout and "scratch" in human.stdout
+    assert token not in human.stdout and "VS Code" in human.stdout
+
+    reset = runtime.invoke("reset", "--name", runtime.name, "--yes")
+    assert reset.returncode == 0 and reset.stdout.strip().splitlines()[-1] == url, "reset keeps the token"
 
     down = runtime.invoke("down", "--name", runtime.name)
     assert down.returncode == 0 and "drive is kept" in down.stdout
     assert engine.container(runtime.container) is None
     assert runtime.drive.is_dir()
     assert runtime.status()["state"] == "absent"
+    again = runtime.up()
+    assert again.stdout.strip().splitlines()[-1] == url, "up after down: the same URL, saved IDE connections work"
+    rotated = runtime.up("--new-token").stdout.strip().splitlines()[-1]
+    assert rotated != url and rotated.startswith(f"http://127.0.0.1:{runtime.port}/lab?token=")
 
 
 def test_the_engine_applies_the_profiles_caps(runtime, engine):
@@ -64,7 +75,9 @@ def test_the_engine_applies_the_profiles_caps(runtime, engine):
     assert host["CapDrop"] == ["ALL"] and host["SecurityOpt"] == ["no-new-privileges"]
     assert host["PortBindings"]["8888/tcp"] == [{"HostIp": "127.0.0.1", "HostPort": str(runtime.port)}]
     binds = [m for m in engine.container(runtime.container)["Mounts"]]
-    assert [(m["Source"], m["Destination"]) for m in binds] == [(str(runtime.drive), "/content/drive/MyDrive")]
+    token_file = runtime.state / "runtimes" / runtime.name / "token"
+    assert sorted((m["Source"], m["Destination"], m["RW"]) for m in binds) == sorted([
+        (str(runtime.drive), "/content/drive/MyDrive", True), (str(token_file), "/run/localab/token", False)])
     inside = runtime.client().run(
         "import os, pathlib\n"
         "print(os.getuid() != 0, os.environ['OMP_NUM_THREADS'], os.getcwd())\n"

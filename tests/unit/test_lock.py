@@ -67,7 +67,7 @@ def test_the_gpu_lock_carries_the_cuda_wheels_and_the_cpu_lock_does_not():
 
 
 def test_unknown_flavour_lists_the_known_ones():
-    with pytest.raises(UsageError, match="'tpu' is not an image flavour; use one of: cpu, gpu"):
+    with pytest.raises(UsageError, match="'tpu' is not an image flavour; use one of: cpu, gpu, hub"):
         lock.flavour("tpu")
 
 
