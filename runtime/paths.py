@@ -4,13 +4,16 @@ import os
 import tempfile
 from pathlib import Path
 
-import localab_docker
-
 from runtime.errors import LocalabError
 
 ROOT = Path(__file__).resolve().parent.parent  # the checkout, or site-packages when installed
 CHECKOUT = ROOT if (ROOT / "tasks.py").is_file() else None  # None for `pip install .`
-DOCKER_DIR = Path(next(iter(localab_docker.__path__)))  # docker/, shipped as the (namespace) package localab_docker
+if CHECKOUT:
+    DOCKER_DIR = CHECKOUT / "docker"
+else:  # installed: docker/ is shipped as the (namespace) package localab_docker
+    import localab_docker
+
+    DOCKER_DIR = Path(next(iter(localab_docker.__path__)))
 GUEST_DIR = ROOT / "runtime" / "guest"
 WORKLOADS_DIR = ROOT / "workloads"
 HUB_DIR = ROOT / "runtime" / "hub" / "server"  # what the hub image runs
