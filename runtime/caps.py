@@ -40,29 +40,35 @@ def scratch_cap_possible(info: dict) -> bool:
     return (driver, backing) in SIZED_DRIVERS or (driver, None) in SIZED_DRIVERS
 
 
-def plan_caps(profile: Profile, *, use_gpu: bool, host_cpus: int, scratch_possible: bool) -> tuple[Caps, list[str]]:
-    """The caps to apply and, for the user, every way they differ from the profile."""
+def plan_caps(profile: Profile, *, use_gpu: bool, host_cpus: int, scratch_possible: bool,
+              host_memory: int | None = None) -> tuple[Caps, list[str]]:
+    """The caps to apply and, for the user, every way they differ from the profile.
+    A host-relative profile (`local`) is sized here, from the host's CPUs and RAM."""
     notes = []
-    cpus = profile.cpus
+    cpus = host_cpus if profile.cpus is None else profile.cpus
+    memory = profile.memory_bytes
+    if memory is None:
+        memory = int((host_memory or 0) * profile.memory_share) or 256 << 20
+    shm = min(profile.shm_bytes, memory)
     if cpus > host_cpus:
         notes.append(f"profile {profile.name} asks for {cpus:g} CPUs; this host has {host_cpus}, so the cap is {host_cpus}")
         cpus = host_cpus
-    if profile.has_gpu and not use_gpu:
+    if profile.has_gpu and not use_gpu and profile.gpu != "host":
         notes.append(f"profile {profile.name}'s GPU ({profile.gpu}) is left out: no NVIDIA container runtime "
                      f"here, so this runtime has the same envelope on CPU only")
-    if not scratch_possible:
+    if not scratch_possible and profile.scratch_bytes:
         notes.append(f"scratch is not capped at {format_size(profile.scratch_bytes)}: the storage driver cannot "
                      f"limit a container's disk; `localab status` shows the real free space")
     caps = Caps(
         profile=profile.name,
-        memory_bytes=profile.memory_bytes,
-        memory_swap_bytes=profile.memory_bytes,
+        memory_bytes=memory,
+        memory_swap_bytes=memory,
         nano_cpus=int(round(cpus * 1e9)),
-        shm_bytes=profile.shm_bytes,
+        shm_bytes=shm,
         pids_limit=profile.pids_limit,
         gpus=1 if use_gpu else 0,
         gpu_memory_bytes=profile.gpu_memory_bytes if use_gpu else 0,
-        scratch_bytes=profile.scratch_bytes if scratch_possible else None,
+        scratch_bytes=profile.scratch_bytes if scratch_possible and profile.scratch_bytes else None,
         lifetime_s=profile.lifetime_s,
         idle_s=profile.idle_s,
     )

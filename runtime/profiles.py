@@ -20,32 +20,45 @@ OPTIONAL = {"description", "keymap"}
 KEYMAPS = ("jupyterlab", "colab")
 
 
+HOST = "host"  # cpus = "host": all of the host's; gpu = "host": the host's GPU, if it has one
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str
     description: str
-    memory_bytes: int
-    cpus: float
+    memory_bytes: int | None  # None: memory_share of the host's RAM
+    cpus: float | None  # None: all of the host's CPUs
     shm_bytes: int
-    scratch_bytes: int
+    scratch_bytes: int | None  # None: scratch = "none", not capped
     pids_limit: int
-    gpu: str  # model name, "" for none
-    gpu_memory_bytes: int
-    lifetime_s: int
-    idle_s: int
+    gpu: str  # model name, "host" for the host's own if any, "" for none
+    gpu_memory_bytes: int  # 0 with gpu = "host": the GPU's whole memory
+    lifetime_s: int  # 0: no lifetime
+    idle_s: int  # 0: no idle stop
     keymap: str = "jupyterlab"
     source: str = ""  # the file(s) it was read from, last one last
+    memory_share: float | None = None  # memory = "90%": that share of the host's RAM
 
     @property
     def has_gpu(self) -> bool:
         return bool(self.gpu)
 
+    @property
+    def host_relative(self) -> bool:
+        """Sized by the machine it runs on (the `local` profile), not a fixed envelope."""
+        return self.cpus is None or self.memory_bytes is None or self.gpu == HOST
+
     def row(self) -> dict[str, str]:
-        gpu = f"{self.gpu} ({format_size(self.gpu_memory_bytes)})" if self.has_gpu else "-"
+        gpu = "-" if not self.has_gpu else "the host's, if any" if self.gpu == HOST else \
+            f"{self.gpu} ({format_size(self.gpu_memory_bytes)})"
+        memory = f"{self.memory_share:.0%} of the host's" if self.memory_bytes is None else format_size(self.memory_bytes)
         return {
-            "profile": self.name, "RAM": format_size(self.memory_bytes), "CPUs": f"{self.cpus:g}",
-            "GPU": gpu, "scratch": format_size(self.scratch_bytes), "shm": format_size(self.shm_bytes),
-            "lifetime": format_duration(self.lifetime_s), "idle": format_duration(self.idle_s) if self.idle_s else "-",
+            "profile": self.name, "RAM": memory, "CPUs": "all" if self.cpus is None else f"{self.cpus:g}",
+            "GPU": gpu, "scratch": "not capped" if self.scratch_bytes is None else format_size(self.scratch_bytes),
+            "shm": format_size(self.shm_bytes),
+            "lifetime": format_duration(self.lifetime_s) if self.lifetime_s else "none",
+            "idle": format_duration(self.idle_s) if self.idle_s else "-",
             "from": "packaged" if self.source == str(PROFILES_FILE) else self.source.replace(f"{PROFILES_FILE} + ", "packaged + "),
         }
 
@@ -81,21 +94,28 @@ def parse_profile(name: str, spec: dict, source: str = "profiles") -> Profile:
         raise UsageError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(FIELDS))}")
     get = lambda key: _field(source, name, spec, key)  # noqa: E731
     cpus = get("cpus")
-    if isinstance(cpus, bool) or not isinstance(cpus, (int, float)) or not 0 < cpus <= 1024:
-        raise UsageError(f"{where}.cpus: '{cpus}' is not a CPU count; use a number such as 2 or 0.5")
+    if cpus != HOST and (isinstance(cpus, bool) or not isinstance(cpus, (int, float)) or not 0 < cpus <= 1024):
+        raise UsageError(f"{where}.cpus: '{cpus}' is not a CPU count; use a number such as 2 or 0.5, or \"host\" "
+                         f"for all of the host's")
     pids = get("pids")
     if isinstance(pids, bool) or not isinstance(pids, int) or pids < 64:
         raise UsageError(f"{where}.pids: '{pids}' is not a process limit; use a whole number of at least 64")
     gpu = get("gpu")
     if not isinstance(gpu, str):
-        raise UsageError(f"{where}.gpu: '{gpu}' is not a GPU model; use a name such as \"Tesla T4\", or \"\" for none")
+        raise UsageError(f"{where}.gpu: '{gpu}' is not a GPU model; use a name such as \"Tesla T4\", \"host\" for "
+                         f"the host's own, or \"\" for none")
+    memory, share = get("memory"), None
+    if isinstance(memory, str) and memory.strip().endswith("%"):
+        share = _percent(memory, f"{where}.memory")
+    scratch = get("scratch")
     profile = Profile(
         name=name,
         description=str(spec.get("description", "")),
-        memory_bytes=parse_size(get("memory"), f"{where}.memory"),
-        cpus=float(cpus),
+        memory_bytes=None if share else parse_size(memory, f"{where}.memory"),
+        memory_share=share,
+        cpus=None if cpus == HOST else float(cpus),
         shm_bytes=parse_size(get("shm"), f"{where}.shm"),
-        scratch_bytes=parse_size(get("scratch"), f"{where}.scratch"),
+        scratch_bytes=None if scratch == "none" else parse_size(scratch, f"{where}.scratch"),
         pids_limit=pids,
         gpu=gpu,
         gpu_memory_bytes=parse_size(get("gpu_memory"), f"{where}.gpu_memory"),
@@ -104,16 +124,27 @@ def parse_profile(name: str, spec: dict, source: str = "profiles") -> Profile:
         keymap=spec.get("keymap", "jupyterlab"),
     )
     validate_keymap(profile.keymap, f"{where}.keymap")
-    if profile.memory_bytes < 256 << 20:
-        raise UsageError(f"{where}.memory: '{get('memory')}' is below 256M; a runtime needs at least that")
+    if profile.memory_bytes is not None and profile.memory_bytes < 256 << 20:
+        raise UsageError(f"{where}.memory: '{memory}' is below 256M; a runtime needs at least that")
     if profile.scratch_bytes == 0:
-        raise UsageError(f"{where}.scratch: '0' would not cap anything; give the scratch size, e.g. 100G")
-    if profile.shm_bytes > profile.memory_bytes:
-        raise UsageError(f"{where}.shm: '{get('shm')}' is more than the profile's memory ({get('memory')}); "
+        raise UsageError(f"{where}.scratch: '0' would not cap anything; give the scratch size, e.g. 100G, or \"none\"")
+    if profile.memory_bytes is not None and profile.shm_bytes > profile.memory_bytes:
+        raise UsageError(f"{where}.shm: '{get('shm')}' is more than the profile's memory ({memory}); "
                          f"shared memory counts against the RAM cap, so keep it at most that")
-    if profile.has_gpu and profile.gpu_memory_bytes <= 0:
+    if profile.has_gpu and profile.gpu != HOST and profile.gpu_memory_bytes <= 0:
         raise UsageError(f"{where}.gpu_memory: a profile with a GPU needs its memory, e.g. 16G")
     return profile
+
+
+def _percent(value: str, field: str) -> float:
+    number = value.strip()[:-1].strip()
+    try:
+        share = float(number) / 100 if number.replace(".", "", 1).isdigit() and number.isascii() else -1
+    except ValueError:
+        share = -1
+    if not 0 < share <= 1:
+        raise UsageError(f"{field}: '{value}' is not a share of the host's RAM; use a percentage such as 90%")
+    return share
 
 
 def user_file() -> Path:

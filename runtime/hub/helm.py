@@ -51,8 +51,9 @@ def values(profile_file: Profiles, repository: str = "localab") -> dict:
             "defaultUrl": "/lab",
             "uid": IMAGE_USER[0], "fsGid": IMAGE_USER[1],
             "storage": {"type": "none"},  # the drive is each profile's volume below
+            # A host-relative profile (`local`) sizes itself by one machine: a cluster has none.
             "profileList": [profile_entry(p, default=p.name == default.name, repository=repository)
-                            for p in profile_file.by_name.values()],
+                            for p in profile_file.by_name.values() if not p.host_relative],
         },
         "hub": {"config": {"KubeSpawner": {
             "storage_pvc_ensure": True, "pvc_name_template": DRIVE_CLAIM, "storage_capacity": DRIVE_SIZE,

@@ -10,8 +10,9 @@ from runtime.lifecycle import verbs
 from runtime.plan import EngineFacts, plan
 from tests.utils.fake_engine import INFO, drive_up, fake_engine
 
-BIG_GPU_HOST = {**INFO, "NCPU": 64, "Runtimes": {"runc": {}, "nvidia": {}}}
+BIG_GPU_HOST = {**INFO, "NCPU": 64, "MemTotal": 256 << 30, "Runtimes": {"runc": {}, "nvidia": {}}}
 PROFILES = profiles.load(profiles.PROFILES_FILE)
+FIXED = [name for name, profile in PROFILES.by_name.items() if not profile.host_relative]  # what files carry
 
 
 def caps_of(options: dict) -> dict:
@@ -42,7 +43,7 @@ def test_up_applies_the_plan(name, tmp_path, monkeypatch):
     assert options["environment"][contract.ENV_KEYMAP] == profile.keymap
 
 
-@pytest.mark.parametrize("name", list(PROFILES.by_name))
+@pytest.mark.parametrize("name", FIXED)
 def test_compose_applies_the_plan(name):
     profile = PROFILES.get(name)
     spec = compose.service(profile, gpu=profile.has_gpu)
@@ -60,7 +61,7 @@ def test_the_hub_applies_the_plan(name, monkeypatch):
     assert (offered["environment"], caps) == expected(PROFILES.get(name))
 
 
-@pytest.mark.parametrize("name", list(PROFILES.by_name))
+@pytest.mark.parametrize("name", FIXED)
 def test_helm_applies_the_plan(name):
     entry = next(e for e in helm.values(PROFILES)["singleuser"]["profileList"] if e["slug"] == name)
     override = entry["kubespawner_override"]
@@ -78,3 +79,16 @@ def test_a_keymap_set_in_a_profile_reaches_every_path(tmp_path, monkeypatch):
     assert compose.service(profile, gpu=False)["environment"][contract.ENV_KEYMAP] == "colab"
     options = drive_up(fake_engine(BIG_GPU_HOST), verbs.UpRequest(profile="cpu", drive=str(tmp_path / "d")), monkeypatch)
     assert options["environment"][contract.ENV_KEYMAP] == "colab"
+
+
+def test_the_local_profile_is_the_whole_host_and_no_file_carries_it(tmp_path, monkeypatch):
+    options = drive_up(fake_engine(BIG_GPU_HOST), verbs.UpRequest(profile="local", drive=str(tmp_path / "d")),
+                       monkeypatch)
+    assert options["nano_cpus"] == 64e9 and options["mem_limit"] == int(0.9 * (256 << 30))
+    assert options["device_requests"][0]["Count"] == 1 and "LOCALAB_GPU_MEMORY_MB" not in options["environment"]
+    assert options["environment"]["LOCALAB_LIFETIME_S"] == "0" and options["environment"]["LOCALAB_IDLE_S"] == "0"
+    assert "storage_opt" not in options
+    on_cpu = plan(PROFILES.get("local"), EngineFacts.of({**BIG_GPU_HOST, "Runtimes": {"runc": {}}}))
+    assert on_cpu.flavour == "cpu" and on_cpu.notes == (), "no GPU on the host: nothing to apologise for"
+    assert "local" not in [entry["slug"] for entry in helm.values(PROFILES)["singleuser"]["profileList"]]
+    assert PROFILES.default == "p100", "the tutorial's machine stays the default"

@@ -112,3 +112,21 @@ def test_a_named_profiles_file_that_is_missing_is_refused(tmp_path, monkeypatch)
 def test_profile_values_that_would_mean_something_else_are_refused(tmp_path, old, new, expected):
     with pytest.raises(UsageError, match=expected):
         profiles.load(write(tmp_path, GOOD.replace(old, new)))
+
+
+def test_the_local_profile_is_sized_by_the_host():
+    local = profiles.load().get("local")
+    assert local.cpus is None and local.memory_share == 0.9 and local.gpu == "host" and local.host_relative
+    assert local.lifetime_s == 0 and local.idle_s == 0 and local.scratch_bytes is None
+    assert local.row()["CPUs"] == "all" and local.row()["RAM"] == "90% of the host's"
+    assert not profiles.load().get("p100").host_relative
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ('memory = "2G"', 'memory = "150%"', "is not a share of the host's RAM"),
+    ('memory = "2G"', 'memory = "²%"', "is not a share of the host's RAM"),
+    ("cpus = 1", 'cpus = "all"', "is not a CPU count"),
+])
+def test_host_relative_values_are_checked(tmp_path, old, new, expected):
+    with pytest.raises(UsageError, match=expected):
+        profiles.load(write(tmp_path, GOOD.replace(old, new)))
