@@ -66,7 +66,8 @@ class ContainerPlan:
         return capmap.run_options(self.caps)
 
 
-def plan(profile: Profile, facts: EngineFacts, *, require_gpu: bool = False, keymap: str | None = None) -> ContainerPlan:
+def plan(profile: Profile, facts: EngineFacts, *, require_gpu: bool = False, keymap: str | None = None,
+         colab_frontend: bool = False) -> ContainerPlan:
     if require_gpu and not facts.gpu_runtime:
         raise UsageError(f"gpu: --gpu asked for, but the engine has no NVIDIA container runtime; {NVIDIA_HELP}")
     use_gpu = facts.gpu_runtime and (require_gpu or profile.has_gpu)
@@ -74,5 +75,7 @@ def plan(profile: Profile, facts: EngineFacts, *, require_gpu: bool = False, key
                                    host_memory=facts.memory_bytes)
     chosen_keymap = profiles.validate_keymap(keymap or profile.keymap)
     environment = {**capmap.environment(caps), contract.ENV_KEYMAP: chosen_keymap}
+    if colab_frontend:
+        environment[contract.ENV_COLAB_FRONTEND] = "1"
     return ContainerPlan(profile=profile, caps=caps, notes=tuple(notes), flavour="gpu" if use_gpu else "cpu",
                          keymap=chosen_keymap, environment=environment)

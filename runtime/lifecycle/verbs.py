@@ -1,6 +1,7 @@
 """A runtime's verbs: up, down, reset, logs. Every input is checked once, before the
 lock and before anything exists; the container's options come from the one plan."""
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ class UpRequest:
     listen: str = ports.LOOPBACK
     keymap: str | None = None
     new_token: bool = False  # rotate the runtime's token (it is otherwise kept, for saved IDE connections)
+    colab_frontend: bool = False  # Colab's own web UI may connect ("Connect to a local runtime")
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,12 @@ def validate(request: UpRequest) -> RunSpec:
     profile = profiles.load().get(request.profile)
     drive = drives.validate_drive(request.drive, request.name)
     port = ports.validate(request.port) if request.port is not None else None
-    return RunSpec(request.name, profile, drive, port, ports.validate_listen(request.listen))
+    listen = ports.validate_listen(request.listen)
+    if request.colab_frontend and not ipaddress.ip_address(listen).is_loopback:
+        raise UsageError(f"colab-frontend: refused with --listen {listen}: the runtime would accept Colab's page "
+                         f"(and its cookies) while reachable from the network; Colab connects to a local runtime on "
+                         f"127.0.0.1, so leave --listen out")
+    return RunSpec(request.name, profile, drive, port, listen)
 
 
 def run_options(spec: RunSpec, container_plan: ContainerPlan, port: int) -> dict:
@@ -82,6 +89,7 @@ def run_options(spec: RunSpec, container_plan: ContainerPlan, port: int) -> dict
             f"{LABEL}.lifetime-s": str(container_plan.caps.lifetime_s),
             f"{LABEL}.gpu": "1" if container_plan.uses_gpu else "0",
             f"{LABEL}.keymap": container_plan.keymap,
+            f"{LABEL}.colab-frontend": container_plan.environment.get(contract.ENV_COLAB_FRONTEND, "0"),
         },
         **container_plan.run_options(),
     }
@@ -109,6 +117,9 @@ def _reuse(existing: dict, request: UpRequest, spec: RunSpec) -> None:
                          f"add --recreate (scratch is wiped, the drive is kept)")
     if request.gpu and label(existing, "gpu") != "1":
         raise UsageError(f"gpu: runtime '{request.name}' is up without a GPU; add --recreate to restart it on the GPU image")
+    if request.colab_frontend and label(existing, "colab-frontend") != "1":
+        raise UsageError(f"colab-frontend: runtime '{request.name}' is up without it; add --recreate to restart it "
+                         f"so that Colab's page may connect")
 
 
 def up(engine: Engine, request: UpRequest, *, say=print) -> Status:
@@ -129,7 +140,7 @@ def _up(engine: Engine, request: UpRequest, spec: RunSpec, say) -> Status:
         say(f"warning: publishing on {spec.listen}: anyone who can reach this host there and has the token "
             f"can use the runtime")
     container_plan = plan(spec.profile, EngineFacts.of(engine.info()), require_gpu=request.gpu,
-                          keymap=request.keymap)
+                          keymap=request.keymap, colab_frontend=request.colab_frontend)
     held = published_port(existing) if existing else None  # the port of the container being replaced is free
 
     def is_free(port: int, address: str) -> bool:
@@ -190,6 +201,7 @@ def reset(engine: Engine, name: str, *, new_token: bool = False, say=print) -> S
             port=str(published[1]) if published else None, drive=label(container, "drive"),
             keymap=label(container, "keymap"),
             listen=published[0] if published else ports.LOOPBACK, recreate=True, new_token=new_token,
+            colab_frontend=label(container, "colab-frontend") == "1",
         )
         spec = validate(request)
         say(f"deleting runtime '{name}' and its scratch; the drive is kept")

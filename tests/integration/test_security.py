@@ -198,3 +198,51 @@ def test_listen_publishes_where_it_is_told_and_refuses_what_is_not_an_address(ru
     for bad in ("localhost", "", "1.2.3", "::g"):
         result = runtime.invoke("up", "--name", runtime.name + "x", "--listen", bad, "--drive", str(runtime.drive))
         assert result.returncode == 2 and result.stderr.startswith("localab: listen: "), (bad, result.stderr)
+
+
+COLAB = "https://colab.research.google.com"
+
+
+def origin_checks(runtime, origin: str) -> dict:
+    """What a page at `origin` gets: the CORS answers to a preflight and a contents
+    request with the token, and whether the kernel websocket lets it in."""
+    base = f"http://127.0.0.1:{runtime.port}"
+    token = runtime.client().token
+    preflight = requests.options(f"{base}/api/contents", timeout=10, headers={
+        "Origin": origin, "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization"})
+    contents = requests.get(f"{base}/api/contents", timeout=10,
+                            headers={"Origin": origin, "Authorization": f"token {token}"})
+    kernel = runtime.client().start_kernel()
+    try:
+        websocket.create_connection(f"ws://127.0.0.1:{runtime.port}/api/kernels/{kernel}/channels", timeout=10,
+                                    header=[f"Authorization: token {token}"], origin=origin).close()
+        socket_status = 101
+    except websocket.WebSocketBadStatusException as refused:
+        socket_status = refused.status_code
+    return {"preflight_origin": preflight.headers.get("Access-Control-Allow-Origin"),
+            "preflight_credentials": preflight.headers.get("Access-Control-Allow-Credentials"),
+            "contents": contents.status_code, "contents_origin": contents.headers.get("Access-Control-Allow-Origin"),
+            "websocket": socket_status}
+
+
+def test_colabs_page_may_connect_with_colab_frontend_and_no_other_origin(runtime):
+    printed = runtime.up("--colab-frontend").stdout
+    assert f"Connect to a local runtime -> http://localhost:{runtime.port}/?token=" in printed
+    colab = origin_checks(runtime, COLAB)
+    assert colab == {"preflight_origin": COLAB, "preflight_credentials": "true", "contents": 200,
+                     "contents_origin": COLAB, "websocket": 101}, colab
+    other = origin_checks(runtime, "https://evil.example")
+    assert other["preflight_origin"] is None and other["contents_origin"] is None and other["websocket"] == 403, other
+
+
+def test_without_colab_frontend_colabs_page_is_refused(runtime):
+    runtime.up()
+    colab = origin_checks(runtime, COLAB)
+    assert colab["preflight_origin"] is None and colab["contents_origin"] is None and colab["websocket"] == 403, colab
+
+
+def test_colab_frontend_with_a_network_address_is_refused(runtime, engine):
+    result = runtime.up("--colab-frontend", "--listen", "0.0.0.0", check=False)
+    assert result.returncode == 2 and "colab-frontend: refused with --listen 0.0.0.0" in result.stderr
+    assert engine.container(runtime.container) is None, "nothing started"

@@ -204,3 +204,17 @@ def test_the_token_stays_across_up_and_down_and_changes_only_when_asked(engine, 
     drive_up(engine, request(tmp_path, new_token=True), monkeypatch)
     assert state.token_file("default").read_text() != token
     assert first["environment"]["JUPYTER_TOKEN_FILE"] == "/run/localab/token"
+
+
+def test_colabs_page_may_connect_only_when_asked_and_only_on_loopback(engine, tmp_path, monkeypatch):
+    plain = drive_up(engine, request(tmp_path), monkeypatch)
+    assert "LOCALAB_COLAB_FRONTEND" not in plain["environment"]
+    engine.run.reset_mock()
+    opened = drive_up(engine, request(tmp_path, colab_frontend=True, recreate=True), monkeypatch)
+    assert opened["environment"]["LOCALAB_COLAB_FRONTEND"] == "1"
+    assert opened["labels"]["io.localab.runtime.colab-frontend"] == "1"
+    engine.run.reset_mock()
+    for listen in ("0.0.0.0", "::", "192.0.2.5"):
+        with pytest.raises(UsageError, match="colab-frontend: refused with --listen"):
+            drive_up(engine, request(tmp_path, colab_frontend=True, listen=listen), monkeypatch)
+    engine.run.assert_not_called()

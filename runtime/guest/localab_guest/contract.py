@@ -28,6 +28,8 @@ ENV_LIFETIME_S = "LOCALAB_LIFETIME_S"
 ENV_IDLE_S = "LOCALAB_IDLE_S"
 ENV_GPU_MEMORY_MB = "LOCALAB_GPU_MEMORY_MB"
 ENV_KEYMAP = "LOCALAB_KEYMAP"
+ENV_COLAB_FRONTEND = "LOCALAB_COLAB_FRONTEND"  # "1": Colab's own web UI may use this runtime
+COLAB_ORIGIN = "https://colab.research.google.com"
 ENV_SECRETS_DIR = "LOCALAB_SECRETS_DIR"  # tests point the stand-in elsewhere
 
 # -- exit codes of the entry process, read by the host to say why a runtime stopped

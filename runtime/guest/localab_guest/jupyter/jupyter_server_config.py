@@ -18,6 +18,11 @@ c.ServerApp.root_dir = str(contract.CONTENT)
 c.ServerApp.allow_remote_access = True  # the host's published port decides who can reach it
 c.ServerApp.disable_check_xsrf = False
 c.ServerApp.terminado_settings = {"shell_command": ["/bin/bash", "-l"]}
+# `localab up --colab-frontend`: Colab's own page ("Connect to a local runtime") may call
+# this server from its origin, with credentials, over HTTP and websockets; no other origin.
+if os.environ.get(contract.ENV_COLAB_FRONTEND) == "1":
+    c.ServerApp.allow_origin = contract.COLAB_ORIGIN
+    c.ServerApp.allow_credentials = True
 # google.colab.files.upload() stages files in /content/.localab-uploads through the contents API.
 c.ContentsManager.allow_hidden = True
 
