@@ -194,16 +194,18 @@ def manifest(c, image, diff="", json_=False):
     "new_token": "give the runtime a new token (it is otherwise the same across up, down and reset)",
     "colab_frontend": "let Colab's own web UI use this runtime (Connect -> Connect to a local runtime); only "
                       "https://colab.research.google.com is allowed, and only on 127.0.0.1",
+    "base": "base image if the runtime's image must be built (default: localab's own, else debian:RELEASE from a "
+            "registry, else made with debootstrap)",
 })
 def up(c, profile=None, gpu=False, port=None, drive=None, name="default", recreate=False, listen="127.0.0.1",
-       keymap=None, profiles=None, new_token=False, colab_frontend=False):
+       keymap=None, profiles=None, new_token=False, colab_frontend=False, base=None):
     """Start the runtime (building the image if needed) and print its URL as the last line."""
     use_profiles(profiles)
     from runtime.lifecycle import verbs
 
     request = verbs.UpRequest(name=name, profile=profile, gpu=gpu, port=port, drive=drive,
                               recreate=recreate or new_token, listen=listen, keymap=keymap, new_token=new_token,
-                              colab_frontend=colab_frontend)
+                              colab_frontend=colab_frontend, base=base)
     result = verbs.up(_engine(), request)
     if colab_frontend:
         print(f"in Colab: Connect -> Connect to a local runtime -> "

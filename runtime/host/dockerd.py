@@ -52,11 +52,20 @@ def spawn_dockerd(pidfile: Path, logfile: Path) -> int:
     return process.pid
 
 
-def ensure_engine(say=print, *, connect=try_connect, spawn=spawn_dockerd, deadline_s: float = 90) -> dict:
-    """Return the engine's version, installing and starting Debian's docker.io if needed."""
+def has_systemd() -> bool:
+    return Path("/run/systemd/system").is_dir() and shutil.which("systemctl") is not None
+
+
+def ensure_engine(say=print, *, connect=try_connect, spawn=spawn_dockerd, deadline_s: float = 90,
+                  systemd=has_systemd) -> dict:
+    """Return the engine's version, installing and starting Debian's docker.io if needed:
+    through systemd where the host runs it, else as a daemon localab records and stops."""
     found = connect()
     if found:
         return found.version()
+    if os.environ.get("DOCKER_HOST"):
+        raise EngineUnavailable(f"DOCKER_HOST={os.environ['DOCKER_HOST']} does not answer; start that engine, or "
+                                f"unset DOCKER_HOST to use (or let localab start) this host's own")
     if not is_root() or not is_debian_like():
         where = "you are not root" if not is_root() else "this host is not Debian or Ubuntu"
         steps = "\n".join(f"  {step}" for step in MANUAL_STEPS)
@@ -64,6 +73,16 @@ def ensure_engine(say=print, *, connect=try_connect, spawn=spawn_dockerd, deadli
     if not shutil.which("dockerd"):
         say("installing Debian's docker.io")
         commands.apt_install("docker.io")
+    if systemd():
+        say("starting Debian's docker service (systemctl start docker)")
+        commands.run(["systemctl", "start", "docker"])
+        stop_at = time.monotonic() + deadline_s
+        while time.monotonic() < stop_at:
+            found = connect(timeout=5)
+            if found:
+                return found.version()
+            time.sleep(0.5)
+        raise LocalabError(f"the docker service did not answer within {deadline_s:.0f} s; see `journalctl -u docker`")
     private_dir(engine_dir())
     pid = spawn(pid_file(), log_file())
     say(f"started dockerd (pid {pid}); log: {log_file()}")

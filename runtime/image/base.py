@@ -57,6 +57,21 @@ def verify_tree(root: Path) -> None:
         commands.run(["chroot", str(root), *program], quiet=True)
 
 
+def resolve_base(engine: Engine, suite: str = SUITE, say=print) -> str:
+    """The base for a build when none is named: localab's own if it was made already,
+    else Debian's from a registry (no root needed), else made here from Debian's mirror
+    (debootstrap: the one step that needs root)."""
+    local, official = base_image(suite), f"debian:{validate_suite(suite)}"
+    for ref in (local, official):
+        if engine.image(ref):
+            return ref
+    say(f"pulling {official} as the base image")
+    if engine.pull(official):
+        return official
+    say(f"no registry gives {official}; making {local} from Debian's package mirror instead")
+    return make_base(engine, say=say, suite=suite)
+
+
 def ensure_base(engine: Engine, ref: str, say=print) -> str:
     """Make sure `ref` exists locally; returns it."""
     if engine.image(ref):
@@ -80,8 +95,8 @@ def make_base(engine: Engine, say=print, mirror: str | None = None, suite: str =
     tag = base_image(validate_suite(suite))
     if not is_root():
         raise LocalabError(
-            f"making {tag} needs root (debootstrap); run `sudo localab base`, or pull a "
-            f"Debian {suite} image and pass it with --base"
+            f"no registry gives debian:{suite} and making {tag} needs root (debootstrap): run `sudo localab base"
+            f"{'' if suite == SUITE else ' --suite ' + suite}` once, or pass an image you have with --base"
         )
     if not shutil.which("debootstrap"):
         if not is_debian_like():

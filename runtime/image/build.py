@@ -14,7 +14,7 @@ from runtime import __version__
 from runtime.engine import Engine
 from runtime.errors import BuildFailed, UsageError
 from runtime.image import certs, lock
-from runtime.image.base import BASE_IMAGE, ensure_base
+from runtime.image.base import BASE_IMAGE, ensure_base, resolve_base
 from runtime.paths import DOCKER_DIR, ROOT
 
 REPOSITORY = "localab"
@@ -161,14 +161,15 @@ class Progress:
                 self.say("    " + line)
 
 
-def build(engine: Engine, flavour: str, *, base: str = BASE_IMAGE, say=print) -> dict:
-    """Build localab:<flavour>; on failure the tag stays where it was."""
+def build(engine: Engine, flavour: str, *, base: str | None = None, say=print) -> dict:
+    """Build localab:<flavour>; on failure the tag stays where it was. Without a named
+    base, the flavour's Debian release from wherever it can be had (resolve_base)."""
+    row = lock.flavour(flavour)
+    base = ensure_base(engine, base, say=say) if base else resolve_base(engine, row.suite, say=say)
     build_plan = plan(flavour, base=base)
-    ensure_base(engine, build_plan.base, say=say)
     if build_plan.ca:
         say(f"trusting the CA bundle named by {build_plan.ca.source} ({build_plan.ca.path}, "
             f"{len(build_plan.ca.certificates)} certificates) in the build and the image")
-    row = lock.flavour(flavour)
     holding = f"TensorFlow {build_plan.lock.tensorflow_version}" if row.tensorflow else row.description
     say(f"building {build_plan.ref} from {build_plan.base} ({holding})")
     previous = engine.image(build_plan.ref)
@@ -197,16 +198,16 @@ def _drop_untagged(engine: Engine, image_id: str) -> None:
             pass
 
 
-def ensure_image(engine: Engine, flavour: str, say=print) -> dict:
+def ensure_image(engine: Engine, flavour: str, say=print, base: str | None = None) -> dict:
     """The image, built first when missing or when built from other sources than this checkout's."""
     image = engine.image(image_ref(flavour))
     if image is None:
         say(f"{image_ref(flavour)} is not built yet; building it now (once; a few minutes)")
-        return build(engine, flavour, say=say)
+        return build(engine, flavour, base=base, say=say)
     built_from = (image["Config"].get("Labels") or {}).get(f"{LABEL}.source-sha256")
     if built_from != source_digest(flavour):
         say(f"{image_ref(flavour)} was built from other sources than this checkout; rebuilding (cached layers make it quick)")
-        return build(engine, flavour, say=say)
+        return build(engine, flavour, base=base, say=say)
     return image
 
 

@@ -40,6 +40,7 @@ class Flavour:
     tensorflow: str = ""  # the distribution, e.g. "tensorflow-cpu"; "" for an image without TensorFlow
     tensorflow_version: str = ""
     title: str = ""
+    suite: str = "bookworm"  # the Debian release of its base: its python3 is the image's Python
 
     @property
     def is_runtime(self) -> bool:
@@ -78,7 +79,7 @@ def flavours(path: Path = DOCKER_DIR / "flavours.toml") -> dict[str, Flavour]:
         name: Flavour(name=name, description=spec.get("description", ""), dockerfile=spec["dockerfile"],
                       requirements=tuple(spec["requirements"]), context=tuple(spec["context"].items()),
                       tensorflow=spec.get("tensorflow", ""), tensorflow_version=version if spec.get("tensorflow") else "",
-                      title=spec.get("title") or f"localab {name} runtime")
+                      title=spec.get("title") or f"localab {name} runtime", suite=spec.get("suite", "bookworm"))
         for name, spec in data["flavours"].items()
     }
 

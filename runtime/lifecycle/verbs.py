@@ -43,6 +43,7 @@ class UpRequest:
     keymap: str | None = None
     new_token: bool = False  # rotate the runtime's token (it is otherwise kept, for saved IDE connections)
     colab_frontend: bool = False  # Colab's own web UI may connect ("Connect to a local runtime")
+    base: str | None = None  # the base image for a build, when one is needed (default: found or made)
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def _up(engine: Engine, request: UpRequest, spec: RunSpec, say) -> Status:
     if wanted_port is None and held and is_free(held[1], spec.listen):
         wanted_port = held[1]  # back on the port it had before an outside stop
     port = ports.choose(wanted_port, address=spec.listen, say=say, is_free=is_free)
-    images.ensure_image(engine, container_plan.flavour, say=say)
+    images.ensure_image(engine, container_plan.flavour, say=say, base=request.base)
     if existing:
         previous, _ = state_of(existing)
         say(f"replacing runtime '{spec.name}' ({previous}); its scratch is wiped, the drive is kept")

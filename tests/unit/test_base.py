@@ -70,3 +70,31 @@ def test_a_trixie_base_for_colabs_python(tmp_path):
     assert base.base_image("trixie") == "localab-base:trixie"
     with pytest.raises(UsageError, match="not a Debian release"):
         base.validate_suite("sid; rm -rf /")
+
+
+def fake_engine(present=(), pullable=()):
+    engine = MagicMock(spec=Engine)
+    have = set(present)
+    engine.image.side_effect = lambda ref: {"Id": ref} if ref in have else None
+    engine.pull.side_effect = lambda ref: ref in pullable and not have.add(ref)
+    return engine
+
+
+@pytest.mark.parametrize("present, pullable, chosen", [
+    (["localab-base:bookworm", "debian:bookworm"], [], "localab-base:bookworm"),
+    (["debian:bookworm"], [], "debian:bookworm"),
+    ([], ["debian:bookworm"], "debian:bookworm"),
+])
+def test_a_base_comes_from_here_then_a_registry_and_root_only_without_one(present, pullable, chosen, monkeypatch):
+    monkeypatch.setattr(base, "make_base", pytest.fail)
+    assert base.resolve_base(fake_engine(present, pullable), "bookworm", say=lambda _: None) == chosen
+
+
+def test_without_a_registry_only_making_the_base_needs_root_and_says_how(monkeypatch):
+    monkeypatch.setattr(base, "is_root", lambda: False)
+    engine = fake_engine()
+    with pytest.raises(LocalabError) as error:
+        base.resolve_base(engine, "trixie", say=lambda _: None)
+    assert "no registry gives debian:trixie" in str(error.value)
+    assert "sudo localab base --suite trixie" in str(error.value) and "--base" in str(error.value)
+    engine.pull.assert_called_once_with("debian:trixie")

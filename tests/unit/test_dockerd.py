@@ -15,7 +15,9 @@ def state(tmp_path, monkeypatch):
     return tmp_path
 
 
-def host(monkeypatch, *, root=True, debian=True, dockerd=True):
+def host(monkeypatch, *, root=True, debian=True, dockerd=True, systemd=False):
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.setattr(hostengine, "has_systemd", lambda: systemd)
     monkeypatch.setattr(hostengine, "is_root", lambda: root)
     monkeypatch.setattr(hostengine, "is_debian_like", lambda: debian)
     monkeypatch.setattr(hostengine.shutil, "which", lambda name: "/usr/sbin/dockerd" if dockerd else None)
@@ -80,3 +82,22 @@ def test_stop_forgets_a_recorded_daemon_that_is_gone(state):
     hostengine.pid_file().write_text("999999999\n")
     assert hostengine.stop_engine(lambda _: None) is False
     assert not hostengine.pid_file().exists()
+
+
+def test_with_systemd_the_docker_service_is_started_not_a_second_daemon(state, monkeypatch):
+    host(monkeypatch, systemd=True)
+    ran = []
+    monkeypatch.setattr(hostengine.commands, "run", lambda argv, **_: ran.append(argv))
+    answers = iter([None, FakeEngine()])
+    version = hostengine.ensure_engine(say=lambda _: None, connect=lambda **_: next(answers), spawn=pytest.fail,
+                                       systemd=lambda: True)
+    assert version["Version"] == "20.10.24" and ran == [["systemctl", "start", "docker"]]
+    assert not hostengine.pid_file().exists(), "not localab's daemon: `localab engine --stop` leaves it alone"
+
+
+def test_a_docker_host_that_does_not_answer_is_said_and_nothing_is_installed(state, monkeypatch):
+    host(monkeypatch)
+    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:1")
+    monkeypatch.setattr(hostengine.commands, "apt_install", pytest.fail)
+    with pytest.raises(LocalabError, match="DOCKER_HOST=tcp://127.0.0.1:1 does not answer"):
+        hostengine.ensure_engine(connect=lambda **_: None, spawn=pytest.fail)

@@ -81,7 +81,7 @@ def test_ensure_image_builds_only_when_missing_or_built_from_other_sources(monke
     assert image.ensure_image(engine, "cpu", say=lambda _: None)["Id"] == "sha256:abc"
     engine.build.assert_not_called()
     rebuilt = []
-    monkeypatch.setattr(image, "build", lambda engine, flavour, say: rebuilt.append(flavour) or {"Id": "new"})
+    monkeypatch.setattr(image, "build", lambda engine, flavour, say, base=None: rebuilt.append(flavour) or {"Id": "new"})
     engine.image.return_value = {"Id": "sha256:old", "Config": {"Labels": {"io.localab.source-sha256": "0" * 64}}}
     said = []
     assert image.ensure_image(engine, "cpu", say=said.append) == {"Id": "new"}
