@@ -7,6 +7,7 @@ its `.partial-` folder; one whose host process died (killed, power cut) is found
 its lock free and removed by the next `localab bench`.
 """
 
+import importlib.util
 import os
 import sys
 import tempfile
@@ -172,7 +173,11 @@ def run_in_container(engine: Engine, workload: str, request: BenchRequest, conta
         engine.remove(name)
 
 
-def host_sgemm(scale: str) -> dict:
+def host_sgemm(scale: str, say=print) -> dict | None:
+    """The host's sgemm peak with NumPy's BLAS; None, said, when NumPy is not installed."""
+    if importlib.util.find_spec("numpy") is None:
+        say("  note: NumPy is not on this host, so utilisation is not stated; pip install 'localab[bench]'")
+        return None
     from workloads.matmul import numpy_gflops
 
     n, seconds = (512, 1.0) if scale == "smoke" else (2048, 5.0)
@@ -191,18 +196,22 @@ def finish_summary(out: Path, run: dict) -> dict:
     return summary
 
 
-def draw_plots(out: Path) -> None:
-    """Plots from a result's files, drawn in a private folder (matplotlib opens paths as
-    it likes) and published into the drive through drivefs."""
-    from workloads import plots
-
-    with tempfile.TemporaryDirectory(prefix="localab-plots-") as private:
-        folder = Path(private)
-        for name in (contract.SUMMARY_FILE, contract.METRICS_FILE):
-            if drivefs.exists(out / name):
-                (folder / name).write_text(drivefs.read_text(out / name))
-        for png in plots.make(folder):
-            drivefs.write_bytes(out / png.name, png.read_bytes())
+def draw_plots(engine: Engine, image_ref: str, drive: Path, out: Path) -> None:
+    """The plots, drawn from the result's files in a fresh container of the runtime image:
+    matplotlib lives there, not on the host, and it writes into the drive as the runtime's
+    own user, where a link planted in the drive cannot reach a host file."""
+    name = f"localab-plots-{uuid.uuid4().hex[:10]}"
+    engine.run(image_ref, name=name, user=drives.container_user(), group_add=[str(contract.IMAGE_GID)],
+               volumes={str(drive): {"bind": str(contract.DRIVE), "mode": "rw"}}, labels={LABEL: "plots"},
+               entrypoint=["python", "-m", "workloads.plots", f"{contract.DRIVE}/{out.relative_to(drive).as_posix()}"],
+               network_disabled=True, mem_limit=2 << 30, cap_drop=["ALL"], security_opt=["no-new-privileges"])
+    try:
+        code = engine.wait(name, timeout=300)
+        if code != 0:
+            tail = b"".join(engine.logs(name, tail=15)).decode(errors="replace")
+            raise LocalabError(f"drawing the plots failed (exit {code}):\n{tail}")
+    finally:
+        engine.remove(name)
 
 
 def workload_config(out: Path) -> dict:
@@ -257,7 +266,7 @@ def _run_one(engine: Engine, workload: str, request: BenchRequest, container_pla
                                     if k in ("tensorflow", "tensorflow-cpu", "keras", "numpy", "jupyterlab")}
         if spec.needs_sgemm:
             say("  measuring the host's sgemm peak (NumPy's BLAS) for utilisation")
-            run["host_sgemm"] = host_sgemm(request.scale)
+            run["host_sgemm"] = host_sgemm(request.scale, say)
         drivefs.write_json(partial / contract.RUN_FILE, run)
         live = Live(say)
         if spec.where == "host":
@@ -283,7 +292,7 @@ def _run_one(engine: Engine, workload: str, request: BenchRequest, container_pla
         run["config"] = workload_config(partial)
         drivefs.write_json(partial / contract.RUN_FILE, run)
         finish_summary(partial, run)
-        draw_plots(partial)
+        draw_plots(engine, run["image"]["ref"], drive, partial)
         drivefs.unlink(partial / PARTIAL_LOCK)  # still held through its open descriptor until the rename
         drives.give_to_drive_owner(partial)
         drivefs.rename(partial, final)

@@ -149,7 +149,7 @@ def write_lock(flavour_name: str, *, upgrade: bool = False) -> Lock:
         )
         body = body_file.read_text()
     except FileNotFoundError as exc:
-        raise UsageError("`uv` is not installed: run `pip install -e '.[test]'` in the venv") from exc
+        raise UsageError("`uv` is not installed; `localab lock` needs it: pip install 'localab[lock]'") from exc
     except subprocess.CalledProcessError as exc:
         raise UsageError(f"uv could not resolve the '{flavour_name}' lock (exit {exc.returncode}); see above") from exc
     finally:
