@@ -8,13 +8,15 @@ from pathlib import Path
 from localab_guest import contract
 from runtime import drivefs
 from runtime.errors import UsageError
-from runtime.paths import ROOT, state_dir
+from runtime.paths import CHECKOUT, state_dir
 
 IMAGE_USER = (contract.IMAGE_UID, contract.IMAGE_GID)
 
 
 def default_drive(name: str) -> Path:
-    return ROOT / ("drive" if name == "default" else f"drive-{name}")
+    """./drive in a checkout (as the tutorial's project folder); ~/localab/drive installed."""
+    folder = CHECKOUT if CHECKOUT else Path.home() / "localab"
+    return folder / ("drive" if name == "default" else f"drive-{name}")
 
 
 def host_user() -> tuple[int, int] | None:
