@@ -1,0 +1,69 @@
+"""The IPython extension every kernel in the runtime loads at start (see
+ipython/ipython_kernel_config.py): Colab's module, magics and display paths."""
+
+import os
+import sys
+import threading
+import time
+
+from IPython.core.error import UsageError
+
+from . import lifetime
+from .imports import when_imported
+
+TF2_MESSAGE = "Colab only includes TensorFlow 2.x; %tensorflow_version has no effect."
+TF1_MESSAGE = ("Tensorflow 1 is unsupported in Colab (and in localab). Your notebook should be updated to use "
+               "Tensorflow 2. See the guide at https://www.tensorflow.org/guide/migrate#migrate-from-tensorflow-1x-to-tensorflow-2.")
+
+
+def tensorflow_version(line: str) -> None:
+    """%tensorflow_version 2.x: accepted, as in Colab today; 1.x: refused, as in Colab."""
+    version = line.strip()
+    if version in ("2", "2.x"):
+        print(TF2_MESSAGE)
+        return
+    if version in ("1", "1.x"):
+        raise UsageError(TF1_MESSAGE)
+    raise UsageError(f"%tensorflow_version: '{version}' is not a TensorFlow version here; use 2.x")
+
+
+def take_jupyter_path(notebook) -> None:
+    """TensorBoard believes it is in Colab once google.colab imports, and emits JavaScript
+    for Colab's front end. Send it down its Jupyter path instead, which serves the iframe
+    through Jupyter Server's proxy on the runtime's own port (TENSORBOARD_PROXY_URL)."""
+    notebook._get_context = lambda: notebook._CONTEXT_IPYTHON
+
+
+def warn_before_the_end(clock: lifetime.Clock, sleep=time.sleep, now=time.time, write=None,
+                        ready=lambda: True) -> None:
+    """In a daemon thread: print the lifetime warnings into the notebook. ipykernel sends
+    a background thread's output to the cell that ran last, where the user looks; until
+    a cell has run (`ready`), a warning waits."""
+    write = write or (lambda text: print(text, file=sys.stderr, flush=True))
+    marks = sorted(lifetime.WARN_AT_S, reverse=True)
+    for index, mark in enumerate(marks):
+        remaining = clock.remaining(now())
+        if not remaining:
+            return
+        if remaining > mark:
+            sleep(remaining - mark)
+            remaining = clock.remaining(now())
+        later = marks[index + 1] if index + 1 < len(marks) else 0
+        if remaining <= later:  # the next, closer warning says it
+            continue
+        while not ready() and clock.remaining(now()):
+            sleep(1.0)
+        remaining = clock.remaining(now())
+        if remaining:
+            write(lifetime.warning(remaining, clock.lifetime_s))
+
+
+def load_ipython_extension(ipython) -> None:
+    import google.colab  # noqa: F401  (notebooks test `'google.colab' in sys.modules`)
+
+    ipython.register_magic_function(tensorflow_version, "line", "tensorflow_version")
+    when_imported("tensorboard.notebook", take_jupyter_path)
+    clock = lifetime.Clock.from_environ(os.environ)
+    if clock.expires_at:
+        threading.Thread(target=warn_before_the_end, args=(clock,), name="localab-lifetime", daemon=True,
+                         kwargs={"ready": lambda: ipython.execution_count > 1}).start()

@@ -1,0 +1,37 @@
+"""Every bench workload, by name, in the order `--workload all` runs them.
+
+Adding a workload: a module under runtime/bench/specs/ declaring its `WORKLOAD` (and, for
+one that runs in a container, its code under workloads/), plus one line below.
+"""
+
+from runtime.bench.specs import hub_spawn, load, matmul, pipeline, resnet, startup, storage
+from runtime.bench.workload import Workload
+from runtime.errors import UsageError
+
+REGISTRY: dict[str, Workload] = {w.name: w for w in (
+    resnet.WORKLOAD,
+    matmul.WORKLOAD,
+    pipeline.WORKLOAD,
+    storage.WORKLOAD,
+    startup.WORKLOAD,
+    load.WORKLOAD,
+    hub_spawn.WORKLOAD,
+)}
+DEFAULT = "resnet50-cifar10"
+
+
+def names() -> list[str]:
+    return list(REGISTRY)
+
+
+def get(name: str) -> Workload:
+    try:
+        return REGISTRY[name]
+    except (KeyError, TypeError):
+        raise UsageError(f"workload: '{name}' is not a workload; use one of: {', '.join(REGISTRY)}, or all") from None
+
+
+def help_text() -> str:
+    """`localab bench --help`'s line for --workload."""
+    listed = "; ".join(f"{w.name}{' (default)' if w.name == DEFAULT else ''}: {w.help}" for w in REGISTRY.values())
+    return f"{listed}; or all"

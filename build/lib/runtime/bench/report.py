@@ -1,0 +1,74 @@
+"""Bench results as a person reads them: a table per run, and history from the drive."""
+
+import json
+from pathlib import Path
+
+from runtime.bench import registry
+from runtime.bench.fmt import number as _fmt
+from runtime.bench.runner import bench_root
+
+
+def rows(summary: dict) -> list[tuple[str, str, str]]:
+    """(measure, value, spread or note) lines for one result: the workload's own, then the shared ones."""
+    figures, workload = summary.get("figures", {}), registry.REGISTRY.get(summary["workload"])
+    out = workload.rows(summary) if workload else []
+    if figures.get("container_over_host"):
+        out.append(("container / host", _fmt(figures["container_over_host"], "x"), "measured in this run"))
+    if summary.get("synthetic"):
+        out.append(("data", "SYNTHETIC", "throughput valid, accuracy meaningless"))
+    return out
+
+
+def print_results(folders: list[Path], say=print) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=140)
+    for folder in folders:
+        summary = json.loads((folder / "summary.json").read_text())
+        table = Table("measure", "value", "spread / note", title=f"{summary['workload']} - {folder.name}")
+        for row in rows(summary):
+            table.add_row(*row)
+        console.print(table)
+        for note in summary.get("notes", []):
+            console.print(f"  note: {note}")
+        pngs = ", ".join(p.name for p in sorted(folder.glob("*.png")))
+        console.print(f"  results: {folder} ({pngs})")
+
+
+def headline(summary: dict) -> float | None:
+    workload = registry.REGISTRY.get(summary["workload"])
+    return workload.headline(summary) if workload else None
+
+
+def history_entries(drive: Path) -> list[dict]:
+    """Every finished result on the drive, oldest first, with its headline figure and the
+    ratio to the previous result of the same workload and scale."""
+    root = bench_root(drive)
+    entries, previous = [], {}
+    for folder in sorted(p for p in root.glob("*") if (p / "summary.json").is_file() and not p.name.startswith(".")):
+        summary = json.loads((folder / "summary.json").read_text())
+        scale = json.loads((folder / "run.json").read_text())["params"]["scale"]
+        figure = headline(summary)
+        before = previous.get((summary["workload"], scale))
+        entries.append({"folder": str(folder), "name": folder.name, "workload": summary["workload"], "scale": scale,
+                        "headline": figure, "synthetic": bool(summary.get("synthetic")),
+                        "over_previous": figure / before[1] if figure and before and before[1] else None,
+                        "previous": before[0] if before else None})
+        previous[(summary["workload"], scale)] = (folder.name, figure)
+    return entries
+
+
+def history(drive: Path) -> list[str]:
+    entries = history_entries(drive)
+    if not entries:
+        return [f"no bench results under {bench_root(drive)}; run `localab bench`"]
+    lines = [f"{e['name']}  {e['workload']:<17} {e['scale']:<6} {_fmt(e['headline']):>8}"
+             f"{' synthetic' if e['synthetic'] else ''}" for e in entries]
+    lines.append("")
+    latest = {(e["workload"], e["scale"]): e for e in entries}
+    for (workload, scale), entry in sorted(latest.items()):
+        if entry["over_previous"]:
+            lines.append(f"{workload} ({scale}): latest / previous = {entry['over_previous']:.3f} "
+                         f"({entry['name']} vs {entry['previous']})")
+    return lines

@@ -1,0 +1,319 @@
+"""`localab bench`: workloads in fresh containers under a profile's caps, results kept
+on the drive (run.json, metrics.jsonl, summary.json, plots) so history survives resets.
+
+A result folder is written as `.partial-NAME` and renamed when the workload finished;
+a failed or interrupted run leaves no half-written folder behind. A run holds a lock in
+its `.partial-` folder; one whose host process died (killed, power cut) is found with
+its lock free and removed by the next `localab bench`.
+"""
+
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from localab_guest import contract
+from runtime import drive as drives
+from runtime import drivefs, profiles
+from runtime.bench import machine as hostinfo
+from runtime.bench import registry
+from runtime.engine import Engine
+from runtime.errors import LocalabError, UsageError
+from runtime.image import build as images
+from runtime.plan import ContainerPlan, EngineFacts, plan
+
+SCALES = ("smoke", "quick", "full")
+PIPELINES = ("seed", "tuned", "both")
+DEADLINE_S = {"smoke": 30 * 60, "quick": 3 * 3600}  # full: the profile's lifetime
+LABEL = "io.localab.bench"
+
+
+@dataclass(frozen=True)
+class BenchRequest:
+    workload: str = registry.DEFAULT
+    scale: str = "smoke"
+    profile: str | None = None
+    gpu: bool = False
+    drive: str | None = None
+    runs: int = 1
+    resume: bool = False
+    pipeline: str = "both"
+    compare_host: bool = False
+
+
+def parse_runs(value) -> int:
+    text = "1" if value is None else str(value)
+    if not text.isdigit() or not 1 <= int(text) <= 100:
+        raise UsageError(f"runs: '{value}' is not a run count; use a whole number from 1 to 100")
+    return int(text)
+
+
+def bench_root(drive: Path) -> Path:
+    return drive / contract.BENCH_DIR
+
+
+def checkpoint_dir(drive: Path, scale: str, phase: str) -> Path:
+    return drive / contract.CHECKPOINTS_DIR / contract.checkpoint_name(scale, phase)
+
+
+def validate(request: BenchRequest) -> tuple[list[str], Path]:
+    """Every input error, before anything is created."""
+    if request.workload != "all":
+        registry.get(request.workload)
+    if request.scale not in SCALES:
+        raise UsageError(f"scale: '{request.scale}' is not a scale; use one of: {', '.join(SCALES)}")
+    if request.pipeline not in PIPELINES:
+        raise UsageError(f"pipeline: '{request.pipeline}' is not a pipeline; use one of: {', '.join(PIPELINES)}")
+    parse_runs(request.runs)
+    profiles.load().get(request.profile)
+    drive = drives.validate_drive(request.drive, "default")
+    if drive.exists() and not os.access(drive, os.W_OK):
+        raise UsageError(f"drive: '{drive}' is not writable by you; name a folder you can write to")
+    workloads = registry.names() if request.workload == "all" else [request.workload]
+    if request.resume:
+        if workloads != ["resnet50-cifar10"]:
+            raise UsageError("resume: --resume continues a resnet50-cifar10 fit; add --workload resnet50-cifar10")
+        phases = ["seed", "tuned"] if request.pipeline == "both" else [request.pipeline]
+        if not any((checkpoint_dir(drive, request.scale, p) / contract.CHECKPOINT_STATE).is_file() for p in phases):
+            raise UsageError(f"resume: no checkpoint for resnet50-cifar10 at scale {request.scale} under "
+                             f"{drive / contract.CHECKPOINTS_DIR}; run without --resume first")
+    return workloads, drive
+
+
+def stamp() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+class Live:
+    """One progress line, rewritten in place on a terminal, thinned out elsewhere."""
+
+    def __init__(self, say):
+        self.say = say
+        self.tty = sys.stdout.isatty()
+        self.last = 0.0
+
+    def update(self, text: str) -> None:
+        if self.tty:
+            sys.stdout.write("\r\033[K" + text[:150])
+            sys.stdout.flush()
+        elif time.monotonic() - self.last > 5:
+            self.say("  " + text)
+            self.last = time.monotonic()
+
+    def done(self) -> None:
+        if self.tty:
+            sys.stdout.write("\r\033[K")
+            sys.stdout.flush()
+
+
+def follow(engine: Engine, name: str, log: Path, live: Live) -> threading.Thread:
+    """Keep a container's output in its result folder and show its progress lines."""
+    def show(chunk: bytes) -> None:
+        for line in chunk.decode(errors="replace").splitlines():
+            if line.startswith("progress: "):
+                live.update(line[len("progress: "):])
+            elif line.startswith("NOTE: "):
+                live.done()
+                live.say("  " + line)
+
+    def pump():
+        try:
+            with drivefs.appending(log) as handle:
+                for chunk in engine.logs(name, follow=True):
+                    handle.write(chunk)
+                    show(chunk)
+        except LocalabError as exc:  # a link planted where the log goes: shown, never followed
+            live.say(f"  {exc}; the output is not kept")
+            for chunk in engine.logs(name, follow=True):
+                show(chunk)
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    return thread
+
+
+def container_command(workload: str, request: BenchRequest, out_inside: str) -> list[str]:
+    return [workload, "--scale", request.scale, "--out", out_inside] + registry.get(workload).args(request)
+
+
+def run_in_container(engine: Engine, workload: str, request: BenchRequest, container_plan: ContainerPlan,
+                     drive: Path, partial: Path, live: Live) -> int:
+    name = f"localab-bench-{uuid.uuid4().hex[:10]}"
+    out_inside = f"{contract.DRIVE}/{partial.relative_to(drive).as_posix()}"
+    engine.run(
+        images.image_ref(container_plan.flavour), name=name, user=drives.container_user(),
+        group_add=[str(contract.IMAGE_GID)], volumes={str(drive): {"bind": str(contract.DRIVE), "mode": "rw"}},
+        labels={LABEL: workload}, entrypoint=["/usr/bin/tini", "--", "python", "-m", "localab_guest.env", "python", "-m", "workloads"],
+        command=container_command(workload, request, out_inside),
+        environment=dict(container_plan.environment), **container_plan.run_options(),
+    )
+    pump = follow(engine, name, partial / contract.OUTPUT_LOG, live)
+    deadline = DEADLINE_S.get(request.scale, container_plan.caps.lifetime_s or 12 * 3600)
+    try:
+        code = engine.wait(name, timeout=deadline)
+        if code is None:
+            live.say(f"  {workload} ran past {deadline} s; stopping it (a checkpoint is saved)")
+            engine.stop(name, timeout=120)
+            code = engine.wait(name, timeout=150)
+        return code
+    except KeyboardInterrupt:
+        live.done()
+        live.say(f"  interrupted: stopping {workload} (a fit saves a checkpoint; --resume continues)")
+        engine.stop(name, timeout=120)
+        raise
+    finally:
+        pump.join(timeout=10)
+        live.done()
+        engine.remove(name)
+
+
+def host_sgemm(scale: str, say=print) -> dict | None:
+    """The host's sgemm peak with NumPy's BLAS; None, said, when NumPy is not installed."""
+    if importlib.util.find_spec("numpy") is None:
+        say("  note: NumPy is not on this host, so utilisation is not stated; pip install 'localab[bench]'")
+        return None
+    from workloads.matmul import numpy_gflops
+
+    n, seconds = (512, 1.0) if scale == "smoke" else (2048, 5.0)
+    return {"n": n, "gflop_s": numpy_gflops(n, seconds)}
+
+
+def finish_summary(out: Path, run: dict) -> dict:
+    """Add what only the host knows (its sgemm peak, references) to the container's summary."""
+    path = out / contract.SUMMARY_FILE
+    summary = drivefs.read_json(path)
+    summary["figures"] = summary.get("figures", {})
+    finish = registry.get(summary["workload"]).finish
+    if finish:
+        finish(summary, run)
+    drivefs.write_json(path, summary)
+    return summary
+
+
+def draw_plots(engine: Engine, image_ref: str, drive: Path, out: Path) -> None:
+    """The plots, drawn from the result's files in a fresh container of the runtime image:
+    matplotlib lives there, not on the host, and it writes into the drive as the runtime's
+    own user, where a link planted in the drive cannot reach a host file."""
+    name = f"localab-plots-{uuid.uuid4().hex[:10]}"
+    engine.run(image_ref, name=name, user=drives.container_user(), group_add=[str(contract.IMAGE_GID)],
+               volumes={str(drive): {"bind": str(contract.DRIVE), "mode": "rw"}}, labels={LABEL: "plots"},
+               entrypoint=["python", "-m", "workloads.plots", f"{contract.DRIVE}/{out.relative_to(drive).as_posix()}"],
+               network_disabled=True, mem_limit=2 << 30, cap_drop=["ALL"], security_opt=["no-new-privileges"])
+    try:
+        code = engine.wait(name, timeout=300)
+        if code != 0:
+            tail = b"".join(engine.logs(name, tail=15)).decode(errors="replace")
+            raise LocalabError(f"drawing the plots failed (exit {code}):\n{tail}")
+    finally:
+        engine.remove(name)
+
+
+def workload_config(out: Path) -> dict:
+    """The workload's whole configuration, as it recorded it: its summary's params."""
+    return drivefs.read_json(out / contract.SUMMARY_FILE).get("params", {})
+
+
+def run_one(engine: Engine, workload: str, request: BenchRequest, container_plan: ContainerPlan,
+            drive: Path, image: dict, say) -> Path:
+    root = bench_root(drive)
+    final = root / f"{stamp()}-{workload}"
+    partial = drives.make_drive_folder(drive, str((root / f".partial-{final.name}").relative_to(drive)))
+    with drivefs.held(partial / PARTIAL_LOCK):
+        return _run_one(engine, workload, request, container_plan, drive, image, say, partial, final)
+
+
+PARTIAL_LOCK = ".running"
+ABANDONED_AFTER_S = 600  # a .partial- folder without a lock this old was left by a version without one
+
+
+def clean_abandoned(drive: Path, say=print) -> None:
+    """Remove `.partial-` folders whose run is gone: its lock is free (the host process
+    died), or it has none and is old."""
+    root = bench_root(drive)
+    for name in drivefs.children(root):
+        folder = root / name
+        if not name.startswith(".partial-"):
+            continue
+        held = drivefs.is_held(folder / PARTIAL_LOCK)
+        if held is None:
+            try:
+                held = time.time() - os.stat(folder, follow_symlinks=False).st_mtime < ABANDONED_AFTER_S
+            except OSError:
+                continue
+        if not held:
+            say(f"removing {folder}: a bench run that ended without finishing left it")
+            drivefs.remove_tree(folder)
+
+
+def _run_one(engine: Engine, workload: str, request: BenchRequest, container_plan: ContainerPlan, drive: Path,
+             image: dict, say, partial: Path, final: Path) -> Path:
+    spec = registry.get(workload)
+    run = {
+        "workload": workload, "params": asdict(request), "profile": asdict(container_plan.profile),
+        "caps": container_plan.caps.as_dict(),
+        "image": {"ref": images.image_ref(container_plan.flavour), "id": image["Id"], "labels": image["Config"].get("Labels") or {}},
+        "host": hostinfo.host(), "engine": engine.version().get("Version"), "software": hostinfo.software(),
+        "started_at": datetime.now(timezone.utc).isoformat(),
+    }
+    try:
+        run["image"]["versions"] = {k: v for k, v in images.manifest(engine, run["image"]["ref"])["distributions"].items()
+                                    if k in ("tensorflow", "tensorflow-cpu", "keras", "numpy", "jupyterlab")}
+        if spec.needs_sgemm:
+            say("  measuring the host's sgemm peak (NumPy's BLAS) for utilisation")
+            run["host_sgemm"] = host_sgemm(request.scale, say)
+        drivefs.write_json(partial / contract.RUN_FILE, run)
+        live = Live(say)
+        if spec.where == "host":
+            # The host (root, often) writes its records in a private folder, then publishes
+            # them into the drive through drivefs: no library opens a path in the drive.
+            with tempfile.TemporaryDirectory(prefix="localab-bench-") as private:
+                spec.run_host(engine, Path(private), request, drive, live)
+                drivefs.publish(Path(private), partial)
+            code = 0
+        else:
+            code = run_in_container(engine, workload, request, container_plan, drive, partial, live)
+            if code == 0 and request.compare_host:
+                from runtime.bench import hostvenv
+
+                hostvenv.compare(workload, request, container_plan.caps, partial, live)
+        if code == contract.WORKLOAD_STOPPED:
+            raise LocalabError(f"{workload} was stopped before it finished; its checkpoint is on the drive, "
+                               f"run again with --resume to continue")
+        if code != 0 or not drivefs.exists(partial / contract.SUMMARY_FILE):
+            tail = drivefs.tail(partial / contract.OUTPUT_LOG)
+            raise LocalabError(f"{workload} failed (exit {code}); its last output:\n" + "\n".join("    " + l for l in tail))
+        run["ended_at"] = datetime.now(timezone.utc).isoformat()
+        run["config"] = workload_config(partial)
+        drivefs.write_json(partial / contract.RUN_FILE, run)
+        finish_summary(partial, run)
+        draw_plots(engine, run["image"]["ref"], drive, partial)
+        drivefs.unlink(partial / PARTIAL_LOCK)  # still held through its open descriptor until the rename
+        drives.give_to_drive_owner(partial)
+        drivefs.rename(partial, final)
+        return final
+    except BaseException:
+        drivefs.remove_tree(partial)
+        raise
+
+
+def bench(engine: Engine, request: BenchRequest, say=print) -> list[Path]:
+    workloads, drive = validate(request)
+    container_plan = plan(profiles.load().get(request.profile), EngineFacts.of(engine.info()), require_gpu=request.gpu)
+    image = images.ensure_image(engine, container_plan.flavour, say=say)
+    drives.prepare_drive(drive)
+    clean_abandoned(drive, say)
+    for note in container_plan.notes:
+        say(f"note: {note}")
+    results = []
+    for workload in workloads:
+        for number in range(1, request.runs + 1):
+            run_label = f" (run {number}/{request.runs})" if request.runs > 1 else ""
+            say(f"{workload} at scale {request.scale}, profile {container_plan.profile.name}{run_label}")
+            results.append(run_one(engine, workload, request, container_plan, drive, image, say))
+    return results

@@ -1,0 +1,223 @@
+"""A runtime's verbs: up, down, reset, logs. Every input is checked once, before the
+lock and before anything exists; the container's options come from the one plan."""
+
+import ipaddress
+import os
+import secrets
+from dataclasses import dataclass
+
+from localab_guest import contract
+from runtime import drive as drives
+from runtime import ports, profiles, secretstore
+from runtime.engine import Engine
+from runtime.errors import LocalabError, UsageError
+from runtime.http import wait_answering
+from runtime.image import build as images
+from runtime.lifecycle.state import (
+    LABEL,
+    container_name,
+    find,
+    label,
+    published_port,
+    read_token,
+    runtime_lock,
+    token_file,
+    validate_name,
+)
+from runtime.lifecycle.status import Status, state_of, status
+from runtime.paths import write_private
+from runtime.plan import ContainerPlan, EngineFacts, plan
+
+READY_TIMEOUT_S = 120
+
+
+@dataclass(frozen=True)
+class UpRequest:
+    name: str = "default"
+    profile: str | None = None
+    gpu: bool = False
+    port: str | None = None
+    drive: str | None = None
+    recreate: bool = False
+    listen: str = ports.LOOPBACK
+    keymap: str | None = None
+    new_token: bool = False  # rotate the runtime's token (it is otherwise kept, for saved IDE connections)
+    colab_frontend: bool = False  # Colab's own web UI may connect ("Connect to a local runtime")
+    base: str | None = None  # the base image for a build, when one is needed (default: found or made)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """A request after validation: everything `up` needs that the engine does not decide."""
+
+    name: str
+    profile: profiles.Profile
+    drive: object  # pathlib.Path
+    port: int | None  # None: the default, or the next free one
+    listen: str  # the host address the port is published on
+
+
+def validate(request: UpRequest) -> RunSpec:
+    validate_name(request.name)
+    if request.keymap is not None:
+        profiles.validate_keymap(request.keymap)
+    profile = profiles.load().get(request.profile)
+    drive = drives.validate_drive(request.drive, request.name)
+    port = ports.validate(request.port) if request.port is not None else None
+    listen = ports.validate_listen(request.listen)
+    if request.colab_frontend and not ipaddress.ip_address(listen).is_loopback:
+        raise UsageError(f"colab-frontend: refused with --listen {listen}: the runtime would accept Colab's page "
+                         f"(and its cookies) while reachable from the network; Colab connects to a local runtime on "
+                         f"127.0.0.1, so leave --listen out")
+    return RunSpec(request.name, profile, drive, port, listen)
+
+
+def run_options(spec: RunSpec, container_plan: ContainerPlan, port: int) -> dict:
+    """The docker SDK's run() keywords for a runtime container (all but its token)."""
+    return {
+        "name": container_name(spec.name),
+        "hostname": "localab",
+        "user": drives.container_user(),
+        "group_add": [str(contract.IMAGE_GID)],
+        "ports": {f"{contract.PORT}/tcp": (spec.listen, port)},
+        "volumes": {str(spec.drive): {"bind": str(contract.DRIVE), "mode": "rw"},
+                    str(token_file(spec.name)): {"bind": str(contract.TOKEN_MOUNT), "mode": "ro"},
+                    **secretstore.volume()},
+        "labels": {
+            LABEL: spec.name,
+            f"{LABEL}.profile": container_plan.profile.name,
+            f"{LABEL}.drive": str(spec.drive),
+            f"{LABEL}.lifetime-s": str(container_plan.caps.lifetime_s),
+            f"{LABEL}.gpu": "1" if container_plan.uses_gpu else "0",
+            f"{LABEL}.keymap": container_plan.keymap,
+            f"{LABEL}.colab-frontend": container_plan.environment.get(contract.ENV_COLAB_FRONTEND, "0"),
+        },
+        **container_plan.run_options(),
+    }
+
+
+def wait_ready(engine: Engine, cname: str, port: int, token: str, *, listen: str = ports.LOOPBACK,
+               timeout_s: float = READY_TIMEOUT_S) -> float:
+    """Poll Jupyter Server's API, where the port is published, until it answers with the
+    token; returns seconds waited."""
+    host = ports.url_host(ports.reachable(listen))
+    waited = wait_answering(engine, cname, f"http://{host}:{port}/api/status",
+                            headers={"Authorization": f"token {token}"}, timeout_s=timeout_s, interval_s=0.1,
+                            what="the runtime", clean=lambda tail: redact(tail, token))
+    if waited is None:
+        raise LocalabError(f"Jupyter Server did not answer within {timeout_s:.0f} s; see `localab logs`")
+    return waited
+
+
+def _reuse(existing: dict, request: UpRequest, spec: RunSpec) -> None:
+    """A running runtime is reused only when it is what the request asks for."""
+    running = label(existing, "profile")
+    wanted = spec.profile.name if request.profile else running
+    if wanted != running:
+        raise UsageError(f"profile: runtime '{request.name}' is up with profile {running}; to switch to {wanted}, "
+                         f"add --recreate (scratch is wiped, the drive is kept)")
+    if request.gpu and label(existing, "gpu") != "1":
+        raise UsageError(f"gpu: runtime '{request.name}' is up without a GPU; add --recreate to restart it on the GPU image")
+    if request.colab_frontend and label(existing, "colab-frontend") != "1":
+        raise UsageError(f"colab-frontend: runtime '{request.name}' is up without it; add --recreate to restart it "
+                         f"so that Colab's page may connect")
+
+
+def up(engine: Engine, request: UpRequest, *, say=print) -> Status:
+    spec = validate(request)
+    with runtime_lock(say):
+        return _up(engine, request, spec, say)
+
+
+def _up(engine: Engine, request: UpRequest, spec: RunSpec, say) -> Status:
+    """`up` with the runtimes' lock held."""
+    cname = container_name(spec.name)
+    existing = find(engine, spec.name)
+    if existing and existing["State"].get("Running") and not request.recreate:
+        _reuse(existing, request, spec)
+        say(f"runtime '{spec.name}' is already up; reusing it")
+        return status(engine, spec.name, measure=False)
+    if spec.listen != ports.LOOPBACK:
+        say(f"warning: publishing on {spec.listen}: anyone who can reach this host there and has the token "
+            f"can use the runtime")
+    container_plan = plan(spec.profile, EngineFacts.of(engine.info()), require_gpu=request.gpu,
+                          keymap=request.keymap, colab_frontend=request.colab_frontend)
+    held = published_port(existing) if existing else None  # the port of the container being replaced is free
+
+    def is_free(port: int, address: str) -> bool:
+        return (held is not None and port == held[1]) or ports.is_free(port, address)
+
+    wanted_port = spec.port
+    if wanted_port is None and held and is_free(held[1], spec.listen):
+        wanted_port = held[1]  # back on the port it had before an outside stop
+    port = ports.choose(wanted_port, address=spec.listen, say=say, is_free=is_free)
+    images.ensure_image(engine, container_plan.flavour, say=say, base=request.base)
+    if existing:
+        previous, _ = state_of(existing)
+        say(f"replacing runtime '{spec.name}' ({previous}); its scratch is wiped, the drive is kept")
+        engine.remove(cname)
+    for note in container_plan.notes:
+        say(f"note: {note}")
+    drives.prepare_drive(spec.drive)
+    token = None if request.new_token else read_token(spec.name)
+    if not token:  # one token per runtime, kept across up, down and reset: saved IDE connections keep working
+        token = secrets.token_hex(24)
+        say("a new token for this runtime" if request.new_token else "made this runtime's token (kept from now on)")
+    write_private(token_file(spec.name), token + "\n", owner=drives.owner() if os.getuid() == 0 else None)
+    engine.run(images.image_ref(container_plan.flavour),
+               environment={contract.ENV_TOKEN_FILE: str(contract.TOKEN_MOUNT), **container_plan.environment},
+               **run_options(spec, container_plan, port))
+    say(f"starting runtime '{spec.name}': profile {spec.profile.name}, drive {spec.drive}")
+    waited = wait_ready(engine, cname, port, token, listen=spec.listen)
+    say(f"Jupyter answered after {waited:.1f} s")
+    return status(engine, spec.name, measure=False)
+
+
+def down(engine: Engine, name: str = "default", *, say=print) -> bool:
+    cname = container_name(name)
+    with runtime_lock(say):
+        container = find(engine, name)
+        if container is None:
+            say(f"runtime '{name}' is not up; nothing to do")
+            return False
+        if container["State"].get("Running"):
+            engine.stop(cname, timeout=30)
+        engine.remove(cname)
+        say(f"runtime '{name}' is down; the drive is kept at {label(container, 'drive')}, and the token for its "
+            f"next `localab up`")
+        return True
+
+
+def reset(engine: Engine, name: str, *, new_token: bool = False, say=print) -> Status:
+    """Colab's "disconnect and delete runtime": a fresh container with the same options;
+    scratch (/content) is wiped, the drive is kept."""
+    validate_name(name)
+    with runtime_lock(say):  # read and replaced under one lock: nothing changes it in between
+        container = find(engine, name)
+        if container is None:
+            raise UsageError(f"name: no runtime '{name}' to reset; start one with `localab up`")
+        published = published_port(container)
+        request = UpRequest(
+            name=name, profile=label(container, "profile"), gpu=label(container, "gpu") == "1",
+            port=str(published[1]) if published else None, drive=label(container, "drive"),
+            keymap=label(container, "keymap"),
+            listen=published[0] if published else ports.LOOPBACK, recreate=True, new_token=new_token,
+            colab_frontend=label(container, "colab-frontend") == "1",
+        )
+        spec = validate(request)
+        say(f"deleting runtime '{name}' and its scratch; the drive is kept")
+        return _up(engine, request, spec, say)
+
+
+def logs(engine: Engine, name: str = "default", *, follow: bool = False, write=None) -> None:
+    cname = container_name(name)
+    if find(engine, name) is None:
+        raise UsageError(f"name: no runtime '{name}'; start one with `localab up`")
+    token = read_token(name)
+    write = write or (lambda text: print(text, end="", flush=True))
+    for chunk in engine.logs(cname, follow=follow):
+        write(redact(chunk.decode(errors="replace"), token))
+
+
+def redact(text: str, token: str | None) -> str:
+    return text.replace(token, "<token>") if token else text
