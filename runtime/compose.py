@@ -36,7 +36,8 @@ def service(profile: Profile, *, gpu: bool) -> dict:
         "user": f"${{LOCALAB_UID:-{IMAGE_USER[0]}}}:${{LOCALAB_GID:-{IMAGE_USER[1]}}}",
         "group_add": [str(contract.IMAGE_GID)],
         "ports": [f"127.0.0.1:${{LOCALAB_PORT:-{contract.PORT}}}:{contract.PORT}"],
-        "volumes": [f"${{LOCALAB_DRIVE:-./drive}}:{contract.DRIVE}"],
+        "volumes": [f"{source}:{target}{':ro' if read_only else ''}"
+                    for source, target, read_only in container_plan.drive_mounts("${LOCALAB_DRIVE:-./drive}")],
         "environment": environment,
         "mem_limit": options["mem_limit"],
         "memswap_limit": options["memswap_limit"],

@@ -70,6 +70,9 @@ def validate_drive(value: str | None, name: str) -> Path:
         if parent.is_symlink():
             raise UsageError(f"drive: '{shown}' goes through the symbolic link {parent}; name the real folder "
                              f"({parent.resolve()}{path.as_posix()[len(parent.as_posix()):]}) instead")
+    if ":" in str(path) or "," in str(path):
+        raise UsageError(f"drive: '{shown}' has a ':' or ',' in it, which the engine's mount syntax cannot carry; "
+                         f"name a folder without them")
     system = next((tree for tree in SYSTEM_TREES if _inside(path, tree)), None)
     if system or str(path) in NOT_ITSELF:
         raise UsageError(f"drive: '{shown}' is a system folder{f' (under {system})' if system else ''}; name a "

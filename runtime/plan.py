@@ -65,6 +65,12 @@ class ContainerPlan:
         """The docker SDK's run() keywords that enforce the caps and the security options."""
         return capmap.run_options(self.caps)
 
+    @staticmethod
+    def drive_mounts(source: str) -> list[tuple[str, str, bool]]:
+        """(source, target, read-only) of the drive: writable where notebooks keep it, and a
+        read-only view for google.colab.drive.mount(..., readonly=True)."""
+        return [(source, str(contract.DRIVE), False), (source, str(contract.DRIVE_READONLY), True)]
+
 
 def plan(profile: Profile, facts: EngineFacts, *, require_gpu: bool = False, keymap: str | None = None,
          colab_frontend: bool = False) -> ContainerPlan:

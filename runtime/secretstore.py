@@ -47,7 +47,7 @@ def names() -> list[str]:
     return sorted(p.name for p in where.iterdir() if contract.is_secret_name(p.name)) if where.is_dir() else []
 
 
-def volume() -> dict:
+def volume() -> list[str]:
     """The read-only mount for `docker run`, once any secret exists."""
     where = folder()
-    return {str(where): {"bind": str(contract.SECRETS_MOUNT), "mode": "ro"}} if where.is_dir() else {}
+    return [f"{where}:{contract.SECRETS_MOUNT}:ro"] if where.is_dir() else []

@@ -19,7 +19,7 @@ from runtime.hub.server.passwords import hash_password
 from runtime.image import build as images
 from runtime.lifecycle.state import published_port
 from runtime.paths import private_dir, state_dir, write_private
-from runtime.plan import EngineFacts, plan
+from runtime.plan import ContainerPlan, EngineFacts, plan
 
 # One hub per host by default; LOCALAB_HUB_NAME runs another beside it (tests do).
 CONTAINER = os.environ.get("LOCALAB_HUB_NAME", "localab-hub")
@@ -139,7 +139,7 @@ def settings(profile_file: profiles.Profiles, default: str, info: dict) -> dict:
         "network": NETWORK,
         "hub_host": CONTAINER,
         "drive_volume": DRIVE_VOLUME,
-        "drive_target": str(contract.DRIVE),
+        "drive_mounts": [[target, read_only] for _, target, read_only in ContainerPlan.drive_mounts(DRIVE_VOLUME)],
         "admins": sorted(n for n, u in read_users().items() if u.get("admin")),
         # No max age: each runtime's entry process ends it at its own profile's lifetime (with
         # the page's warnings and a save); one hub-wide age would cut the longer profiles short.

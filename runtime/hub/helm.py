@@ -33,7 +33,9 @@ def profile_entry(profile, *, default: bool, repository: str) -> dict:
             {"name": "drive", "persistentVolumeClaim": {"claimName": DRIVE_CLAIM}},
             {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": str(profile.shm_bytes)}},
         ],
-        "volume_mounts": [{"name": "drive", "mountPath": str(contract.DRIVE)}, {"name": "shm", "mountPath": "/dev/shm"}],
+        "volume_mounts": [*({"name": "drive", "mountPath": target, **({"readOnly": True} if read_only else {})}
+                            for _, target, read_only in container_plan.drive_mounts("drive")),
+                          {"name": "shm", "mountPath": "/dev/shm"}],
     }
     if profile.has_gpu:
         override["extra_resource_limits"] = {"nvidia.com/gpu": "1"}

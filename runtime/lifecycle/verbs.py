@@ -80,9 +80,10 @@ def run_options(spec: RunSpec, container_plan: ContainerPlan, port: int) -> dict
         "user": drives.container_user(),
         "group_add": [str(contract.IMAGE_GID)],
         "ports": {f"{contract.PORT}/tcp": (spec.listen, port)},
-        "volumes": {str(spec.drive): {"bind": str(contract.DRIVE), "mode": "rw"},
-                    str(token_file(spec.name)): {"bind": str(contract.TOKEN_MOUNT), "mode": "ro"},
-                    **secretstore.volume()},
+        # the list form: the drive is bound twice (writable, and a read-only view)
+        "volumes": [f"{source}:{target}:{'ro' if read_only else 'rw'}"
+                    for source, target, read_only in container_plan.drive_mounts(str(spec.drive))]
+        + [f"{token_file(spec.name)}:{contract.TOKEN_MOUNT}:ro"] + secretstore.volume(),
         "labels": {
             LABEL: spec.name,
             f"{LABEL}.profile": container_plan.profile.name,

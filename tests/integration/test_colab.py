@@ -54,7 +54,7 @@ def test_bad_input_gives_clear_messages_and_the_kernel_keeps_running(colab):
     # Magics fail the IPython way: a one-line UsageError, no traceback.
     assert cells[0].status == "error" and cells[0].stderr.startswith("UsageError: Tensorflow 1 is unsupported")
     assert cells[1].status == "error" and "'3.x' is not a TensorFlow version here; use 2.x" in cells[1].stderr
-    assert cells[2].status == "error" and "call drive.mount('/content/drive') instead of drive.mount('/gdrive')" in cells[2].error
+    assert cells[2].status == "error" and cells[2].error.startswith("ValueError: Mountpoint must be in /content")
     assert cells[3].error == ("SecretNotFoundError: Secret NO_SUCH_SECRET does not exist. "
                               "Set it on the host with `localab secret set NO_SUCH_SECRET`.")
     assert cells[4].status == "ok" and cells[4].stdout.strip() == "the kernel is still running"
@@ -109,3 +109,22 @@ def test_an_unknown_kernel_name_starts_the_default_kernel(colab):
         assert client.execute(kernel, "print(6 * 7)").stdout.strip() == "42"
     finally:
         client.shutdown_kernel(kernel)
+
+
+def test_drive_mount_anywhere_under_content_and_read_only_for_real(colab):
+    result = colab.client().run(
+        "from google.colab import drive\n"
+        "drive.mount('/content/gdrive')\n"
+        "open('/content/gdrive/MyDrive/through-gdrive.txt', 'w').write('kept')\n"
+        "drive.mount('/content/ro', readonly=True)\n"
+        "print(open('/content/ro/MyDrive/through-gdrive.txt').read())\n"
+        "import subprocess\n"
+        "print(subprocess.run(['touch', '/content/ro/MyDrive/nope'], capture_output=True, text=True).stderr.strip())\n"
+        "try:\n    open('/content/ro/MyDrive/nope', 'w')\nexcept OSError as error:\n    print(type(error).__name__, error.strerror)\n"
+        "drive.flush_and_unmount()\n")
+    assert result.status == "ok", result.error
+    lines = result.stdout.splitlines()
+    assert lines[:3] == ["Mounted at /content/gdrive", "Mounted at /content/ro", "kept"]
+    assert "Read-only file system" in lines[3] and lines[4] == "OSError Read-only file system"
+    assert lines[-1] == "All changes made in this colab session should now be visible in Drive."
+    assert (colab.drive / "through-gdrive.txt").read_text() == "kept" and not (colab.drive / "nope").exists()

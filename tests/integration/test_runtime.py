@@ -77,7 +77,8 @@ def test_the_engine_applies_the_profiles_caps(runtime, engine):
     binds = [m for m in engine.container(runtime.container)["Mounts"]]
     token_file = runtime.state / "runtimes" / runtime.name / "token"
     assert sorted((m["Source"], m["Destination"], m["RW"]) for m in binds) == sorted([
-        (str(runtime.drive), "/content/drive/MyDrive", True), (str(token_file), "/run/localab/token", False)])
+        (str(runtime.drive), "/content/drive/MyDrive", True), (str(runtime.drive), "/run/localab/drive-readonly", False),
+        (str(token_file), "/run/localab/token", False)])
     inside = runtime.client().run(
         "import os, pathlib\n"
         "print(os.getuid() != 0, os.environ['OMP_NUM_THREADS'], os.getcwd())\n"

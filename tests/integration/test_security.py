@@ -110,12 +110,14 @@ def test_no_host_path_but_the_drive_is_mounted(runtime, engine):
     runtime.up()
     mounts = engine.container(runtime.container)["Mounts"]
     assert sorted((m["Type"], m["Destination"], m["RW"]) for m in mounts) == [
-        ("bind", "/content/drive/MyDrive", True), ("bind", "/run/localab/token", False)]
+        ("bind", "/content/drive/MyDrive", True), ("bind", "/run/localab/drive-readonly", False),
+        ("bind", "/run/localab/token", False)]
     inside = runtime.client().run("print(open('/proc/self/mountinfo').read())").stdout
     fields = [line.split() for line in inside.splitlines() if line.strip()]
     # A bind mount of a host folder shows a root inside its filesystem other than "/".
     host_binds = [f[4] for f in fields if f[3] != "/" and not f[4].startswith(("/proc", "/dev", "/sys"))]
-    allowed = {"/content/drive/MyDrive", "/run/localab/token", "/etc/resolv.conf", "/etc/hostname", "/etc/hosts"}
+    allowed = {"/content/drive/MyDrive", "/run/localab/drive-readonly", "/run/localab/token", "/etc/resolv.conf",
+               "/etc/hostname", "/etc/hosts"}
     assert set(host_binds) <= allowed, host_binds
 
 

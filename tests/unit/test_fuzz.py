@@ -67,8 +67,10 @@ def test_up_input_is_refused_or_becomes_well_formed_engine_arguments(tmp_path, m
     assert re.fullmatch(r"localab-[a-z0-9][a-z0-9_.-]{0,40}", options["name"])
     [(address, host_port)] = options["ports"].values()
     assert ipaddress.ip_address(address) and 1 <= host_port <= 65535
-    assert all(source.startswith("/") and v["bind"] in (str(contract.DRIVE), str(contract.SECRETS_MOUNT), str(contract.TOKEN_MOUNT))
-               for source, v in options["volumes"].items())
+    targets = (str(contract.DRIVE), str(contract.DRIVE_READONLY), str(contract.SECRETS_MOUNT), str(contract.TOKEN_MOUNT))
+    for volume in options["volumes"]:
+        source, target, mode = volume.split(":")
+        assert source.startswith("/") and target in targets and mode in ("ro", "rw"), volume
     assert options["cap_drop"] == ["ALL"] and options["mem_limit"] == options["memswap_limit"] > 0
     assert options["labels"]["io.localab.runtime.keymap"] in profiles.KEYMAPS
 

@@ -100,6 +100,8 @@ def test_each_profile_becomes_a_pod_with_its_caps_image_security_and_drive(value
     assert security["capabilities"]["drop"] == ["ALL"] and security["runAsNonRoot"] is True
     mounts = {field(m, "mountPath"): field(m, "name") for m in container.volume_mounts}
     assert mounts["/content/drive/MyDrive"] == "drive" and mounts["/dev/shm"] == "shm"
+    assert mounts["/run/localab/drive-readonly"] == "drive"
+    assert [field(m, "readOnly") for m in container.volume_mounts if field(m, "mountPath") == "/run/localab/drive-readonly"] == [True]
     volumes = {field(v, "name"): v for v in pod.spec.volumes}  # as the profile gave them, {username} expanded
     assert field(field(volumes["drive"], "persistentVolumeClaim"), "claimName") == "localab-drive-ada"
     shm = field(volumes["shm"], "emptyDir")

@@ -27,8 +27,9 @@ def test_up_maps_the_profile_onto_the_container(engine, tmp_path, monkeypatch):
     assert options["name"] == "localab-default"
     assert options["ports"] == {"8888/tcp": ("127.0.0.1", 18888)}
     token_file = state.token_file("default")
-    assert options["volumes"] == {str(tmp_path / "drive"): {"bind": "/content/drive/MyDrive", "mode": "rw"},
-                                  str(token_file): {"bind": "/run/localab/token", "mode": "ro"}}
+    assert options["volumes"] == [f"{tmp_path / 'drive'}:/content/drive/MyDrive:rw",
+                                  f"{tmp_path / 'drive'}:/run/localab/drive-readonly:ro",
+                                  f"{token_file}:/run/localab/token:ro"]
     assert options["mem_limit"] == options["memswap_limit"] == 13636521165  # 12.7G, the cpu profile
     assert options["cap_drop"] == ["ALL"] and options["security_opt"] == ["no-new-privileges"]
     assert options["group_add"] == ["100"]

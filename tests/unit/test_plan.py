@@ -92,3 +92,22 @@ def test_the_local_profile_is_the_whole_host_and_no_file_carries_it(tmp_path, mo
     assert on_cpu.flavour == "cpu" and on_cpu.notes == (), "no GPU on the host: nothing to apologise for"
     assert "local" not in [entry["slug"] for entry in helm.values(PROFILES)["singleuser"]["profileList"]]
     assert PROFILES.default == "p100", "the tutorial's machine stays the default"
+
+
+@pytest.mark.parametrize("name", FIXED)
+def test_every_path_mounts_the_drive_writable_and_read_only_alike(name, tmp_path, monkeypatch):
+    profile = PROFILES.get(name)
+    drive = str(tmp_path / "d")
+    wanted = plan(profile, EngineFacts.of(BIG_GPU_HOST)).drive_mounts(drive)
+    options = drive_up(fake_engine(BIG_GPU_HOST), verbs.UpRequest(profile=name, drive=drive), monkeypatch)
+    up_mounts = [tuple(volume.rsplit(":", 2)) for volume in options["volumes"] if volume.startswith(drive + ":")]
+    assert up_mounts == [(source, target, "ro" if ro else "rw") for source, target, ro in wanted]
+    composed = compose.service(profile, gpu=profile.has_gpu)["volumes"]
+    assert [v.endswith(":ro") for v in composed] == [ro for _, _, ro in wanted]
+    assert [v.split(":")[-2] if v.endswith(":ro") else v.split(":")[-1] for v in composed] == [t for _, t, _ in wanted]
+    hub = control.settings(PROFILES, None, BIG_GPU_HOST)["drive_mounts"]
+    assert hub == [[target, ro] for _, target, ro in wanted]
+    entry = next(e for e in helm.values(PROFILES)["singleuser"]["profileList"] if e["slug"] == name)
+    helm_mounts = [(m["mountPath"], m.get("readOnly", False)) for m in entry["kubespawner_override"]["volume_mounts"]
+                   if m["name"] == "drive"]
+    assert helm_mounts == [(target, ro) for _, target, ro in wanted]

@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 CONTENT = PurePosixPath("/content")  # scratch, as on Colab: wiped by reset and down
 DRIVE_ROOT = CONTENT / "drive"
 DRIVE = DRIVE_ROOT / "MyDrive"  # the host's drive folder is bind-mounted here
+DRIVE_READONLY = PurePosixPath("/run/localab/drive-readonly")  # and read-only here: drive.mount(..., readonly=True)
 SECRETS_MOUNT = PurePosixPath("/run/localab/secrets")
 TOKEN_MOUNT = PurePosixPath("/run/localab/token")  # the server's token: a read-only 0600 file, never in the environment
 MANIFEST = PurePosixPath("/etc/localab/manifest.json")
