@@ -196,16 +196,17 @@ def manifest(c, image, diff="", json_=False):
                       "https://colab.research.google.com is allowed, and only on 127.0.0.1",
     "base": "base image if the runtime's image must be built (default: localab's own, else debian:RELEASE from a "
             "registry, else made with debootstrap)",
+    "discard_scratch": "do not copy the notebooks and text files left in /content to the drive's localab/rescued/",
 })
 def up(c, profile=None, gpu=False, port=None, drive=None, name="default", recreate=False, listen="127.0.0.1",
-       keymap=None, profiles=None, new_token=False, colab_frontend=False, base=None):
+       keymap=None, profiles=None, new_token=False, colab_frontend=False, base=None, discard_scratch=False):
     """Start the runtime (building the image if needed) and print its URL as the last line."""
     use_profiles(profiles)
     from runtime.lifecycle import verbs
 
     request = verbs.UpRequest(name=name, profile=profile, gpu=gpu, port=port, drive=drive,
                               recreate=recreate or new_token, listen=listen, keymap=keymap, new_token=new_token,
-                              colab_frontend=colab_frontend, base=base)
+                              colab_frontend=colab_frontend, base=base, discard_scratch=discard_scratch)
     result = verbs.up(_engine(), request)
     if colab_frontend:
         print(f"in Colab: Connect -> Connect to a local runtime -> "
@@ -232,17 +233,17 @@ def logs(c, name="default", follow=False):
     verbs.logs(_engine(), name, follow=follow)
 
 
-@verb(help={"name": RUNTIME_NAME})
-def down(c, name="default"):
-    """Stop and remove the runtime; the drive is kept."""
+@verb(help={"name": RUNTIME_NAME, "discard_scratch": "do not copy the notebooks and text files left in /content to the drive's localab/rescued/",})
+def down(c, name="default", discard_scratch=False):
+    """Stop and remove the runtime; the drive is kept, and what was left in /content is copied into it."""
     from runtime.lifecycle import verbs
 
-    verbs.down(_engine(), name)
+    verbs.down(_engine(), name, discard_scratch=discard_scratch)
 
 
 @verb(help={"name": RUNTIME_NAME, "yes": "do not ask for confirmation",
-            "new_token": "give the fresh runtime a new token too"})
-def reset(c, name="default", yes=False, new_token=False):
+            "new_token": "give the fresh runtime a new token too", "discard_scratch": "do not copy the notebooks and text files left in /content to the drive's localab/rescued/",})
+def reset(c, name="default", yes=False, new_token=False, discard_scratch=False):
     """Colab's "disconnect and delete runtime": a fresh runtime, scratch wiped, drive kept."""
     from runtime.lifecycle import verbs
 
@@ -252,7 +253,7 @@ def reset(c, name="default", yes=False, new_token=False):
         answer = input(f"Delete runtime '{name}' and everything in its /content (the drive is kept)? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             raise Exit("localab: reset cancelled", code=1)
-    result = verbs.reset(_engine(), name, new_token=new_token)
+    result = verbs.reset(_engine(), name, new_token=new_token, discard_scratch=discard_scratch)
     print(result.login_url)
 
 

@@ -120,6 +120,26 @@ class Engine:
         except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
             return None
 
+    def changes(self, name: str) -> list[tuple[str, str]]:
+        """What a container changed in its own layer (bind mounts excluded), running or
+        stopped: (path, "added" | "changed" | "deleted")."""
+        kinds = {0: "changed", 1: "added", 2: "deleted"}
+        return [(entry["Path"], kinds.get(entry["Kind"], "changed")) for entry in self._api.diff(name) or []]
+
+    def container_file(self, name: str, path: str, limit: int) -> tuple[str, bytes | None]:
+        """A file from a container, running or stopped: ("file", its bytes), or ("folder" |
+        "link" | "other" | "too big", None)."""
+        stream, stat = self._api.get_archive(name, path)
+        mode = stat.get("mode", 0)
+        kind = ("link" if stat.get("linkTarget") else "folder" if mode & (1 << 31) else
+                "other" if mode & 0xFFF00000 else "too big" if stat.get("size", 0) > limit else "file")
+        if kind != "file":
+            stream.close() if hasattr(stream, "close") else None
+            return kind, None
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
+            member = archive.getmembers()[0]
+            return ("file", archive.extractfile(member).read()) if member.isfile() else ("other", None)
+
     def kill(self, name: str, signal: str = "KILL") -> None:
         self._api.kill(name, signal=signal)
 

@@ -10,7 +10,6 @@ import secrets
 from contextlib import contextmanager
 from pathlib import Path
 
-from localab_guest import contract
 from runtime import ports, profiles
 from runtime.engine import Engine
 from runtime.errors import LocalabError, UsageError

@@ -7,7 +7,6 @@ import copy
 
 import yaml
 
-from localab_guest import contract
 from runtime.drive import IMAGE_USER
 from runtime.plan import EngineFacts, plan
 from runtime.profiles import Profiles

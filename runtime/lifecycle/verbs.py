@@ -4,15 +4,18 @@ lock and before anything exists; the container's options come from the one plan.
 import ipaddress
 import os
 import secrets
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from localab_guest import contract
 from runtime import drive as drives
 from runtime import ports, profiles, secretstore
 from runtime.engine import Engine
 from runtime.errors import LocalabError, UsageError
-from runtime.http import wait_answering
+from runtime.http import request_json, wait_answering
 from runtime.image import build as images
+from runtime.lifecycle import rescue
 from runtime.lifecycle.state import (
     LABEL,
     container_name,
@@ -44,6 +47,7 @@ class UpRequest:
     new_token: bool = False  # rotate the runtime's token (it is otherwise kept, for saved IDE connections)
     colab_frontend: bool = False  # Colab's own web UI may connect ("Connect to a local runtime")
     base: str | None = None  # the base image for a build, when one is needed (default: found or made)
+    discard_scratch: bool = False  # replacing a runtime: do not copy what was left in /content to the drive
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,7 @@ def _up(engine: Engine, request: UpRequest, spec: RunSpec, say) -> Status:
     if existing:
         previous, _ = state_of(existing)
         say(f"replacing runtime '{spec.name}' ({previous}); its scratch is wiped, the drive is kept")
-        engine.remove(cname)
+        stop_and_remove(engine, existing, label(existing, "drive"), discard_scratch=request.discard_scratch, say=say)
     for note in container_plan.notes:
         say(f"note: {note}")
     drives.prepare_drive(spec.drive)
@@ -174,22 +178,63 @@ def _up(engine: Engine, request: UpRequest, spec: RunSpec, say) -> Status:
     return status(engine, spec.name, measure=False)
 
 
-def down(engine: Engine, name: str = "default", *, say=print) -> bool:
-    cname = container_name(name)
+SAVE_WAIT_S = 7  # the page polls the runtime's status every 5 s, then saves what is open
+STOP_GRACE_S = 45  # the entry process's own shutdown, then the engine's SIGKILL
+
+
+def let_the_page_save(engine: Engine, container: dict, token: str | None, say=print) -> None:
+    """Before a stop: tell an open page to save its notebooks, and give it the time to
+    when a page is connected to a kernel."""
+    code, _ = engine.exec(container["Name"].lstrip("/"), ["touch", str(contract.STOP_FLAG)])
+    published = published_port(container)
+    if code != 0 or not published or not token:
+        return
+    host = ports.url_host(ports.reachable(published[0]))
+    try:
+        status_code, kernels = request_json(f"http://{host}:{published[1]}/api/kernels", timeout_s=5,
+                                            headers={"Authorization": f"token {token}"})
+    except OSError:
+        return
+    if status_code == 200 and any(kernel.get("connections") for kernel in kernels or []):
+        say(f"letting the open page save its notebooks ({SAVE_WAIT_S} s)")
+        time.sleep(SAVE_WAIT_S)
+
+
+def stop_and_remove(engine: Engine, container: dict, drive: str | None, *, discard_scratch: bool, say) -> None:
+    """Save what the page has open, stop with grace, copy what was left in /content into
+    the drive (unless discarded), then remove the container."""
+    cname = container["Name"].lstrip("/")
+    if container["State"].get("Running"):
+        let_the_page_save(engine, container, read_token(container["Config"]["Labels"][LABEL]), say)
+        engine.stop(cname, timeout=STOP_GRACE_S)
+    if discard_scratch:
+        say("--discard-scratch: what was left in /content is not kept")
+    elif drive:
+        try:
+            result = rescue.rescue(engine, cname, Path(drive), say=say)
+        except LocalabError as exc:  # never lose it silently: the stopped container keeps /content
+            raise LocalabError(f"could not copy what was left in /content into the drive ({exc}); the runtime is "
+                               f"stopped and kept, so nothing is lost: fix that, then run the command again, or add "
+                               f"--discard-scratch") from None
+        if result.left:
+            shown = ", ".join(path for path in result.left[:5]) + (" ..." if len(result.left) > 5 else "")
+            say(f"not copied (binary, over {rescue.MAX_FILE_BYTES >> 20} MB, or too many): {shown}")
+    engine.remove(cname)
+
+
+def down(engine: Engine, name: str = "default", *, discard_scratch: bool = False, say=print) -> bool:
     with runtime_lock(say):
         container = find(engine, name)
         if container is None:
             say(f"runtime '{name}' is not up; nothing to do")
             return False
-        if container["State"].get("Running"):
-            engine.stop(cname, timeout=30)
-        engine.remove(cname)
+        stop_and_remove(engine, container, label(container, "drive"), discard_scratch=discard_scratch, say=say)
         say(f"runtime '{name}' is down; the drive is kept at {label(container, 'drive')}, and the token for its "
             f"next `localab up`")
         return True
 
 
-def reset(engine: Engine, name: str, *, new_token: bool = False, say=print) -> Status:
+def reset(engine: Engine, name: str, *, new_token: bool = False, discard_scratch: bool = False, say=print) -> Status:
     """Colab's "disconnect and delete runtime": a fresh container with the same options;
     scratch (/content) is wiped, the drive is kept."""
     validate_name(name)
@@ -203,7 +248,7 @@ def reset(engine: Engine, name: str, *, new_token: bool = False, say=print) -> S
             port=str(published[1]) if published else None, drive=label(container, "drive"),
             keymap=label(container, "keymap"),
             listen=published[0] if published else ports.LOOPBACK, recreate=True, new_token=new_token,
-            colab_frontend=label(container, "colab-frontend") == "1",
+            colab_frontend=label(container, "colab-frontend") == "1", discard_scratch=discard_scratch,
         )
         spec = validate(request)
         say(f"deleting runtime '{name}' and its scratch; the drive is kept")

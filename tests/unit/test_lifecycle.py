@@ -95,6 +95,7 @@ def test_a_container_that_only_shares_the_name_is_left_alone(engine, tmp_path, m
 
 def inspected(container_state: dict, **labels) -> dict:
     return {
+        "Name": "/localab-default",
         "State": {"StartedAt": "2026-11-25T14:24:41.157816123Z", **container_state},
         "Config": {"Image": "localab:cpu", "Labels": {"io.localab.runtime": "default", "io.localab.runtime.profile": "cpu",
                                                       "io.localab.runtime.drive": "/d",
@@ -219,3 +220,19 @@ def test_colabs_page_may_connect_only_when_asked_and_only_on_loopback(engine, tm
         with pytest.raises(UsageError, match="colab-frontend: refused with --listen"):
             drive_up(engine, request(tmp_path, colab_frontend=True, listen=listen), monkeypatch)
     engine.run.assert_not_called()
+
+
+def test_down_keeps_a_container_whose_scratch_could_not_be_rescued(engine, tmp_path, monkeypatch):
+    drive = tmp_path / "d"
+    (drive / "localab").mkdir(parents=True)
+    (drive / "localab" / "rescued").symlink_to(tmp_path)
+    container = inspected({"Running": False, "ExitCode": 137})
+    container["Config"]["Labels"]["io.localab.runtime.drive"] = str(drive)
+    engine.container.return_value = container
+    engine.changes.return_value = [("/content/notes.txt", "added")]
+    engine.container_file.return_value = ("file", b"mine")
+    with pytest.raises(LocalabError, match="the runtime is stopped and kept, so nothing is lost"):
+        verbs.down(engine, "default", say=lambda _: None)
+    engine.remove.assert_not_called()
+    verbs.down(engine, "default", discard_scratch=True, say=lambda _: None)
+    engine.remove.assert_called_once()

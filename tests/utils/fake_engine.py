@@ -14,6 +14,8 @@ def fake_engine(info: dict = INFO, container: dict | None = None) -> MagicMock:
     engine = MagicMock(spec=Engine)
     engine.info.return_value = info
     engine.container.return_value = container
+    engine.changes.return_value = []  # nothing left in /content
+    engine.exec.return_value = (0, "")
     return engine
 
 

@@ -16,6 +16,7 @@ DRIVE_READONLY = PurePosixPath("/run/localab/drive-readonly")  # and read-only h
 SECRETS_MOUNT = PurePosixPath("/run/localab/secrets")
 TOKEN_MOUNT = PurePosixPath("/run/localab/token")  # the server's token: a read-only 0600 file, never in the environment
 MANIFEST = PurePosixPath("/etc/localab/manifest.json")
+STOP_FLAG = PurePosixPath("/tmp/localab-stopping")  # made by the host before a stop: the page saves open notebooks
 PORT = 8888  # Jupyter Server, inside the container
 
 # -- the image's unprivileged user and the group that owns what a runtime may write

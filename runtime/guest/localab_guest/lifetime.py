@@ -38,5 +38,6 @@ class Clock:
 def warning(remaining_s: float, lifetime_s: float) -> str:
     minutes = max(1, round(remaining_s / 60))
     return (f"localab: this runtime stops in about {minutes} minute{'s' if minutes != 1 else ''}: its "
-            f"{format_duration(lifetime_s)} lifetime ends. Open notebooks are saved just before; /content is then "
-            f"wiped, {DRIVE} is kept.")
+            f"{format_duration(lifetime_s)} lifetime ends. Open notebooks are saved just before; {DRIVE} is kept, "
+            f"and notebooks and text files left in /content are copied into its localab/rescued/ when the "
+            f"runtime is removed.")

@@ -28,7 +28,7 @@ def status(environ=os.environ, now: float | None = None) -> dict:
         "expires_at": datetime.fromtimestamp(clock.expires_at, timezone.utc).isoformat() if clock.expires_at else None,
         "remaining_s": remaining,
         "warn_at_s": list(lifetime.WARN_AT_S),
-        "stopping": remaining is not None and remaining <= lifetime.SAVE_AHEAD_S,
+        "stopping": (remaining is not None and remaining <= lifetime.SAVE_AHEAD_S) or os.path.exists(contract.STOP_FLAG),
         "idle_s": float(environ.get(contract.ENV_IDLE_S) or 0),
         "gpu": gpu_memory(),
     }
