@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from runtime import profiles
 from tests.utils.lab import NOTEBOOK, new_notebook, open_lab, run_cell, screenshot
+from tests.utils.runtime import wait_for
 
 
 def test_the_resource_bar_shows_the_profiles_cap_and_drive_mount_works(runtime, page):
@@ -16,9 +17,8 @@ def test_the_resource_bar_shows_the_profiles_cap_and_drive_mount_works(runtime, 
     bar = page.locator("#jp-main-statusbar")
     expect(bar).to_contain_text(re.compile(rf"Mem:\s+[\d.]+ / {cap_mib:.2f} MB"), timeout=30_000)
     new_notebook(page)
-    text = run_cell(page, "from google.colab import drive\ndrive.mount('/content/drive')", "Mounted at")
-    assert text.strip() == "Mounted at /content/drive"
-    page.locator(".jp-DirListing-item[title^='Name: drive']").first.wait_for(timeout=10_000)
+    text = run_cell(page, "from google.colab import drive\ndrive.mount('/content/gdrive')", "Mounted at")
+    assert text.strip() == "Mounted at /content/gdrive"
     screenshot(page, "colab-resource-bar-and-drive")
 
 
@@ -89,3 +89,19 @@ def test_the_colab_keymap_is_opt_in(runtime, page):
     page.keyboard.press("d")
     expect(cells).to_have_count(1, timeout=10_000)
     screenshot(page, "colab-keymap")
+
+
+def test_a_new_notebook_is_saved_in_the_drive_and_its_kernel_works_in_content(runtime, page):
+    url = runtime.up().stdout.strip().splitlines()[-1]
+    open_lab(page, url)
+    # The file browser opens in the drive: the breadcrumbs end in MyDrive.
+    expect(page.locator(".jp-BreadCrumbs")).to_contain_text("MyDrive", timeout=30_000)
+    new_notebook(page)
+    text = run_cell(page, "import os\nprint(os.getcwd(), sorted(os.listdir('sample_data'))[:1])", "/content")
+    assert text.startswith("/content ['README.md']"), text
+    page.keyboard.press("Control+s")
+    saved = wait_for(lambda: sorted(runtime.drive.glob("Untitled*.ipynb")), timeout_s=30, what="the notebook saved")
+    reset = runtime.invoke("reset", "--name", runtime.name, "--yes")
+    assert reset.returncode == 0, reset.stderr
+    assert all(path.exists() for path in saved), "a notebook saved from the launcher outlives a reset"
+    screenshot(page, "new-notebook-in-the-drive")

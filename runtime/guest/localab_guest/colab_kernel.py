@@ -8,7 +8,7 @@ import time
 
 from IPython.core.error import UsageError
 
-from . import lifetime
+from . import contract, lifetime
 from .imports import when_imported
 
 TF2_MESSAGE = "Colab only includes TensorFlow 2.x; %tensorflow_version has no effect."
@@ -58,9 +58,17 @@ def warn_before_the_end(clock: lifetime.Clock, sleep=time.sleep, now=time.time, 
             write(lifetime.warning(remaining, clock.lifetime_s))
 
 
+def start_in_content(content: str = str(contract.CONTENT)) -> None:
+    """Every kernel works in /content, wherever its notebook is saved (notebooks live in
+    the drive): `sample_data/...` and `!ls` mean what they mean on Colab."""
+    if os.path.isdir(content):
+        os.chdir(content)
+
+
 def load_ipython_extension(ipython) -> None:
     import google.colab  # noqa: F401  (notebooks test `'google.colab' in sys.modules`)
 
+    start_in_content()
     ipython.register_magic_function(tensorflow_version, "line", "tensorflow_version")
     when_imported("tensorboard.notebook", take_jupyter_path)
     clock = lifetime.Clock.from_environ(os.environ)

@@ -15,6 +15,10 @@ c.ServerApp.port = contract.PORT
 c.ServerApp.port_retries = 0
 c.ServerApp.open_browser = False
 c.ServerApp.root_dir = str(contract.CONTENT)
+# The file browser and the launcher open in the drive, so a new notebook is saved there
+# and outlives the runtime; /content (scratch, sample_data) is one click up. Kernels
+# still start in /content (localab_guest.colab_kernel).
+c.FileContentsManager.preferred_dir = str(contract.DRIVE.relative_to(contract.CONTENT))
 c.ServerApp.allow_remote_access = True  # the host's published port decides who can reach it
 c.ServerApp.disable_check_xsrf = False
 c.ServerApp.terminado_settings = {"shell_command": ["/bin/bash", "-l"]}
