@@ -4,6 +4,7 @@ their own runtime and drive; culling with tiny values keeps the drive (issue: hu
 import json
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -48,6 +49,9 @@ class Hub:
                              json={"note": "localab test"}, timeout=30)
         assert token.status_code in (200, 201), token.text
         return token.json()["token"]
+
+    def api_token(self) -> str:
+        return (Path(self.env["LOCALAB_STATE_DIR"]) / "hub" / "keys" / "api-token").read_text().strip()
 
     def api(self, method, path, token, **kwargs):
         return requests.request(method, f"{self.url}/hub/api{path}", headers={"Authorization": f"token {token}"},
@@ -114,6 +118,25 @@ def test_two_users_get_their_own_runtimes_and_drives(engine, cpu_image, tmp_path
     status = hub.invoke("status")
     assert "alice: default ready (profile cpu)" in status.stdout and "bob: no server" in status.stdout
     assert any(v == f"{NAME}-drive-{bob}" for v in engine.volumes()), "bob's drive outlives his runtime"
+
+    # The drive is also there read-only, for drive.mount(..., readonly=True).
+    ro = clients[alice].run("import os; print(os.access('/run/localab/drive-readonly', os.W_OK), "
+                            "sorted(os.listdir('/run/localab/drive-readonly')))")
+    assert ro.stdout.split(maxsplit=1) == ["False", "['alice.txt']"], ro.stdout
+    hub_env = json.dumps(engine.container(NAME)["Config"]["Env"])
+    assert hub.api_token() not in hub_env, "the hub's API token is a file, not environment"
+
+    # A password reset ends alice's earlier logins and tokens; a demotion and a removal too.
+    assert hub.api("GET", f"/users/{alice}", tokens[alice]).status_code == 200
+    hub.user(alice)
+    wait_for(lambda: hub.api("GET", f"/users/{alice}", tokens[alice]).status_code == 403, timeout_s=90,
+             what="alice's old token to be refused after her password reset")
+    removed = hub.invoke("user", "--name", bob, "--remove")
+    assert removed.returncode == 0 and f"removed hub user '{bob}'" in removed.stdout
+    wait_for(lambda: hub.api("GET", f"/users/{bob}", tokens[bob]).status_code == 403, timeout_s=90,
+             what="bob's token to be refused once he is removed")
+    bad = hub.invoke("user", "--name", "nosuch", "--no-admin")
+    assert bad.returncode == 2 and "no hub user 'nosuch'" in bad.stderr
 
     down = hub.invoke("down")
     assert down.returncode == 0 and engine.container(NAME) is None and engine.container(f"{NAME}-{alice}") is None
