@@ -110,6 +110,9 @@ class Engine:
             self._api.remove_container(name, force=True, v=True)
         except docker.errors.NotFound:
             pass
+        except docker.errors.APIError as exc:
+            if exc.status_code != 409 or "already in progress" not in str(exc):  # an auto-removed container
+                raise
 
     def wait(self, name: str, timeout: float) -> int | None:
         """The container's exit code, or None if it is still running after `timeout` seconds."""

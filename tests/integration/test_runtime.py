@@ -103,7 +103,7 @@ def test_a_second_up_reuses_the_runtime(runtime):
     assert again.stdout.strip().splitlines()[-1] == first
     assert "already up; reusing it" in again.stdout
     other = runtime.up("--recreate").stdout.strip().splitlines()[-1]
-    assert other != first, "a recreated runtime has a new token"
+    assert other == first, "a recreated runtime keeps its token (saved IDE connections keep working)"
 
 
 def test_switching_profile_while_up_points_at_recreate(runtime):
