@@ -62,6 +62,10 @@ class Engine:
         except docker.errors.APIError:
             return False
 
+    def tag(self, image_id: str, ref: str) -> None:
+        repository, _, tag = ref.partition(":")
+        self._api.tag(image_id, repository, tag or "latest", force=True)
+
     def remove_image(self, ref: str) -> None:
         self._api.remove_image(ref)
 

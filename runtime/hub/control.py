@@ -127,7 +127,7 @@ def settings(profile_file: profiles.Profiles, default: str, info: dict) -> dict:
         offered[name] = {
             "description": profile.description + ("" if container_plan.uses_gpu or not profile.has_gpu
                                                   else " (no GPU on this host)"),
-            "image": images.image_ref(container_plan.flavour),
+            "image": f"{images.REPOSITORY}:{images.version_tag(container_plan.flavour)}",
             "host_config": {k: v for k, v in host_config.items() if v is not None},
             "environment": dict(container_plan.environment),
         }
@@ -148,7 +148,7 @@ def settings(profile_file: profiles.Profiles, default: str, info: dict) -> dict:
 
 
 def _flavours_needed(config: dict) -> set[str]:
-    return {spec["image"].split(":")[1] for spec in config["profiles"].values()}
+    return {spec["image"].rsplit("-", 1)[1] for spec in config["profiles"].values()}
 
 
 def hub_url(port: int) -> str:

@@ -8,6 +8,7 @@ import copy
 import yaml
 
 from runtime.drive import IMAGE_USER
+from runtime.image.build import version_tag
 from runtime.plan import EngineFacts, plan
 from runtime.profiles import Profiles
 
@@ -23,7 +24,7 @@ SECURITY_CONTEXT = {"runAsUser": IMAGE_USER[0], "runAsGroup": IMAGE_USER[1], "ru
 def profile_entry(profile, *, default: bool, repository: str) -> dict:
     container_plan = plan(profile, EngineFacts.assumed_for(profile, scratch_cap=True))
     override = {
-        "image": f"{repository}:{container_plan.flavour}",
+        "image": f"{repository}:{version_tag(container_plan.flavour)}",
         "cpu_limit": profile.cpus, "cpu_guarantee": profile.cpus,
         "mem_limit": profile.memory_bytes, "mem_guarantee": profile.memory_bytes,
         "environment": dict(container_plan.environment),
@@ -47,7 +48,7 @@ def values(profile_file: Profiles, repository: str = "localab") -> dict:
     default = profile_file.get(None)
     return {
         "singleuser": {
-            "image": {"name": repository, "tag": "cpu"},
+            "image": {"name": repository, "tag": version_tag("cpu")},
             "cmd": None,  # the image's own entry process runs jupyterhub-singleuser under a hub
             "defaultUrl": "/lab",
             "uid": IMAGE_USER[0], "fsGid": IMAGE_USER[1],
@@ -68,5 +69,5 @@ def values(profile_file: Profiles, repository: str = "localab") -> dict:
 def render(profile_file: Profiles, repository: str = "localab") -> str:
     header = ("# Zero to JupyterHub values from localab's runtime/profiles.toml (`localab hub.helm-values`).\n"
               "# helm upgrade --install localab jupyterhub/jupyterhub -f this-file.yaml\n"
-              "# Push localab:cpu and localab:gpu to a registry the cluster can pull from and set the repository.\n")
+              "# Push localab:<version>-cpu and localab:<version>-gpu to a registry the cluster can pull from and set the repository.\n")
     return header + yaml.safe_dump(values(profile_file, repository), sort_keys=False, width=120)

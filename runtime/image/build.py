@@ -24,7 +24,20 @@ _SKIP = {"__pycache__", ".pytest_cache"}
 
 
 def image_ref(flavour: str) -> str:
+    """The moving tag: always the latest build of this flavour."""
     return f"{REPOSITORY}:{flavour}"
+
+
+def version_tag(flavour: str) -> str:
+    """localab:<localab version>-<flavour>: a tag you can name in a hub, Helm values or compose."""
+    return f"{__version__}-{flavour}"
+
+
+def immutable_refs(flavour: str, tensorflow_version: str | None) -> list[str]:
+    refs = [f"{REPOSITORY}:{version_tag(flavour)}"]
+    if tensorflow_version:
+        refs.append(f"{REPOSITORY}:tf{tensorflow_version}-{flavour}")
+    return refs
 
 
 @dataclass(frozen=True)
@@ -181,6 +194,9 @@ def build(engine: Engine, flavour: str, *, base: str | None = None, say=print) -
     image = engine.image(build_plan.ref)
     if image is None:
         raise BuildFailed(f"the builder finished but {build_plan.ref} is not there; see the output above")
+    for ref in immutable_refs(flavour, build_plan.lock.tensorflow_version if row.tensorflow else None):
+        engine.tag(image["Id"], ref)
+    image = engine.image(build_plan.ref)
     if previous and previous["Id"] != image["Id"]:
         _drop_untagged(engine, previous["Id"])
     size = image.get("Size", 0) / 1e9

@@ -36,6 +36,10 @@ def test_labels_say_what_is_inside(cpu_image):
     assert labels["io.localab.tensorflow"] == locked.tensorflow_version
     for key in ("org.opencontainers.image.created", "org.opencontainers.image.version"):
         assert labels[key]
+    from runtime import __version__
+
+    tags = set(cpu_image["RepoTags"])
+    assert {"localab:cpu", f"localab:{__version__}-cpu", f"localab:tf{locked.tensorflow_version}-cpu"} <= tags, tags
 
 
 def test_the_manifest_lists_every_locked_distribution(engine, cpu_image):

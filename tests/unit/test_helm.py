@@ -11,7 +11,7 @@ import yaml
 from jupyterhub.objects import Hub, Server
 from traitlets.config import Config
 
-from runtime import profiles
+from runtime import __version__, profiles
 from runtime.hub import helm
 
 
@@ -90,7 +90,7 @@ def test_each_profile_becomes_a_pod_with_its_caps_image_security_and_drive(value
     profile = profiles.load().get(name)
     spawner, pod = pod_for(values, name)
     [container] = pod.spec.containers
-    assert container.image == f"localab:{'gpu' if profile.has_gpu else 'cpu'}"
+    assert container.image == f"localab:{__version__}-{'gpu' if profile.has_gpu else 'cpu'}", "an immutable tag"
     limits, requests = container.resources.limits, container.resources.requests
     assert int(limits["memory"]) == int(requests["memory"]) == profile.memory_bytes
     assert float(limits["cpu"]) == float(requests["cpu"]) == profile.cpus

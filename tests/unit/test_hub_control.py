@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from runtime import caps, profiles
+from runtime import __version__, caps, profiles
 from runtime.errors import UsageError
 from runtime.hub import control as hubctl
 from runtime.paths import HUB_DIR
@@ -46,7 +46,7 @@ def test_the_hub_gets_the_same_caps_as_invoke_up_for_every_profile():
     for name, offered in config["profiles"].items():
         planned, _ = caps.plan_caps(loaded.get(name), use_gpu=False, host_cpus=2, scratch_possible=False)
         assert offered["host_config"] == caps.run_options(planned)
-        assert offered["image"] == "localab:cpu", "no GPU runtime on this host"
+        assert offered["image"] == f"localab:{__version__}-cpu", "no GPU runtime on this host; an immutable tag"
         assert offered["environment"]["LOCALAB_LIFETIME_S"] == str(loaded.get(name).lifetime_s)
     # high-ram lives 24 h: no hub-wide max age may end it at the default profile's 12 h
     assert config["culler"] == {"timeout_s": 5400, "every_s": 60, "max_age_s": 0}
@@ -57,5 +57,5 @@ def test_the_hub_gets_the_same_caps_as_invoke_up_for_every_profile():
 def test_a_gpu_host_offers_the_gpu_image_with_one_gpu():
     config = hubctl.settings(profiles.load(), None, {**INFO, "Runtimes": {"nvidia": {}}})
     p100 = config["profiles"]["p100"]
-    assert p100["image"] == "localab:gpu" and p100["host_config"]["device_requests"][0]["Count"] == 1
-    assert config["profiles"]["cpu"]["image"] == "localab:cpu"
+    assert p100["image"] == f"localab:{__version__}-gpu" and p100["host_config"]["device_requests"][0]["Count"] == 1
+    assert config["profiles"]["cpu"]["image"] == f"localab:{__version__}-cpu"
