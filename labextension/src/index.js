@@ -2,10 +2,14 @@
 // GPU) in the status bar; a notification 30 and 5 minutes before the profile's lifetime
 // ends; and every open document saved when the runtime is about to stop.
 import { Notification } from '@jupyterlab/apputils';
+import { INotebookTracker } from '@jupyterlab/notebook';
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { Widget } from '@lumino/widgets';
+
+import { answerEvalJs, provideInvokeFunction } from './evaljs';
+import { renderForms } from './forms';
 
 const ID = '@localab/runtime-extension:status';
 const POLL_MS = 5000;
@@ -67,7 +71,7 @@ const plugin = {
           if (left <= later) return; // the next, closer warning says it
           Notification.warning(
             `This runtime stops in ${duration(left)}: its ${duration(status.lifetime_s)} lifetime ends. ` +
-              'Open notebooks are saved just before; /content is then wiped, the drive is kept.',
+              'Open notebooks are saved just before; the drive is kept, and notebooks and text files left in /content are copied into its localab/rescued/ when the runtime is removed.',
             { autoClose: false }
           );
         }
@@ -83,4 +87,15 @@ const plugin = {
   }
 };
 
-export default plugin;
+const colab = {
+  id: '@localab/runtime-extension:colab',
+  autoStart: true,
+  requires: [INotebookTracker],
+  activate: (app, tracker) => {
+    answerEvalJs();
+    provideInvokeFunction(tracker);
+    renderForms(tracker);
+  }
+};
+
+export default [plugin, colab];

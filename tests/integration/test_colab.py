@@ -128,3 +128,14 @@ def test_drive_mount_anywhere_under_content_and_read_only_for_real(colab):
     assert "Read-only file system" in lines[3] and lines[4] == "OSError Read-only file system"
     assert lines[-1] == "All changes made in this colab session should now be visible in Drive."
     assert (colab.drive / "through-gdrive.txt").read_text() == "kept" and not (colab.drive / "nope").exists()
+
+
+def test_without_a_page_eval_js_says_so_and_auth_says_what_to_do(colab):
+    result = colab.client().run("from google.colab import output\noutput.eval_js('1 + 1')")
+    assert result.status == "error" and result.error.startswith("MessageError: eval_js needs a page attached")
+    auth = colab.client().run("from google.colab import auth\nauth.authenticate_user()")
+    assert auth.status == "error" and "gcloud auth application-default login" in auth.error
+    table = colab.client().run("import pandas as pd\nfrom google.colab import data_table\n"
+                               "html = data_table.DataTable(pd.DataFrame({'n': range(3)}))._repr_html_()\n"
+                               "print('<table' in html, 'cdn.' in html, len(html) > 10000)")
+    assert table.stdout.split() == ["True", "False", "True"], table.stdout

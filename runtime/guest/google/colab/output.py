@@ -28,12 +28,63 @@ def clear(wait: bool = False, output_tags=()):
     _display.clear_output(wait=wait)
 
 
+EVAL_JS = "\x1blocalab-eval-js\x1b"  # an input request with this prompt is answered by localab's page extension
+
+
 def eval_js(script: str, ignore_result: bool = False, timeout_sec=None):
-    """Run JavaScript in the page. Colab returns its result; JupyterLab cannot send one
-    back to a running cell, so only fire-and-forget calls are supported."""
-    _display.display(_display.Javascript(script))
-    if not ignore_result:
-        return None
+    """Run JavaScript in the page and return the value it computes (a Promise is awaited),
+    while the cell is still running: the request travels on the kernel's stdin channel,
+    which a busy kernel reads. JSON-serialisable values only; a script that throws raises
+    MessageError with the page's error; one that does not settle within timeout_sec
+    raises TimeoutException, and the kernel keeps running."""
+    import json
+
+    from IPython import get_ipython
+
+    from ._message import MessageError, TimeoutException
+
+    shell = get_ipython()
+    kernel = getattr(shell, "kernel", None)
+    request = {"script": str(script), "ignore_result": bool(ignore_result), "timeout_sec": timeout_sec}
+    try:
+        if kernel is None:
+            raise _NoPage()
+        answer = kernel.raw_input(EVAL_JS + json.dumps(request))
+    except Exception as error:  # StdinNotImplementedError: this client cannot answer (nbconvert, a headless one)
+        if isinstance(error, _NoPage) or type(error).__name__ == "StdinNotImplementedError":
+            raise MessageError("eval_js needs a page attached to this kernel (JupyterLab with localab's extension); "
+                               "this client cannot run JavaScript (nbconvert, a headless client)") from None
+        raise
+    reply = json.loads(answer) if answer.startswith("{") else {"error": "the page did not answer eval_js: "
+                                                                        "is localab's JupyterLab extension loaded?"}
+    if reply.get("timeout"):
+        raise TimeoutException(f"eval_js: the page did not settle within {timeout_sec} s")
+    if "error" in reply:
+        raise MessageError(reply["error"])
+    return None if ignore_result else reply.get("value")
+
+
+class _NoPage(Exception):
+    pass
+
+
+def register_callback(function_name: str, callback) -> None:
+    """Page JavaScript may then call `google.colab.kernel.invokeFunction(function_name,
+    args, kwargs)`; it gets what `callback` returns, displayed (e.g. IPython.display.JSON),
+    as `{data: {mime type: value}}`."""
+    _callbacks[function_name] = callback
+
+
+def _invoke(call_json: str) -> None:
+    """Run by the page's invokeFunction (a silent-history execute request)."""
+    import json
+
+    call = json.loads(call_json)
+    if call["name"] not in _callbacks:
+        raise KeyError(f"no callback registered as {call['name']!r}; use google.colab.output.register_callback")
+    result = _callbacks[call["name"]](*call.get("args", []), **call.get("kwargs", {}))
+    if result is not None:
+        _display.display(result)
 
 
 def enable_custom_widget_manager():
@@ -46,12 +97,6 @@ def disable_custom_widget_manager():
 
 def no_vertical_scroll():
     """Colab-only output styling; JupyterLab's outputs already grow with their content."""
-
-
-def register_callback(function_name, callback):
-    """Colab lets page JavaScript call back into Python; JupyterLab offers this through
-    ipywidgets instead. Registered callbacks are kept but never called from the page."""
-    _callbacks[function_name] = callback
 
 
 _callbacks: dict = {}

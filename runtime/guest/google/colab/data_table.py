@@ -1,0 +1,49 @@
+"""google.colab.data_table: pandas DataFrames as interactive, sortable, paged tables.
+
+Colab draws them with its own front end; here itables does, with its JavaScript shipped
+inside the package (offline: no CDN is asked for anything)."""
+
+import itables
+
+_state = {"enabled": False}
+DEFAULT_PAGE = 25
+
+
+class DataTable:
+    """An interactive table of `dataframe` (Colab's signature; the layout is itables')."""
+
+    def __init__(self, dataframe, include_index: bool = True, num_rows_per_page: int | None = None,
+                 max_rows: int | None = None, max_columns: int | None = None, min_width=None):
+        self._dataframe = dataframe if include_index else dataframe.reset_index(drop=True)
+        self._options = {"pageLength": num_rows_per_page or DEFAULT_PAGE, "showIndex": include_index,
+                         "connected": False}
+        if max_rows:
+            self._options["maxRows"] = max_rows
+        if max_columns:
+            self._options["maxColumns"] = max_columns
+
+    def _repr_html_(self) -> str:
+        return itables.to_html_datatable(self._dataframe, **self._options)
+
+
+def enable_dataframe_formatter() -> None:
+    """Every DataFrame shown from now on is an interactive table."""
+    itables.init_notebook_mode(all_interactive=True, connected=False)
+    _state["enabled"] = True
+
+
+def disable_dataframe_formatter() -> None:
+    """DataFrames show as pandas' own HTML again."""
+    itables.init_notebook_mode(all_interactive=False, connected=False)
+    _state["enabled"] = False
+
+
+def load_ipython_extension(ipython) -> None:  # `%load_ext google.colab.data_table`
+    enable_dataframe_formatter()
+
+
+def unload_ipython_extension(ipython) -> None:
+    disable_dataframe_formatter()
+
+
+__all__ = ["DataTable", "enable_dataframe_formatter", "disable_dataframe_formatter"]

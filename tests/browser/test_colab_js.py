@@ -1,0 +1,91 @@
+"""Colab's page-side APIs in a real JupyterLab: eval_js, invokeFunction, forms and data
+tables, with Colab's own documented snippets (issue: Colab's notebook behaviour)."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.utils.lab import NOTEBOOK, new_notebook, open_lab, run_cell, screenshot
+
+
+def lab(runtime, page):
+    open_lab(page, runtime.up().stdout.strip().splitlines()[-1])
+    new_notebook(page)
+
+
+def add_cell(page):
+    page.locator(f"{NOTEBOOK} .jp-Cell").last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")  # a new cell below, in command mode
+
+
+def test_eval_js_returns_what_the_page_computed_while_the_cell_runs(runtime, page):
+    lab(runtime, page)
+    page.once("dialog", lambda dialog: dialog.accept("Ada"))
+    text = run_cell(page, "from google.colab import output\n"
+                          "print(output.eval_js('new Promise(r => setTimeout(() => r({answer: 6 * 7}), 200))'))\n"
+                          "print(output.eval_js('prompt(\"Your name?\")'))\n"
+                          "print(output.eval_js('(() => { const c = document.createElement(\"canvas\"); c.width = 2; "
+                          "c.height = 2; c.getContext(\"2d\").fillRect(0, 0, 2, 2); return c.toDataURL(); })()')[:22])",
+                    "data:image/png")
+    assert text.splitlines() == ["{'answer': 42}", "Ada", "data:image/png;base64,"], text
+    add_cell(page)
+    error = run_cell(page, "output.eval_js('throw new TypeError(\"boom\")')", "MessageError")
+    assert "TypeError: boom" in error
+    add_cell(page)
+    late = run_cell(page, "output.eval_js('new Promise(() => {})', timeout_sec=1)", "TimeoutException")
+    assert "did not settle within 1 s" in late
+    add_cell(page)
+    assert run_cell(page, "print('the kernel kept running')", "kept running")
+    assert page.locator(".jp-Stdin").count() == 0, "eval_js never shows an input box"
+    screenshot(page, "eval-js")
+
+
+def test_page_javascript_calls_a_registered_python_callback(runtime, page):
+    lab(runtime, page)
+    run_cell(page, "import IPython\nfrom google.colab import output\n"
+                   "output.register_callback('notebook.Concat', lambda a, b: IPython.display.JSON({'result': a + b}))\n"
+                   "print('registered')", "registered")
+    result = page.evaluate("google.colab.kernel.invokeFunction('notebook.Concat', ['hello ', 'world'], {})"
+                           ".then(r => r.data['application/json'].result)")
+    assert result == "hello world"
+
+
+def test_a_colab_form_edits_the_source_and_the_cell_runs_with_its_values(runtime, page):
+    lab(runtime, page)
+    warnings = []
+    page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
+    cell = page.locator(f"{NOTEBOOK} .jp-Cell").last
+    cell.locator(".cm-content").click()
+    page.keyboard.insert_text('#@title Greeting {display-mode: "form"}\n'
+                              'name = "world" #@param {type:"string"}\n'
+                              'times = 2 #@param {type:"slider", min:1, max:5}\n'
+                              'shout = False #@param {type:"boolean"}\n'
+                              'print(("hello " + name + " ") * times)')
+    form = cell.locator(".jp-localab-form")
+    expect(form).to_contain_text("Greeting", timeout=10_000)
+    field = form.locator("input[data-param=name]")
+    field.fill("localab")
+    field.press("Enter")
+    field.blur()
+    page.keyboard.press("Control+Enter")
+    expect(cell.locator(".jp-OutputArea-output")).to_have_text(re.compile(r"hello localab hello localab"),
+                                                              timeout=60_000)
+    expect(cell.locator(".jp-Cell-inputArea")).to_be_hidden()  # display-mode: form hides the code
+    screenshot(page, "colab-form")
+    add_cell(page)
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text("x = 1 #@param {type:")
+    expect(page.locator(f"{NOTEBOOK} .jp-Cell").last.locator(".jp-Cell-inputArea")).to_be_visible()
+    assert any("cannot be read" in text for text in warnings), warnings
+
+
+def test_a_data_table_is_interactive_and_offline(runtime, page):
+    lab(runtime, page)
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    run_cell(page, "import pandas as pd\nfrom google.colab import data_table\n"
+                   "data_table.DataTable(pd.DataFrame({'n': range(100)}), num_rows_per_page=10)",
+             "Showing 1 to 10 of 100 entries")
+    assert not [url for url in requests if not url.startswith("http://127.0.0.1")], "nothing from the network"
+    screenshot(page, "data-table")
