@@ -1,12 +1,23 @@
 """google.colab.data_table: pandas DataFrames as interactive, sortable, paged tables.
 
-Colab draws them with its own front end; here itables does, with its JavaScript shipped
-inside the package (offline: no CDN is asked for anything)."""
+Colab draws them with its own front end; here itables does, offline: its JavaScript
+bundle, shipped inside the package, goes into the page once per kernel, with the first
+table (itables would otherwise take the network, since google.colab is importable)."""
 
 import itables
+from itables import javascript as _itables_js
+from itables import options as _itables_options
 
-_state = {"enabled": False}
+_state = {"enabled": False, "loaded": False}
 DEFAULT_PAGE = 25
+
+
+def _library_html() -> str:
+    """The DataTables bundle for the page, the first time this kernel shows a table."""
+    if _state["loaded"]:
+        return ""
+    _state["loaded"] = True
+    return _itables_js.generate_init_offline_itables_html(_itables_options.dt_bundle)
 
 
 class DataTable:
@@ -23,13 +34,13 @@ class DataTable:
             self._options["maxColumns"] = max_columns
 
     def _repr_html_(self) -> str:
-        return itables.to_html_datatable(self._dataframe, **self._options)
+        return _library_html() + itables.to_html_datatable(self._dataframe, **self._options)
 
 
 def enable_dataframe_formatter() -> None:
     """Every DataFrame shown from now on is an interactive table."""
     itables.init_notebook_mode(all_interactive=True, connected=False)
-    _state["enabled"] = True
+    _state.update(enabled=True, loaded=True)
 
 
 def disable_dataframe_formatter() -> None:
