@@ -4,8 +4,10 @@ DockerSpawner is about 14 s cold in published reports)."""
 
 import threading
 import time
+import uuid
 from pathlib import Path
 
+from runtime.errors import LocalabError
 from runtime.hub import control as hubctl
 
 WAVES = {"smoke": (1, 2), "quick": (1, 2, 4), "full": (1, 2, 4)}
@@ -46,8 +48,12 @@ def run(engine, out: Path, request, drive: Path, live) -> dict:
     url = hubctl.up(engine, profile=request.profile, say=lambda _: None)
     port = int(url.split(":")[2].split("/")[0])
     profile = request.profile or "cpu"
-    names = [f"bench-{n}" for n in range(1, max(WAVES[request.scale]) + 1)]
-    hubctl.api(port, "POST", "/users", {"usernames": names})
+    # Users of this run only (a real user named bench-1 is never touched), removed at the end.
+    run_id = uuid.uuid4().hex[:6]
+    names = [f"bench-{run_id}-{n}" for n in range(1, max(WAVES[request.scale]) + 1)]
+    code, created = hubctl.api(port, "POST", "/users", {"usernames": names})
+    if code != 201:
+        raise LocalabError(f"the hub refused the bench's users (HTTP {code}): {created}")
     figures, errors = {}, []
     try:
         for size in WAVES[request.scale]:
@@ -72,7 +78,7 @@ def run(engine, out: Path, request, drive: Path, live) -> dict:
                     stop(port, name)
             figures[f"{size}_users_s"] = spread(times)
     finally:
-        for name in names:
+        for name in [user["name"] for user in created]:
             hubctl.api(port, "DELETE", f"/users/{name}")
         if started_here:
             hubctl.down(engine, say=lambda _: None)

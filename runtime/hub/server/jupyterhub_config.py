@@ -31,7 +31,6 @@ c.LocalabAuthenticator.allow_all = True  # the users file is the allow list: onl
 # removal on the host ends it (and its tokens) at the next refresh.
 c.LocalabAuthenticator.enable_auth_state = True
 c.LocalabAuthenticator.auth_refresh_age = 30
-c.LocalabAuthenticator.refresh_pre_spawn = True
 KEYS = os.environ.get("LOCALAB_HUB_KEYS", "/srv/localab/keys")  # read-only files from the host, not environment
 c.CryptKeeper.keys = [bytes.fromhex(open(f"{KEYS}/crypt-key").read().strip())]
 
