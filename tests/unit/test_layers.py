@@ -1,6 +1,7 @@
 """The layering, checked on every module's imports (docs/architecture.md draws it):
 
-- tasks.py is on top; nothing in runtime/, the guest or the workloads imports it.
+- the verbs are on top (runtime/cli.py, re-exported by tasks.py); nothing imports tasks.py, and only
+  tasks.py imports runtime.cli.
 - the guest (runtime/guest/) and the workloads never import the host package;
   the workloads take only the guest's contract from localab.
 - inside runtime/, rooms are layered: bench > hub > lifecycle > image > host > the
@@ -88,7 +89,7 @@ def test_rooms_are_layered(path):
         if target in ROOMS and target != room:
             assert target in allowed_below, f"{path} ({room or 'a flat noun'}) imports the {target} room: {name}"
         if target in FRONT:
-            raise AssertionError(f"{path} imports {name}, which only tasks.py may use")
+            raise AssertionError(f"{path} imports {name}, which only the verbs (runtime/cli.py) may use")
 
 
 def test_the_check_sees_what_a_file_imports(tmp_path):
@@ -98,3 +99,9 @@ def test_the_check_sees_what_a_file_imports(tmp_path):
     relative = tmp_path / "x.py"
     relative.write_text("from ..bench import runner\nfrom . import lock\n")
     assert {"runtime.bench", "runtime.bench.runner", "runtime.image.lock"} <= imports(relative, "runtime.image")
+
+
+@pytest.mark.parametrize("path", host_files() + python_files("runtime/guest") + python_files("workloads"),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_tasks_py_imports_the_verbs(path):
+    assert not [n for n in imports(path) if starts(n, "runtime.cli")], f"{path} imports runtime.cli"
