@@ -155,7 +155,11 @@ def user_file() -> Path:
 def search_path() -> list[Path]:
     """The files that make the profiles, in the order they are laid over each other."""
     files = [PROFILES_FILE]
-    if user_file().is_file():
+    try:
+        mine = user_file().is_file()
+    except OSError:  # a config folder this user may not enter (sudo, another account's HOME)
+        mine = False
+    if mine:
         files.append(user_file())
     named = os.environ.get(ENV)
     if named:

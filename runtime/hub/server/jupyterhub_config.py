@@ -7,6 +7,8 @@ import json
 import os
 import sys
 
+from docker.types import Mount
+
 sys.path.insert(0, os.path.dirname(__file__))
 from localab_auth import LocalabAuthenticator  # noqa: E402
 
@@ -42,8 +44,9 @@ c.DockerSpawner.prefix = settings["hub_host"]
 c.DockerSpawner.name_template = "{prefix}-{username}"
 c.DockerSpawner.image = profiles[settings["default_profile"]]["image"]
 c.DockerSpawner.allowed_images = sorted({spec["image"] for spec in profiles.values()})
+# The drive: writable through DockerSpawner's volumes; its read-only view (the same
+# volume again) as a mount in apply_profile, since DockerSpawner keys binds by volume.
 c.DockerSpawner.volumes = {settings["drive_volume"]: target for target, ro in settings["drive_mounts"] if not ro}
-c.DockerSpawner.read_only_volumes = {settings["drive_volume"]: target for target, ro in settings["drive_mounts"] if ro}
 c.DockerSpawner.extra_create_kwargs = {"labels": {"io.localab.hub": settings["hub_host"]}}
 c.DockerSpawner.http_timeout = 120
 c.DockerSpawner.start_timeout = 180
@@ -76,6 +79,9 @@ def apply_profile(spawner):
     spawner.cpu_limit = None
     spawner.mem_limit = None
     spawner.extra_host_config = dict(spec["host_config"])
+    volume = spawner.format_volume_name(settings["drive_volume"], spawner)
+    spawner.extra_host_config["mounts"] = [Mount(target=target, source=volume, type="volume", read_only=True)
+                                           for target, ro in settings["drive_mounts"] if ro]
     spawner.environment.update(spec["environment"])
     spawner.log.info("starting %s's runtime with profile %s", spawner.user.name, name)
 
