@@ -125,3 +125,16 @@ def test_a_uid_without_a_passwd_entry_gets_one_through_nss_wrapper_not_etc_passw
     known = {}
     start.user_identity(known, uid=0, gid=0)
     assert known == {}, "a uid with an entry needs nothing"
+
+
+def test_the_entry_process_ends_an_idle_server_only_without_kernels_or_activity():
+    from datetime import datetime, timezone
+
+    from localab_guest import start
+
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+    quiet = {"kernels": 0, "last_activity": "2026-01-01T11:59:30.000000Z"}
+    assert start.idle_over(quiet, now, 20) is True
+    assert start.idle_over({**quiet, "kernels": 1}, now, 20) is False, "a kernel is activity"
+    assert start.idle_over(quiet, now, 60) is False, "not idle long enough"
+    assert start.idle_over(None, now, 20) is False, "no answer from the server: not idle"

@@ -98,6 +98,12 @@ def idle_for(status: dict | None, now: datetime) -> float:
     return (now - last).total_seconds()
 
 
+def idle_over(status: dict | None, now: datetime, idle_s: float) -> bool:
+    """No kernel and no activity for the profile's idle timeout (what Jupyter Server's
+    shutdown_no_activity means)."""
+    return bool(status) and not status.get("kernels") and idle_for(status, now) >= idle_s
+
+
 class Supervisor:
     def __init__(self, environ):
         self.env = environ
@@ -140,6 +146,12 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 if token and self.idle:
                     self.last_status = server_status(token) or self.last_status
+                    if idle_over(self.last_status, datetime.now(timezone.utc), self.idle):
+                        # Jupyter Server's own no-activity check does not fire in this image (its
+                        # periodic callback is never run), so the entry process applies it.
+                        log(f"no kernels and no activity for {self.idle:.0f} s; stopping Jupyter Server")
+                        self.stop_server()
+                        return contract.EXIT_IDLE
                 continue
             return self.exit_reason(code)
 
