@@ -66,8 +66,9 @@ def test_a_colab_form_edits_the_source_and_the_cell_runs_with_its_values(runtime
     expect(form).to_contain_text("Greeting", timeout=10_000)
     field = form.locator("input[data-param=name]")
     field.fill("localab")
-    field.press("Enter")
-    field.blur()
+    field.press("Enter")  # the change event: the source is rewritten
+    form.locator(".jp-localab-form-title").click()  # back to the notebook, this cell selected
+    page.keyboard.press("Escape")
     page.keyboard.press("Control+Enter")
     expect(cell.locator(".jp-OutputArea-output")).to_have_text(re.compile(r"hello localab hello localab"),
                                                               timeout=60_000)
