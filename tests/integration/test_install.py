@@ -2,6 +2,7 @@
 runs from any folder and carries every file an image is built from."""
 
 import json
+import shutil
 import subprocess
 import sys
 import venv
@@ -18,7 +19,12 @@ def installed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("localab-venv")
     venv.create(folder, with_pip=True)
     python = folder / "bin" / "python"
-    result = subprocess.run([str(python), "-m", "pip", "install", "-q", str(ROOT)], capture_output=True, text=True,
+    # From a copy of the checkout without setuptools' build/ (which keeps files deleted
+    # since a previous build), its venvs, drives and node_modules.
+    source = tmp_path_factory.mktemp("localab-source") / "localab"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        "build", ".venv", ".git", "drive", "drive-*", "artifacts", "node_modules", "__pycache__", "*.egg-info"))
+    result = subprocess.run([str(python), "-m", "pip", "install", "-q", str(source)], capture_output=True, text=True,
                             timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return folder
