@@ -5,6 +5,7 @@ the real oauthenticator."""
 import asyncio
 import json
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,16 @@ from runtime import profiles
 from runtime.hub import control
 from runtime.paths import HUB_DIR, ROOT
 from tests.utils.fake_engine import INFO
+
+
+def run(coroutine):
+    """asyncio.run on a thread of its own: Playwright's session (browser tests earlier in
+    the same run) keeps an event loop running in the main thread."""
+    results = []
+    thread = threading.Thread(target=lambda: results.append(asyncio.run(coroutine)))
+    thread.start()
+    thread.join(timeout=120)
+    return results[0]
 
 
 def hub_config(monkeypatch, tmp_path, *, admins=("admin",)) -> Config:
@@ -59,9 +70,9 @@ def test_an_oauth_login_as_the_docs_show_admits_only_the_group(monkeypatch, tmp_
         auth_model = await authenticator.update_auth_model(model(name, groups))
         return await authenticator.check_allowed(name, auth_model)
 
-    assert asyncio.run(allowed("ada", ["ml-lab"])) is True
-    assert asyncio.run(allowed("eve", ["other"])) is False, "a user outside allowed_groups must be refused"
-    assert asyncio.run(allowed("admin", [])) is False, "localab's admin name gives nothing to an OAuth user"
+    assert run(allowed("ada", ["ml-lab"])) is True
+    assert run(allowed("eve", ["other"])) is False, "a user outside allowed_groups must be refused"
+    assert run(allowed("admin", [])) is False, "localab's admin name gives nothing to an OAuth user"
 
 
 def test_localabs_own_authenticator_admits_the_users_file(monkeypatch, tmp_path):
@@ -72,9 +83,9 @@ def test_localabs_own_authenticator_admits_the_users_file(monkeypatch, tmp_path)
     authenticator = config.JupyterHub.authenticator_class(config=config)
     authenticator.users_file = str(control.users_file())
     assert authenticator.allow_all is True and authenticator.admin_users == {"admin"}
-    assert asyncio.run(authenticator.authenticate(None, {"username": "ada", "password": password}))["name"] == "ada"
-    assert asyncio.run(authenticator.authenticate(None, {"username": "ada", "password": "wrong"})) is None
-    assert asyncio.run(authenticator.authenticate(None, {"username": "nobody", "password": password})) is None
+    assert run(authenticator.authenticate(None, {"username": "ada", "password": password}))["name"] == "ada"
+    assert run(authenticator.authenticate(None, {"username": "ada", "password": "wrong"})) is None
+    assert run(authenticator.authenticate(None, {"username": "nobody", "password": password})) is None
 
 
 def test_the_example_block_is_there():
@@ -100,24 +111,23 @@ def localab_authenticator(monkeypatch, tmp_path):
 def test_a_reset_a_demotion_or_a_removal_ends_earlier_logins(monkeypatch, tmp_path):
     authenticator = localab_authenticator(monkeypatch, tmp_path)
     password = control.add_user("ada", admin=True)
-    login = asyncio.run(authenticator.authenticate(None, {"username": "ada", "password": password}))
+    login = run(authenticator.authenticate(None, {"username": "ada", "password": password}))
     user = User("ada", login["auth_state"])
-    assert asyncio.run(authenticator.refresh_user(user))["admin"] is True
+    assert run(authenticator.refresh_user(user))["admin"] is True
     control.set_admin("ada", False)
-    assert asyncio.run(authenticator.refresh_user(user)) is False, "a demotion ends the admin's login"
-    login = asyncio.run(authenticator.authenticate(None, {"username": "ada", "password": password}))
+    assert run(authenticator.refresh_user(user)) is False, "a demotion ends the admin's login"
+    login = run(authenticator.authenticate(None, {"username": "ada", "password": password}))
     user = User("ada", login["auth_state"])
-    assert login["admin"] is False and asyncio.run(authenticator.refresh_user(user))["admin"] is False
+    assert login["admin"] is False and run(authenticator.refresh_user(user))["admin"] is False
     control.add_user("ada")
-    assert asyncio.run(authenticator.refresh_user(user)) is False, "a password reset ends old logins"
+    assert run(authenticator.refresh_user(user)) is False, "a password reset ends old logins"
     fresh = control.add_user("ada")
-    user = User("ada", asyncio.run(authenticator.authenticate(None, {"username": "ada", "password": fresh}))["auth_state"])
+    user = User("ada", run(authenticator.authenticate(None, {"username": "ada", "password": fresh}))["auth_state"])
     assert control.remove_user("ada") is True
-    assert asyncio.run(authenticator.refresh_user(user)) is False, "a removed user's login ends"
+    assert run(authenticator.refresh_user(user)) is False, "a removed user's login ends"
 
 
 def test_repeated_failures_lock_the_name_and_unknown_names_cost_a_hash(monkeypatch, tmp_path):
-    import threading
 
     import localab_auth
 
@@ -127,17 +137,22 @@ def test_repeated_failures_lock_the_name_and_unknown_names_cost_a_hash(monkeypat
     real_check = localab_auth.check
 
     def recording_check(candidate, stored):
-        hashed_on.append((threading.current_thread() is threading.main_thread(), stored))
+        try:
+            asyncio.get_running_loop()
+            on_the_loop = True  # an event loop runs in this thread: hashing would block it
+        except RuntimeError:
+            on_the_loop = False
+        hashed_on.append((on_the_loop, stored))
         return real_check(candidate, stored)
 
     monkeypatch.setattr(localab_auth, "check", recording_check)
     authenticator.max_failures = 3
     for _ in range(3):
-        assert asyncio.run(authenticator.authenticate(None, {"username": "ada", "password": "wrong"})) is None
-    assert asyncio.run(authenticator.authenticate(None, {"username": "ada", "password": password})) is None, \
+        assert run(authenticator.authenticate(None, {"username": "ada", "password": "wrong"})) is None
+    assert run(authenticator.authenticate(None, {"username": "ada", "password": password})) is None, \
         "the right password is refused while the name is locked"
-    assert asyncio.run(authenticator.authenticate(None, {"username": "nobody", "password": "x"})) is None
-    assert not any(on_main for on_main, _ in hashed_on), "hashing runs off the event loop's thread"
+    assert run(authenticator.authenticate(None, {"username": "nobody", "password": "x"})) is None
+    assert hashed_on and not any(on_loop for on_loop, _ in hashed_on), "hashing runs off the event loop's thread"
     assert hashed_on[-1][1].startswith("pbkdf2_sha256$600000$"), "an unknown name is hashed like a real one"
     authenticator.lockout_s = 0
-    assert asyncio.run(authenticator.authenticate(None, {"username": "ada", "password": password}))["name"] == "ada"
+    assert run(authenticator.authenticate(None, {"username": "ada", "password": password}))["name"] == "ada"
