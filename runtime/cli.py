@@ -408,8 +408,17 @@ def hub_user(c, name, admin=False, no_admin=False, remove=False):
         control.set_admin(name, False)
         print(f"hub user '{name}' is no longer an admin; their logins and tokens are ended")
     else:
+        existed = name in control.read_users()
         password = control.add_user(name, admin=True if admin else None)
         print(f"hub user '{name}'{' (admin)' if admin else ''}: password {password}  (shown once)")
+        if not existed:
+            return
+    try:
+        ended = control.revoke(_engine(), name)
+    except LocalabError:  # no engine: no hub running, nothing issued since it stopped
+        return
+    if ended:
+        print(f"ended {ended} API token(s) of '{name}'")
 
 
 @verb(name="helm-values", help={

@@ -214,6 +214,22 @@ def wait_healthy(engine: Engine, port: int, timeout_s: float = 180) -> None:
         raise LocalabError(f"the hub did not answer within {timeout_s:.0f} s; see `docker logs {CONTAINER}`")
 
 
+def revoke(engine: Engine, name: str) -> int:
+    """End a user's API tokens now, through the running hub's API (a reset, demotion or
+    removal); their browser logins end at the next refresh. Returns how many."""
+    container = engine.container(CONTAINER)
+    if container is None or not container["State"].get("Running"):
+        return 0
+    port = published_port(container, HUB_PORT)[1]
+    code, tokens = api(port, "GET", f"/users/{name}/tokens")
+    if code != 200:
+        return 0
+    listed = tokens.get("api_tokens", []) if isinstance(tokens, dict) else tokens or []
+    for token in listed:
+        api(port, "DELETE", f"/users/{name}/tokens/{token['id']}")
+    return len(listed)
+
+
 def status_data(engine: Engine) -> dict:
     """The hub's state, its URL, and each user with their servers (what `hub.status --json` prints)."""
     container = engine.container(CONTAINER)
