@@ -1,6 +1,6 @@
 #!/bin/bash
 # Trust the CA certificates copied into /usr/local/share/ca-certificates/localab/ (if
-# any): system store for curl, git and Python's ssl; /etc/pip.conf for pip; a marker
+# any): system store for curl, git and Python's ssl; /etc/pip.conf for pip, /etc/uv/uv.toml for uv; a marker
 # the entry process reads to point requests and friends at the same bundle.
 set -euo pipefail
 shopt -s nullglob
@@ -11,5 +11,6 @@ if (( ${#certs[@]} == 0 )); then
 fi
 update-ca-certificates --fresh >/dev/null
 printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' > /etc/pip.conf
+mkdir -p /etc/uv && printf 'native-tls = true\n' > /etc/uv/uv.toml
 echo /etc/ssl/certs/ca-certificates.crt > /etc/localab/ca-bundle
 echo "trust-ca: trusting ${#certs[@]} certificate(s) from the build host"

@@ -143,27 +143,44 @@ def build(c, flavour="cpu", base=""):
 
 
 @verb(help={"flavour": "lock only this row of docker/flavours.toml (default: all)",
-            "upgrade": "resolve every pin afresh instead of keeping the locked versions"})
-def lock(c, flavour="", upgrade=False):
+            "upgrade": "resolve every pin afresh instead of keeping the locked versions",
+            "colab_freeze": "a newer `pip freeze` of Colab's runtime (googlecolab/backend-info's pip-freeze.txt) "
+                            "for a colab flavour; it replaces docker/colab's copy once it resolves"})
+def lock(c, flavour="", upgrade=False, colab_freeze=""):
     """Resolve each flavour's requirements into docker/lock-<name>.txt with exact versions and hashes
-    (pins already locked are kept unless --upgrade)."""
+    (pins already locked are kept unless --upgrade); a colab flavour's from Colab's own pip freeze."""
+    from runtime.image import colab
     from runtime.image import lock as locks
 
+    if colab_freeze:
+        if not flavour:
+            raise UsageError("colab-freeze: name the flavour it is for: --flavour colab or --flavour colab-gpu")
+        colab.read_freeze(Path(colab_freeze))  # a file that is not a freeze stops here, before anything is written
     names = [locks.lock_name(flavour)] if flavour else locks.lock_names()
     for name in names:
-        written = locks.write_lock(name, upgrade=upgrade)
+        written = locks.write_lock(name, upgrade=upgrade, colab_freeze=Path(colab_freeze) if colab_freeze else None)
         tensorflow = f", TensorFlow {written.tensorflow_version}" if locks.flavour(name).tensorflow else ""
         print(f"{written.path.name}: {len(written.pins)} distributions{tensorflow}, sha256 {written.sha256[:12]}")
 
 
 @verb(help={"image": "the image, e.g. localab:cpu", "diff": "another image: print what differs between the two",
-            "json_": "print the raw JSON"})
-def manifest(c, image, diff="", json_=False):
+            "json_": "print the raw JSON", "colab": "a colab image's parity with Colab's runtime: each of Colab's "
+                                                    "packages present at Colab's version, at another, or missing, and why"})
+def manifest(c, image, diff="", json_=False, colab=False):
     """Print what an image contains (flavour, Python, every distribution), or --diff two images."""
     from runtime.image import build as images
 
     engine_ = _engine()
     first = images.manifest(engine_, image)
+    if colab:
+        report = images.colab_parity(engine_, image, first)
+        if json_:
+            _json(report)
+        else:
+            from runtime.image.colab import render
+
+            print(render(report))
+        return
     if diff:
         lines = images.manifest_diff(first, images.manifest(engine_, diff))
         print("\n".join(lines) if lines else f"{image} and {diff} contain the same")
@@ -197,16 +214,21 @@ def manifest(c, image, diff="", json_=False):
     "base": "base image if the runtime's image must be built (default: localab's own, else debian:RELEASE from a "
             "registry, else made with debootstrap)",
     "discard_scratch": "do not copy the notebooks and text files left in /content to the drive's localab/rescued/",
+    "flavour": "the image: cpu (localab's TensorFlow, default) or colab (Colab's own ~640 packages); with a GPU its "
+               "-gpu image",
+    "sudo": "let the notebook user sudo without a password (`!sudo apt-get install ...`); a privileged runtime",
 })
 def up(c, profile=None, gpu=False, port=None, drive=None, name="default", recreate=False, listen="127.0.0.1",
-       keymap=None, profiles=None, new_token=False, colab_frontend=False, base=None, discard_scratch=False):
+       keymap=None, profiles=None, new_token=False, colab_frontend=False, base=None, discard_scratch=False,
+       flavour=None, sudo=False):
     """Start the runtime (building the image if needed) and print its URL as the last line."""
     use_profiles(profiles)
     from runtime.lifecycle import verbs
 
     request = verbs.UpRequest(name=name, profile=profile, gpu=gpu, port=port, drive=drive,
                               recreate=recreate or new_token, listen=listen, keymap=keymap, new_token=new_token,
-                              colab_frontend=colab_frontend, base=base, discard_scratch=discard_scratch)
+                              colab_frontend=colab_frontend, base=base, discard_scratch=discard_scratch,
+                              flavour=flavour, sudo=sudo)
     result = verbs.up(_engine(), request)
     if colab_frontend:
         print(f"in Colab: Connect -> Connect to a local runtime -> "
@@ -242,8 +264,9 @@ def down(c, name="default", discard_scratch=False):
 
 
 @verb(help={"name": RUNTIME_NAME, "yes": "do not ask for confirmation",
-            "new_token": "give the fresh runtime a new token too", "discard_scratch": "do not copy the notebooks and text files left in /content to the drive's localab/rescued/",})
-def reset(c, name="default", yes=False, new_token=False, discard_scratch=False):
+            "new_token": "give the fresh runtime a new token too", "discard_scratch": "do not copy the notebooks and text files left in /content to the drive's localab/rescued/",
+            "clean_installs": "also remove what `!pip install` put in the drive (drive/localab/pip; kept otherwise)"})
+def reset(c, name="default", yes=False, new_token=False, discard_scratch=False, clean_installs=False):
     """Colab's "disconnect and delete runtime": a fresh runtime, scratch wiped, drive kept."""
     from runtime.lifecycle import verbs
 
@@ -253,7 +276,8 @@ def reset(c, name="default", yes=False, new_token=False, discard_scratch=False):
         answer = input(f"Delete runtime '{name}' and everything in its /content (the drive is kept)? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             raise Exit("localab: reset cancelled", code=1)
-    result = verbs.reset(_engine(), name, new_token=new_token, discard_scratch=discard_scratch)
+    result = verbs.reset(_engine(), name, new_token=new_token, discard_scratch=discard_scratch,
+                         clean_installs=clean_installs)
     print(result.login_url)
 
 

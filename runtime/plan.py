@@ -53,17 +53,24 @@ class ContainerPlan:
     profile: Profile
     caps: capmap.Caps
     notes: tuple[str, ...]
-    flavour: str  # cpu | gpu
+    flavour: str  # the image: cpu | gpu | colab | colab-gpu
     keymap: str
     environment: dict  # what the entry process reads; the token is added by whoever starts it
+    sudo: bool = False  # the notebook user may sudo (a privileged runtime)
 
     @property
     def uses_gpu(self) -> bool:
         return self.caps.gpus > 0
 
     def run_options(self) -> dict:
-        """The docker SDK's run() keywords that enforce the caps and the security options."""
-        return capmap.run_options(self.caps)
+        """The docker SDK's run() keywords that enforce the caps and the security options.
+        A privileged runtime keeps the engine's default capabilities and lets setuid work
+        (sudo); its entry process starts as root and drops to the user."""
+        options = capmap.run_options(self.caps)
+        if self.sudo:
+            for key in capmap.SECURITY:
+                options.pop(key)
+        return options
 
     @staticmethod
     def drive_mounts(source: str) -> list[tuple[str, str, bool]]:
@@ -72,8 +79,14 @@ class ContainerPlan:
         return [(source, str(contract.DRIVE), False), (source, str(contract.DRIVE_READONLY), True)]
 
 
+def gpu_flavour(name: str) -> str:
+    """The image of a runtime flavour on a GPU: cpu -> gpu, colab -> colab-gpu."""
+    return "gpu" if name == "cpu" else f"{name}-gpu"
+
+
 def plan(profile: Profile, facts: EngineFacts, *, require_gpu: bool = False, keymap: str | None = None,
-         colab_frontend: bool = False) -> ContainerPlan:
+         colab_frontend: bool = False, flavour: str | None = None, sudo: bool = False) -> ContainerPlan:
+    """`flavour`: cpu or colab (default: the profile's); on a GPU its -gpu image."""
     if require_gpu and not facts.gpu_runtime:
         raise UsageError(f"gpu: --gpu asked for, but the engine has no NVIDIA container runtime; {NVIDIA_HELP}")
     use_gpu = facts.gpu_runtime and (require_gpu or profile.has_gpu)
@@ -83,5 +96,10 @@ def plan(profile: Profile, facts: EngineFacts, *, require_gpu: bool = False, key
     environment = {**capmap.environment(caps), contract.ENV_KEYMAP: chosen_keymap}
     if colab_frontend:
         environment[contract.ENV_COLAB_FRONTEND] = "1"
-    return ContainerPlan(profile=profile, caps=caps, notes=tuple(notes), flavour="gpu" if use_gpu else "cpu",
-                         keymap=chosen_keymap, environment=environment)
+    privileged = sudo or profile.sudo
+    if privileged:
+        environment[contract.ENV_SUDO] = "1"
+    family = flavour or profile.flavour
+    image = gpu_flavour(family) if use_gpu else family
+    return ContainerPlan(profile=profile, caps=caps, notes=tuple(notes), flavour=image,
+                         keymap=chosen_keymap, environment=environment, sudo=privileged)

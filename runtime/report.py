@@ -23,6 +23,8 @@ def status_lines(status: Status, *, show_token: bool = False) -> list[str]:
          if status.server else None),
         ("container", f"{status.container} (image {status.image})"),
         ("profile", status.profile),
+        ("privileged", "yes: started with --sudo, the notebook user may sudo (root in the container)"
+         if status.privileged else None),
         ("caps", f"RAM {format_size(caps.get('memory_bytes'))} ({swap}), {cpus}, shm {format_size(caps.get('shm_bytes'))}, "
                  f"pids {caps.get('pids_limit')}, GPUs {caps.get('gpus') or 0}, scratch {scratch}"),
     ]

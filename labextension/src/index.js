@@ -25,6 +25,7 @@ function duration(seconds) {
 
 function describe(status) {
   const parts = [];
+  if (status.sudo) parts.push('Privileged: sudo');
   if (status.remaining_s !== null) parts.push(`Runtime: ${duration(status.remaining_s)} left`);
   if (status.gpu) {
     const gb = (bytes) => (bytes / 1e9).toFixed(1);
@@ -60,7 +61,10 @@ const plugin = {
         return;
       }
       node.textContent = describe(status);
-      node.title = status.expires_at ? `The runtime stops at ${status.expires_at} (profile ${status.profile}); the drive is kept` : '';
+      node.title = [
+        status.sudo ? 'Started with --sudo: the notebook user may sudo (root in the container).' : '',
+        status.expires_at ? `The runtime stops at ${status.expires_at} (profile ${status.profile}); the drive is kept` : ''
+      ].filter(Boolean).join(' ');
       const left = status.remaining_s;
       node.classList.toggle('jp-mod-soon', left !== null && left <= 1800);
       const marks = [...(status.warn_at_s || [])].sort((a, b) => b - a);

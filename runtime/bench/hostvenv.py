@@ -21,8 +21,9 @@ HOST_LOG = "host-output.log"
 
 def venv_python() -> Path:
     locked = lock.read_lock("cpu")
-    if f"{sys.version_info.major}.{sys.version_info.minor}" != lock.PYTHON_VERSION:
-        raise UsageError(f"compare-host: the lock targets Python {lock.PYTHON_VERSION}; this host runs "
+    python = lock.flavour("cpu").python
+    if f"{sys.version_info.major}.{sys.version_info.minor}" != python:
+        raise UsageError(f"compare-host: the lock targets Python {python}; this host runs "
                          f"{sys.version_info.major}.{sys.version_info.minor}")
     folder = state_dir() / "hostvenv" / locked.sha256[:12]
     python = folder / "bin" / "python"

@@ -68,6 +68,7 @@ def plan(flavour: str, *, base: str = BASE_IMAGE, environ=None, pip_cert=certs.p
         "LOCALAB_VERSION": __version__,
         "LOCK_SHA256": locked.sha256,
         "PORT": str(contract.PORT),
+        "APT": " ".join(row.apt),
         **certs.proxy_settings(environ),
     }
     labels = {
@@ -114,13 +115,23 @@ def _add_tree(archive: tarfile.TarFile, source: Path, prefix: str) -> None:
         _add_bytes(archive, name, path.read_bytes())
 
 
+def colab_files(flavour: str) -> list[tuple[Path, str]]:
+    """What a colab flavour's image keeps of Colab's (/etc/localab/colab/): the freeze it
+    was locked from, the parity, their licence; nothing for the other flavours."""
+    row = lock.flavour(flavour)
+    if not row.freeze:
+        return []
+    return [(DOCKER_DIR / row.freeze, "colab/pip-freeze.txt"), (lock.parity_path(flavour), "colab/parity.json"),
+            (DOCKER_DIR / "colab" / "LICENSE", "colab/LICENSE"), (DOCKER_DIR / "colab" / "SOURCE.md", "colab/SOURCE.md")]
+
+
 def source_digest(flavour: str) -> str:
     """sha256 of everything an image is built from except the CA: an image whose label
     differs was built from another checkout and is rebuilt before use."""
     dockerfile, trees = sources(flavour)
     digest = hashlib.sha256()
     files = [(dockerfile, "Dockerfile"), (DOCKER_DIR / "trust-ca.sh", "trust-ca.sh"),
-             (lock.lock_path(flavour), "lock.txt")]
+             (lock.lock_path(flavour), "lock.txt"), *colab_files(flavour)]
     for source, prefix in trees:
         files += _files(source, prefix)
     for path, name in files:
@@ -137,9 +148,12 @@ def build_context(build: BuildPlan) -> io.BytesIO:
         _add_bytes(archive, "Dockerfile", dockerfile.read_bytes())
         _add_bytes(archive, "trust-ca.sh", (DOCKER_DIR / "trust-ca.sh").read_bytes(), 0o755)
         _add_bytes(archive, "lock.txt", build.lock.path.read_bytes())
-        info = tarfile.TarInfo("ca")
-        info.type, info.mode = tarfile.DIRTYPE, 0o755
-        archive.addfile(info)
+        for folder in ("ca", "colab"):
+            info = tarfile.TarInfo(folder)
+            info.type, info.mode = tarfile.DIRTYPE, 0o755
+            archive.addfile(info)
+        for path, name in colab_files(build.flavour):
+            _add_bytes(archive, name, path.read_bytes())
         for number, pem in enumerate(build.ca.certificates if build.ca else ()):
             _add_bytes(archive, f"ca/host-{number:03d}.crt", pem + b"\n")
         for source, prefix in trees:
@@ -234,6 +248,19 @@ def manifest(engine: Engine, ref: str) -> dict:
         return json.loads(engine.read_file(ref, MANIFEST_PATH))
     except Exception as exc:
         raise UsageError(f"image: '{ref}' has no localab manifest ({MANIFEST_PATH}); is it a localab image?") from exc
+
+
+def colab_parity(engine: Engine, ref: str, image_manifest: dict) -> dict:
+    """A colab image against Colab's runtime: the parity its lock recorded, checked against
+    the distributions the image really holds."""
+    from runtime.image import colab
+
+    try:
+        report = json.loads(engine.read_file(ref, f"{contract.COLAB_DIR}/parity.json"))
+    except Exception as exc:
+        raise UsageError(f"colab: '{ref}' is not a colab image (no {contract.COLAB_DIR}/parity.json); "
+                         f"build one with `localab build --flavour colab`") from exc
+    return colab.against_image(report, image_manifest["distributions"])
 
 
 def manifest_diff(old: dict, new: dict) -> list[str]:

@@ -6,6 +6,8 @@ caught before a build starts; pip's --require-hashes catches a tampered download
 """
 
 import hashlib
+import json
+import os
 import re
 import subprocess
 import tomllib
@@ -14,14 +16,19 @@ from pathlib import Path
 
 from runtime.errors import UsageError
 from runtime.paths import DOCKER_DIR
+from runtime.plan import gpu_flavour
 
-PYTHON_VERSION = "3.11"  # Debian bookworm's python3, the image's interpreter
-PYTHON_PLATFORM = "x86_64-manylinux_2_36"  # bookworm's glibc
-# Left out on purpose: jsonschema's optional IRI format check, which builds a grammar at
-# import and alone added 1.1 s to every Jupyter Server start (jsonschema skips the
-# check when it is missing), and libclang, Python bindings that TensorFlow's own
-# build tooling uses; nothing imports them when TensorFlow runs (64 MB per image).
-NOT_INSTALLED = ("rfc3987-syntax", "lark", "libclang")
+# Each Debian release's python3 (the image's interpreter) and the newest manylinux tag uv
+# knows that its glibc runs (bookworm 2.36; trixie's 2.41 is past uv's list).
+PYTHONS = {"bookworm": ("3.11", "x86_64-manylinux_2_36"), "trixie": ("3.13", "x86_64-manylinux_2_40")}
+_IRI = ("jsonschema's optional IRI format check: it builds a grammar at import and alone added 1.1 s to every "
+        "Jupyter Server start (jsonschema skips the check when it is missing)")
+NOT_INSTALLED = {
+    "rfc3987-syntax": _IRI,
+    "lark": _IRI,
+    "libclang": "Python bindings that TensorFlow's own build tooling uses; nothing imports them when "
+                "TensorFlow runs (64 MB per image)",
+}
 _HEADER = "# localab lock for the '{flavour}' image, written by `localab lock`: do not edit by hand.\n"
 _DIGEST = re.compile(r"^# body-sha256: ([0-9a-f]{64})\n", re.M)
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s\\;]+)")
@@ -41,6 +48,16 @@ class Flavour:
     tensorflow_version: str = ""
     title: str = ""
     suite: str = "bookworm"  # the Debian release of its base: its python3 is the image's Python
+    freeze: str = ""  # under docker/: a `pip freeze` of Colab's runtime, the lock's main input
+    apt: tuple[str, ...] = ()  # Debian packages added to the image's system layer
+
+    @property
+    def python(self) -> str:
+        return PYTHONS[self.suite][0]
+
+    @property
+    def platform(self) -> str:
+        return PYTHONS[self.suite][1]
 
     @property
     def is_runtime(self) -> bool:
@@ -50,7 +67,7 @@ class Flavour:
     @property
     def requirement(self) -> str:
         """The TensorFlow pin added to the requirements; "" for an image without it."""
-        return f"{self.tensorflow}=={self.tensorflow_version}\n" if self.tensorflow else ""
+        return f"{self.tensorflow}=={self.tensorflow_version}\n" if self.tensorflow and not self.freeze else ""
 
 
 @dataclass(frozen=True)
@@ -79,7 +96,8 @@ def flavours(path: Path = DOCKER_DIR / "flavours.toml") -> dict[str, Flavour]:
         name: Flavour(name=name, description=spec.get("description", ""), dockerfile=spec["dockerfile"],
                       requirements=tuple(spec["requirements"]), context=tuple(spec["context"].items()),
                       tensorflow=spec.get("tensorflow", ""), tensorflow_version=version if spec.get("tensorflow") else "",
-                      title=spec.get("title") or f"localab {name} runtime", suite=spec.get("suite", "bookworm"))
+                      title=spec.get("title") or f"localab {name} runtime", suite=spec.get("suite", "bookworm"),
+                      freeze=spec.get("freeze", ""), apt=tuple(spec.get("apt", ())))
         for name, spec in data["flavours"].items()
     }
 
@@ -91,6 +109,17 @@ def flavour(name: str) -> Flavour:
             f"flavour: '{name}' is not an image flavour; use one of: {', '.join(sorted(known))}"
         )
     return known[name]
+
+
+def runtime_flavour(name: str, field: str = "flavour") -> str:
+    """A flavour a user may name for a runtime: a runtime row with a GPU sibling (cpu, colab);
+    the GPU image follows from --gpu or the profile."""
+    known = flavours()
+    families = sorted(n for n, row in known.items() if row.is_runtime and gpu_flavour(n) in known)
+    if name not in families:
+        hint = "; the GPU image follows from --gpu or the profile's gpu" if name in known else ""
+        raise UsageError(f"{field}: '{name}' is not a runtime image; use one of: {', '.join(families)}{hint}")
+    return name
 
 
 def lock_path(flavour_name: str) -> Path:
@@ -116,46 +145,132 @@ def lock_name(name: str) -> str:
     return flavour(name).name
 
 
-def compile_command(inputs: list[str], output: Path) -> list[str]:
+def compile_command(inputs: list[str], output: Path, row: Flavour) -> list[str]:
     return [
         _uv(), "pip", "compile", *inputs,
         "--generate-hashes", "--no-header", "--quiet",
-        "--python-version", PYTHON_VERSION,
-        "--python-platform", PYTHON_PLATFORM,
+        "--python-version", row.python,
+        "--python-platform", row.platform,
         "--output-file", str(output),
         *[arg for name in NOT_INSTALLED for arg in ("--no-emit-package", name)],
     ]
 
 
-def write_lock(flavour_name: str, *, upgrade: bool = False) -> Lock:
-    """Resolve a flavour's requirements (its files under docker/, plus its TensorFlow pin)
-    into a hashed lock. The pins already locked
-    are kept where they still satisfy the inputs (uv prefers what its output file holds),
-    so a changed input moves only what it must; `upgrade` resolves everything anew."""
-    row = flavour(flavour_name)
-    inputs, extra = [*row.requirements, *(["-"] if row.requirement else [])], row.requirement
-    target = lock_path(flavour_name)
+def _compile(row: Flavour, inputs: list[str], extra: str, target: Path, *, upgrade: bool, capture: bool) -> str:
+    """uv's hashed output for these inputs (extra: requirements given on stdin)."""
     body_file = target.with_suffix(".body.tmp")
     preferred = None if upgrade else locked_body(target)
     if preferred:
         body_file.write_text(preferred)
     try:
-        subprocess.run(
-            compile_command(inputs, body_file.resolve()),
-            input=extra,
-            text=True,
-            cwd=DOCKER_DIR,
-            check=True,
-        )
-        body = body_file.read_text()
+        subprocess.run(compile_command(inputs, body_file.resolve(), row), input=extra, text=True, cwd=DOCKER_DIR,
+                       check=True, capture_output=capture, env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"})
+        return body_file.read_text()
     except FileNotFoundError as exc:
         raise UsageError("`uv` is not installed; `localab lock` needs it: pip install 'localab[lock]'") from exc
-    except subprocess.CalledProcessError as exc:
-        raise UsageError(f"uv could not resolve the '{flavour_name}' lock (exit {exc.returncode}); see above") from exc
     finally:
         body_file.unlink(missing_ok=True)
+
+
+def write_lock(flavour_name: str, *, upgrade: bool = False, colab_freeze: Path | None = None, say=print) -> Lock:
+    """Resolve a flavour's requirements (its files under docker/, plus its TensorFlow pin,
+    or Colab's freeze) into a hashed lock. The pins already locked are kept where they
+    still satisfy the inputs (uv prefers what its output file holds), so a changed input
+    moves only what it must; `upgrade` resolves everything anew. Nothing is written
+    unless uv succeeds. `colab_freeze`: a newer `pip freeze` of Colab's runtime, which
+    replaces the flavour's copy once it has been resolved."""
+    row = flavour(flavour_name)
+    target = lock_path(flavour_name)
+    if colab_freeze and not row.freeze:
+        raise UsageError(f"colab-freeze: the '{flavour_name}' flavour is not built from Colab's freeze; "
+                         f"use one of: {', '.join(n for n, r in flavours().items() if r.freeze)}")
+    if row.freeze:
+        body, report = _colab_lock(row, colab_freeze or DOCKER_DIR / row.freeze, target, upgrade=upgrade, say=say)
+        if colab_freeze:
+            from runtime.image import colab
+
+            colab.adopt_freeze(colab_freeze, DOCKER_DIR / row.freeze)
+        parity_path(row.name).write_text(json.dumps(report, indent=1) + "\n")
+    else:
+        inputs = [*row.requirements, *(["-"] if row.requirement else [])]
+        try:
+            body = _compile(row, inputs, row.requirement, target, upgrade=upgrade, capture=False)
+        except subprocess.CalledProcessError as exc:
+            raise UsageError(f"uv could not resolve the '{flavour_name}' lock (exit {exc.returncode}); "
+                             f"see above") from exc
     target.write_text(render(flavour_name, body))
     return read_lock(flavour_name)
+
+
+_FAILED_BUILD = re.compile(r"Failed to build `([A-Za-z0-9._-]+)==")
+_UNUSABLE = re.compile(r"([A-Za-z0-9._-]+)==\S+ has no usable wheels|there is no version of ([A-Za-z0-9._-]+)==")
+_REQUIRED = re.compile(r"you require ([A-Za-z0-9._-]+)==")
+_DEPENDS = re.compile(r"depends on ([A-Za-z0-9._-]+)")
+
+
+def _colab_lock(row: Flavour, freeze: Path, target: Path, *, upgrade: bool, say) -> tuple[str, dict]:
+    """Colab's freeze, fitted to what the index serves, plus localab's own requirements;
+    each pin uv cannot use is moved (nearest release, or out) with its reason, then the
+    parity is written beside the freeze."""
+    from runtime.image import colab
+
+    pins = colab.read_freeze(freeze)
+    colab.fit_to_index(pins, row.python, say=say)
+    by_name = {pin.name: pin for pin in pins}
+    for attempt in range(40):
+        extra = "".join(f"{pin.requirement}\n" for pin in pins if pin.requirement)
+        try:
+            body = _compile(row, [*row.requirements, "-"], extra, target, upgrade=upgrade, capture=True)
+            break
+        except subprocess.CalledProcessError as exc:
+            message = exc.stderr or ""
+            name, why = _culprit(message, by_name)
+            if name is None:
+                tail = "\n".join(message.strip().splitlines()[-12:])
+                raise UsageError(f"uv could not resolve the '{row.name}' lock (exit {exc.returncode}):\n{tail}") \
+                    from exc
+            pin = by_name[name]
+            say(f"  {name} {pin.version}: {why}")
+            if why.startswith("conflicts"):
+                pin.reason = "; ".join(filter(None, [pin.reason, why]))
+                pin.version = ""  # any version that fits the rest
+            else:
+                colab.fall_back(pin, row.python, why)
+    else:
+        raise UsageError(f"uv could not resolve the '{row.name}' lock after 40 adjustments; see above")
+    locked = parse(render(row.name, body), flavour_name=row.name, path=target).pins
+    rows = colab.parity(pins, locked, left_out=NOT_INSTALLED)
+    report = {"flavour": row.name, "freeze": row.freeze, "freeze_sha256": hashlib.sha256(freeze.read_bytes()).hexdigest(),
+              "source": colab.source_line(DOCKER_DIR / row.freeze, freeze), "python": row.python, "platform": row.platform,
+              "packages": rows}
+    say(colab.render(report, detail=False))
+    return body, report
+
+
+def _culprit(message: str, pins: dict) -> tuple[str | None, str]:
+    """Which of Colab's pins uv stopped at, and why, from uv's own message. In a conflict
+    the pin of a dependency moves before the pin of what depends on it (Colab's freeze
+    can hold a dependency upgraded past what its dependant declares)."""
+    first = " ".join(message.split())
+    built = _FAILED_BUILD.search(message)
+    if built and _normalise(built.group(1)) in pins:
+        return _normalise(built.group(1)), "its source does not build here"
+    unusable = _UNUSABLE.search(first)
+    if unusable:
+        name = _normalise(unusable.group(1) or unusable.group(2))
+        if name in pins:
+            return name, "uv cannot use that version here"
+    required = [name for name in map(_normalise, _REQUIRED.findall(first)) if name in pins and pins[name].version]
+    depended = {_normalise(name) for name in _DEPENDS.findall(first)}
+    chosen = next((name for name in required if name in depended), required[-1] if required else None)
+    if chosen is None:
+        return None, ""
+    sentence = re.search(r"Because (.+?) we can conclude", first)
+    return chosen, "conflicts with the rest (" + (sentence.group(1).rstrip(", ") if sentence else "uv") + ")"
+
+
+def parity_path(flavour_name: str) -> Path:
+    return DOCKER_DIR / "colab" / f"parity-{flavour_name}.json"
 
 
 def locked_body(path: Path) -> str | None:

@@ -36,6 +36,7 @@ class Status:
     reason: str | None = None
     oom_kills: int | None = None  # processes the kernel killed for exceeding the RAM cap
     health: str | None = None  # the image's HEALTHCHECK: starting | healthy | unhealthy
+    privileged: bool = False  # started with --sudo: the notebook user may sudo
 
     @property
     def login_url(self) -> str | None:
@@ -82,6 +83,7 @@ def status(engine: Engine, name: str = "default", *, measure: bool = True) -> St
     state, reason = state_of(container)
     result = Status(state=state, container=cname, name=name, reason=reason,
                     profile=label(container, "profile"), image=container["Config"].get("Image"),
+                    privileged=label(container, "sudo") == "1",
                     caps=capmap.applied(container), drive=label(container, "drive"),
                     exit_code=None if container["State"].get("Running") else container["State"].get("ExitCode"),
                     health=(container["State"].get("Health") or {}).get("Status"))

@@ -10,11 +10,12 @@ from pathlib import Path
 
 from localab_guest import contract
 from runtime import drive as drives
-from runtime import ports, profiles, secretstore
+from runtime import drivefs, ports, profiles, secretstore
 from runtime.engine import Engine
 from runtime.errors import LocalabError, UsageError
 from runtime.http import request_json, wait_answering
 from runtime.image import build as images
+from runtime.image import lock
 from runtime.lifecycle import rescue
 from runtime.lifecycle.state import (
     LABEL,
@@ -29,7 +30,7 @@ from runtime.lifecycle.state import (
 )
 from runtime.lifecycle.status import Status, state_of, status
 from runtime.paths import write_private
-from runtime.plan import ContainerPlan, EngineFacts, plan
+from runtime.plan import ContainerPlan, EngineFacts, gpu_flavour, plan
 
 READY_TIMEOUT_S = 120
 
@@ -48,6 +49,8 @@ class UpRequest:
     colab_frontend: bool = False  # Colab's own web UI may connect ("Connect to a local runtime")
     base: str | None = None  # the base image for a build, when one is needed (default: found or made)
     discard_scratch: bool = False  # replacing a runtime: do not copy what was left in /content to the drive
+    flavour: str | None = None  # cpu or colab (default: the profile's)
+    sudo: bool = False  # the notebook user may sudo (default: the profile's)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class RunSpec:
     drive: object  # pathlib.Path
     port: int | None  # None: the default, or the next free one
     listen: str  # the host address the port is published on
+    flavour: str  # cpu or colab, checked against the flavours table
 
 
 def validate(request: UpRequest) -> RunSpec:
@@ -73,7 +77,9 @@ def validate(request: UpRequest) -> RunSpec:
         raise UsageError(f"colab-frontend: refused with --listen {listen}: the runtime would accept Colab's page "
                          f"(and its cookies) while reachable from the network; Colab connects to a local runtime on "
                          f"127.0.0.1, so leave --listen out")
-    return RunSpec(request.name, profile, drive, port, listen)
+    flavour = lock.runtime_flavour(request.flavour or profile.flavour,
+                                   "flavour" if request.flavour else f"profiles.{profile.name}.flavour")
+    return RunSpec(request.name, profile, drive, port, listen, flavour)
 
 
 def run_options(spec: RunSpec, container_plan: ContainerPlan, port: int) -> dict:
@@ -81,7 +87,7 @@ def run_options(spec: RunSpec, container_plan: ContainerPlan, port: int) -> dict
     return {
         "name": container_name(spec.name),
         "hostname": "localab",
-        "user": drives.container_user(),
+        "user": "0:0" if container_plan.sudo else drives.container_user(),
         "group_add": [str(contract.IMAGE_GID)],
         "ports": {f"{contract.PORT}/tcp": (spec.listen, port)},
         # the list form: the drive is bound twice (writable, and a read-only view)
@@ -96,6 +102,8 @@ def run_options(spec: RunSpec, container_plan: ContainerPlan, port: int) -> dict
             f"{LABEL}.gpu": "1" if container_plan.uses_gpu else "0",
             f"{LABEL}.keymap": container_plan.keymap,
             f"{LABEL}.colab-frontend": container_plan.environment.get(contract.ENV_COLAB_FRONTEND, "0"),
+            f"{LABEL}.flavour": container_plan.flavour,
+            f"{LABEL}.sudo": "1" if container_plan.sudo else "0",
         },
         **container_plan.run_options(),
     }
@@ -123,6 +131,11 @@ def _reuse(existing: dict, request: UpRequest, spec: RunSpec) -> None:
                          f"add --recreate (scratch is wiped, the drive is kept)")
     if request.gpu and label(existing, "gpu") != "1":
         raise UsageError(f"gpu: runtime '{request.name}' is up without a GPU; add --recreate to restart it on the GPU image")
+    if request.flavour and gpu_flavour(request.flavour) != label(existing, "flavour") != request.flavour:
+        raise UsageError(f"flavour: runtime '{request.name}' is up on the {label(existing, 'flavour')} image; add "
+                         f"--recreate to restart it on {request.flavour} (scratch is wiped, the drive is kept)")
+    if request.sudo and label(existing, "sudo") != "1":
+        raise UsageError(f"sudo: runtime '{request.name}' is up unprivileged; add --recreate to restart it with sudo")
     if request.colab_frontend and label(existing, "colab-frontend") != "1":
         raise UsageError(f"colab-frontend: runtime '{request.name}' is up without it; add --recreate to restart it "
                          f"so that Colab's page may connect")
@@ -146,7 +159,8 @@ def _up(engine: Engine, request: UpRequest, spec: RunSpec, say) -> Status:
         say(f"warning: publishing on {spec.listen}: anyone who can reach this host there and has the token "
             f"can use the runtime")
     container_plan = plan(spec.profile, EngineFacts.of(engine.info()), require_gpu=request.gpu,
-                          keymap=request.keymap, colab_frontend=request.colab_frontend)
+                          keymap=request.keymap, colab_frontend=request.colab_frontend, flavour=spec.flavour,
+                          sudo=request.sudo)
     held = published_port(existing) if existing else None  # the port of the container being replaced is free
 
     def is_free(port: int, address: str) -> bool:
@@ -169,8 +183,9 @@ def _up(engine: Engine, request: UpRequest, spec: RunSpec, say) -> Status:
         token = secrets.token_hex(24)
         say("a new token for this runtime" if request.new_token else "made this runtime's token (kept from now on)")
     write_private(token_file(spec.name), token + "\n", owner=drives.owner() if os.getuid() == 0 else None)
+    run_as = {contract.ENV_RUN_AS: drives.container_user()} if container_plan.sudo else {}
     engine.run(images.image_ref(container_plan.flavour),
-               environment={contract.ENV_TOKEN_FILE: str(contract.TOKEN_MOUNT), **container_plan.environment},
+               environment={contract.ENV_TOKEN_FILE: str(contract.TOKEN_MOUNT), **container_plan.environment, **run_as},
                **run_options(spec, container_plan, port))
     say(f"starting runtime '{spec.name}': profile {spec.profile.name}, drive {spec.drive}")
     waited = wait_ready(engine, cname, port, token, listen=spec.listen)
@@ -234,9 +249,18 @@ def down(engine: Engine, name: str = "default", *, discard_scratch: bool = False
         return True
 
 
-def reset(engine: Engine, name: str, *, new_token: bool = False, discard_scratch: bool = False, say=print) -> Status:
+def family(image_flavour: str | None) -> str | None:
+    """The flavour a user names (cpu, colab) for the image a runtime runs (gpu, colab-gpu)."""
+    if not image_flavour:
+        return None  # a runtime from before flavours were labelled: the profile's
+    return "cpu" if image_flavour == "gpu" else image_flavour.removesuffix("-gpu")
+
+
+def reset(engine: Engine, name: str, *, new_token: bool = False, discard_scratch: bool = False,
+          clean_installs: bool = False, say=print) -> Status:
     """Colab's "disconnect and delete runtime": a fresh container with the same options;
-    scratch (/content) is wiped, the drive is kept."""
+    scratch (/content) is wiped, the drive is kept (and what `pip install` put in it,
+    unless `clean_installs`)."""
     validate_name(name)
     with runtime_lock(say):  # read and replaced under one lock: nothing changes it in between
         container = find(engine, name)
@@ -249,9 +273,15 @@ def reset(engine: Engine, name: str, *, new_token: bool = False, discard_scratch
             keymap=label(container, "keymap"),
             listen=published[0] if published else ports.LOOPBACK, recreate=True, new_token=new_token,
             colab_frontend=label(container, "colab-frontend") == "1", discard_scratch=discard_scratch,
+            flavour=family(label(container, "flavour")), sudo=label(container, "sudo") == "1",
         )
         spec = validate(request)
         say(f"deleting runtime '{name}' and its scratch; the drive is kept")
+        if clean_installs:
+            installs = spec.drive / contract.USER_PACKAGES
+            if drivefs.exists(installs):
+                drivefs.remove_tree(installs)
+                say(f"removed the packages `pip install` had put in {installs}")
         return _up(engine, request, spec, say)
 
 

@@ -67,16 +67,18 @@ def test_the_gpu_lock_carries_the_cuda_wheels_and_the_cpu_lock_does_not():
 
 
 def test_unknown_flavour_lists_the_known_ones():
-    with pytest.raises(UsageError, match="'tpu' is not an image flavour; use one of: cpu, gpu, hub"):
+    with pytest.raises(UsageError, match="'tpu' is not an image flavour; use one of: colab, colab-gpu, cpu, gpu, hub"):
         lock.flavour("tpu")
 
 
 def test_the_compile_command_targets_the_images_python():
-    command = lock.compile_command(["requirements.in", "-"], lock.lock_path("gpu"))
+    command = lock.compile_command(["requirements.in", "-"], lock.lock_path("gpu"), lock.flavour("gpu"))
     assert command[0].endswith("uv") and command[1:3] == ["pip", "compile"] and "--generate-hashes" in command
     assert "rfc3987-syntax" in command, "the slow optional IRI check stays out of the image"
     assert "libclang" in command, "TensorFlow's build-time bindings stay out of the image"
     assert command[command.index("--python-version") + 1] == "3.11"
+    colab = lock.compile_command(["colab-requirements.in", "-"], lock.lock_path("colab"), lock.flavour("colab"))
+    assert colab[colab.index("--python-version") + 1] == "3.13", "Colab's Python, trixie's python3"
 
 
 def test_an_intact_lock_is_kept_as_uvs_preference_and_a_tampered_one_is_not(tmp_path):

@@ -62,8 +62,9 @@ def cpu_profile(tmp_path: Path, **fields) -> dict[str, str]:
 class Runtime:
     """A runtime this test owns: its own name, state folder, drive and port."""
 
-    def __init__(self, tmp_path: Path, env: dict[str, str] | None = None):
+    def __init__(self, tmp_path: Path, env: dict[str, str] | None = None, flavour: str = "cpu"):
         self.name = "t" + uuid.uuid4().hex[:8]
+        self.flavour = flavour
         self.state = tmp_path / "state"
         self.drive = tmp_path / "drive"
         self.port = free_port()
@@ -79,7 +80,7 @@ class Runtime:
 
     def up(self, *extra, check=True):
         result = self.invoke("up", "--name", self.name, "--port", str(self.port), "--drive", str(self.drive),
-                             "--profile", "cpu", *extra)
+                             "--profile", "cpu", "--flavour", self.flavour, *extra)
         if check:
             assert result.returncode == 0, result.stdout + result.stderr
         return result

@@ -16,6 +16,8 @@ DRIVE_READONLY = PurePosixPath("/run/localab/drive-readonly")  # and read-only h
 SECRETS_MOUNT = PurePosixPath("/run/localab/secrets")
 TOKEN_MOUNT = PurePosixPath("/run/localab/token")  # the server's token: a read-only 0600 file, never in the environment
 MANIFEST = PurePosixPath("/etc/localab/manifest.json")
+COLAB_DIR = PurePosixPath("/etc/localab/colab")  # a colab image's freeze, parity and their licence
+USER_PACKAGES = "localab/pip"  # in the drive: what `!pip install` adds, one folder per image
 STOP_FLAG = PurePosixPath("/tmp/localab-stopping")  # made by the host before a stop: the page saves open notebooks
 PORT = 8888  # Jupyter Server, inside the container
 
@@ -31,6 +33,9 @@ ENV_IDLE_S = "LOCALAB_IDLE_S"
 ENV_GPU_MEMORY_MB = "LOCALAB_GPU_MEMORY_MB"
 ENV_KEYMAP = "LOCALAB_KEYMAP"
 ENV_COLAB_FRONTEND = "LOCALAB_COLAB_FRONTEND"  # "1": Colab's own web UI may use this runtime
+ENV_SUDO = "LOCALAB_SUDO"  # "1": a privileged runtime, whose notebook user may sudo (`up --sudo`)
+ENV_RUN_AS = "LOCALAB_RUN_AS"  # "uid:gid" a privileged runtime's entry process drops to
+SUDO_GROUP = "sudo"  # Debian's; /etc/sudoers.d/localab lets it sudo without a password
 COLAB_ORIGIN = "https://colab.research.google.com"
 ENV_SECRETS_DIR = "LOCALAB_SECRETS_DIR"  # tests point the stand-in elsewhere
 

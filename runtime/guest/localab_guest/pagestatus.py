@@ -31,4 +31,5 @@ def status(environ=os.environ, now: float | None = None) -> dict:
         "stopping": (remaining is not None and remaining <= lifetime.SAVE_AHEAD_S) or os.path.exists(contract.STOP_FLAG),
         "idle_s": float(environ.get(contract.ENV_IDLE_S) or 0),
         "gpu": gpu_memory(),
+        "sudo": environ.get(contract.ENV_SUDO) == "1",
     }

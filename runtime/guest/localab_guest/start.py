@@ -5,6 +5,7 @@ when the profile's maximum lifetime runs out it stops the server and exits with
 contract.EXIT_EXPIRED, so the host can tell an expired runtime from a stopped one.
 """
 
+import grp
 import json
 import os
 import pwd
@@ -18,7 +19,7 @@ import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import contract, lifetime, servertoken
+from . import contract, gpucap, lifetime, servertoken, userpkgs
 from .env import default_environment, make_cache_dirs
 
 JUPYTER_DIR = Path(__file__).with_name("jupyter")
@@ -57,6 +58,32 @@ def user_identity(environ: dict, *, uid: int | None = None, gid: int | None = No
     group.write_text(Path("/etc/group").read_text())
     environ.update({"LD_PRELOAD": " ".join(filter(None, [environ.get("LD_PRELOAD"), library])),
                     "NSS_WRAPPER_PASSWD": str(passwd), "NSS_WRAPPER_GROUP": str(group)})
+
+
+def drop_to_user(environ: dict) -> None:
+    """A privileged runtime (`up --sudo`) starts as root for one thing: to give the notebook
+    user a real passwd entry in the sudo group (sudo is setuid, so it cannot see
+    nss_wrapper's). Then this process becomes that user, like any runtime's."""
+    run_as = environ.pop(contract.ENV_RUN_AS, "")
+    if os.getuid() != 0 or not run_as:
+        return
+    uid, gid = (int(part) for part in run_as.split(":"))
+    try:
+        grp.getgrgid(gid)
+    except KeyError:
+        subprocess.run(["groupadd", "--gid", str(gid), f"colab-{gid}"], check=True)
+    try:
+        name = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        name = f"colab-{uid}"
+        subprocess.run(["useradd", "--no-create-home", "--home-dir", HOME, "--shell", "/bin/bash", "--uid", str(uid),
+                        "--gid", str(gid), "--non-unique", name], check=True)
+    subprocess.run(["usermod", "--append", "--groups", contract.SUDO_GROUP, name], check=True)
+    os.setgroups(sorted({gid, contract.IMAGE_GID, grp.getgrnam(contract.SUDO_GROUP).gr_gid}))
+    os.setgid(gid)
+    os.setuid(uid)
+    environ.update({"HOME": HOME, "USER": name, "LOGNAME": name})
+    log(f"privileged runtime: {name} (uid {uid}) may sudo without a password")
 
 
 def apply_keymap(keymap: str, overrides: Path = LAB_OVERRIDES) -> None:
@@ -171,11 +198,14 @@ class Supervisor:
 
 def main() -> int:
     env = default_environment()
+    drop_to_user(env)
     user_identity(env)
     env["LOCALAB_STARTED_AT"] = f"{time.time():.3f}"  # one clock for this process, the server, the kernels
     if not os.access(env.get("HOME", "/"), os.W_OK):
         env["HOME"] = HOME
     make_cache_dirs(env)
+    userpkgs.environment(env, userpkgs.folder())
+    gpucap.jax_environment(env)
     apply_keymap(env.get(contract.ENV_KEYMAP, "jupyterlab"))
     supervisor = Supervisor(env)
     lifetime = "none" if supervisor.lifetime is None else f"{supervisor.lifetime:.0f} s"

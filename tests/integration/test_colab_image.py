@@ -1,0 +1,129 @@
+"""The colab image: Colab's own package set, through real kernels in the real image
+(`pytest -m colab` selects this group; the image is built once per session)."""
+
+import json
+import subprocess
+
+import pytest
+
+from tests.utils.runtime import Runtime, build_image
+
+pytestmark = pytest.mark.colab
+
+# What Colab notebooks import most, by judgement (no corpus of notebooks is reachable
+# offline to count them): the packages the issue names, the scientific and deep-learning
+# stacks, and the tools Colab's own tutorials use.
+MOST_USED = (
+    "numpy", "pandas", "matplotlib.pyplot", "seaborn", "sklearn", "scipy", "tensorflow", "keras", "torch",
+    "torchvision", "torchaudio", "jax", "flax", "optax", "cv2", "PIL", "tqdm.auto", "plotly.express", "xgboost",
+    "lightgbm", "tensorflow_datasets", "tensorflow_hub", "transformers", "datasets", "nltk", "spacy", "statsmodels",
+    "sympy", "networkx", "h5py", "ipywidgets", "google.colab", "kagglehub", "altair", "bokeh", "imageio", "skimage",
+    "librosa", "openpyxl", "bs4", "requests", "pydot",
+)
+
+
+@pytest.fixture(scope="session")
+def colab_image(engine):
+    return build_image(engine, "colab")
+
+
+@pytest.fixture
+def colab_runtime(request, engine, colab_image, tmp_path):
+    owned = Runtime(tmp_path, flavour="colab")
+    yield owned
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+        print(f"--- logs of {owned.container}:\n{owned.invoke('logs', '--name', owned.name).stdout[-4000:]}")
+    engine.remove(owned.container)
+
+
+def run(client, kernel, code: str, timeout_s: float = 300):
+    result = client.execute(kernel, code, timeout_s=timeout_s)
+    assert result.status == "ok", f"{code[:80]}...\n{result.error}\n{result.stderr[-2000:]}"
+    return result
+
+
+def test_colabs_most_used_packages_import_at_colabs_versions(colab_runtime):
+    colab_runtime.up()
+    client = colab_runtime.client()
+    kernel = client.start_kernel("python3")
+    code = ("import importlib, json, sys\nfailed = {}\nfor name in %r:\n    try:\n        importlib.import_module(name)\n"
+            "    except Exception as exc:\n        failed[name] = f'{type(exc).__name__}: {exc}'\n"
+            "print(json.dumps({'failed': failed, 'python': sys.version.split()[0]}))") % (MOST_USED,)
+    found = json.loads(run(client, kernel, code, timeout_s=600).stdout.strip().splitlines()[-1])
+    assert found["failed"] == {} and found["python"].startswith("3.13."), found
+    versions = run(client, kernel, "import tensorflow as tf, torch, pandas\nprint(tf.__version__, torch.__version__, "
+                                   "pandas.__version__)").stdout.split()
+    assert versions == ["2.20.0", "2.11.0", "2.2.3"], "Colab's versions (its freeze), not localab's"
+
+
+def test_a_notebook_of_colabs_kind_runs_torch_cv2_tqdm_and_seaborn(colab_runtime):
+    colab_runtime.up()
+    client = colab_runtime.client()
+    kernel = client.start_kernel("python3")
+    trained = run(client, kernel, (
+        "import torch\ntorch.manual_seed(0)\nx = torch.randn(256, 4); y = x @ torch.tensor([1., -2., 3., .5]) + 1\n"
+        "model = torch.nn.Linear(4, 1); opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "for _ in range(200):\n    opt.zero_grad(); loss = ((model(x).squeeze() - y) ** 2).mean(); loss.backward(); opt.step()\n"
+        "print(f'{loss.item():.4f}')"))
+    assert float(trained.stdout.strip()) < 0.01, "a tiny torch model trains on the CPU"
+    shown = run(client, kernel, (
+        "import numpy as np, cv2\nfrom google.colab.patches import cv2_imshow\n"
+        "image = np.zeros((32, 48, 3), np.uint8); image[:, :, 2] = 255\ncv2_imshow(image)"))
+    assert any("image/png" in output.get("data", {}) for output in shown.outputs), shown.outputs
+    progress = run(client, kernel, "from tqdm.auto import tqdm\nprint(sum(i for i in tqdm(range(1000))))")
+    assert progress.stdout.strip().endswith("499500")
+    plotted = run(client, kernel, (
+        "import pandas as pd, seaborn as sns, matplotlib.pyplot as plt\n"
+        "df = pd.DataFrame({'x': range(50), 'y': [i * i for i in range(50)]})\n"
+        "sns.scatterplot(data=df, x='x', y='y'); plt.show()"))
+    assert any("image/png" in output.get("data", {}) for output in plotted.outputs), plotted.outputs
+
+
+def test_a_pip_install_survives_a_reset_and_cannot_shadow_the_core(colab_runtime):
+    colab_runtime.up()
+    client = colab_runtime.client()
+    kernel = client.start_kernel("python3")
+    run(client, kernel, "%pip install --no-deps 'six==1.16.0' 'numpy==2.0.2' 'pyfiglet==1.0.2'", timeout_s=300)
+    reset = colab_runtime.invoke("reset", "--name", colab_runtime.name, "--yes")
+    assert reset.returncode == 0, reset.stdout + reset.stderr
+    client = colab_runtime.client()
+    kernel = client.start_kernel("python3")  # the kernel starts: the user's numpy did not break it
+    after = run(client, kernel, "import pyfiglet, six, numpy\nprint(pyfiglet.__file__)\nprint(six.__version__, "
+                                "numpy.__version__)")
+    where, versions = after.stdout.strip().splitlines()
+    assert where.startswith("/content/drive/MyDrive/localab/pip/colab-"), "installed into the drive"
+    assert versions.split() == ["1.16.0", "2.1.3"], "a user's six wins; the image's numpy (Colab's 2.1.3) wins"
+    assert list((colab_runtime.drive / "localab" / "pip").iterdir()), "the installs are in the host's drive folder"
+    cleaned = colab_runtime.invoke("reset", "--name", colab_runtime.name, "--yes", "--clean-installs")
+    assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
+    assert not (colab_runtime.drive / "localab" / "pip").exists()
+
+
+def test_sudo_is_opt_in_and_the_default_runtime_cannot_gain_privileges(colab_runtime, engine):
+    colab_runtime.up()
+    denied = subprocess.run(["docker", "exec", colab_runtime.container, "sudo", "-n", "id", "-u"],
+                            capture_output=True, text=True, timeout=60)
+    assert denied.returncode != 0, "an unprivileged runtime's user cannot sudo"
+    assert not colab_runtime.status().get("privileged")
+    again = colab_runtime.up("--recreate", "--sudo")
+    assert again.returncode == 0
+    assert colab_runtime.status()["privileged"] is True
+    client = colab_runtime.client()
+    kernel = client.start_kernel("python3")
+    root = run(client, kernel, "!sudo -n id -u && id -un && stat -c %u /content/drive/MyDrive")
+    lines = root.stdout.split()
+    assert lines[0] == "0", "the notebook user may sudo without a password"
+    import os
+
+    assert lines[2] == str(os.stat(colab_runtime.drive).st_uid), "the drive still belongs to the host user"
+    status = colab_runtime.invoke("status", "--name", colab_runtime.name)
+    assert "privileged" in status.stdout and "--sudo" in status.stdout
+
+
+def test_manifest_colab_prints_the_parity_of_the_image(colab_runtime, colab_image):
+    shown = colab_runtime.invoke("manifest", "localab:colab", "--colab")
+    assert shown.returncode == 0, shown.stderr
+    assert "at Colab's version:" in shown.stdout and "Missing (" in shown.stdout
+    assert "google-colab URL: Colab's own package" in shown.stdout
+    refused = colab_runtime.invoke("manifest", "localab:cpu", "--colab")
+    assert refused.returncode == 2 and "is not a colab image" in refused.stderr
