@@ -130,16 +130,17 @@ def base(c, mirror="", suite="bookworm"):
 
 
 @verb(help={
-    "flavour": "an image of docker/flavours.toml: cpu (default), gpu, hub",
+    "flavour": "an image of docker/flavours.toml: cpu (default), gpu, colab, colab-gpu, hub",
     "base": "base image (default: the flavour's local Debian base, made when missing)",
+    "verbose": "print every line the builder prints (default: BuildKit's live display, or one line per step)",
 })
-def build(c, flavour="cpu", base=""):
+def build(c, flavour="cpu", base="", verbose=False):
     """Build the image localab:<flavour> from docker/ and the flavour's lock."""
     from runtime.image import build as image
     from runtime.image.lock import lock_name
 
     lock_name(flavour)  # an unknown flavour stops here, before the engine is asked anything
-    image.build(_engine(), flavour, base=base or None)
+    image.build(_engine(), flavour, base=base or None, verbose=verbose)
 
 
 @verb(help={"flavour": "lock only this row of docker/flavours.toml (default: all)",

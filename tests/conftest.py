@@ -46,9 +46,17 @@ def cpu_image(engine):
     return build_image(engine, "cpu")
 
 
-@pytest.fixture
-def runtime(request, engine, cpu_image, tmp_path):
-    owned = Runtime(tmp_path)
+@pytest.fixture(scope="session")
+def colab_image(engine):
+    """localab:colab (Colab's own package set), built once per session, for the colab group."""
+    return build_image(engine, "colab")
+
+
+@pytest.fixture(params=["cpu", pytest.param("colab", marks=pytest.mark.colab)])
+def runtime(request, engine, tmp_path):
+    """A runtime the test owns, on the cpu image and (the `colab` group) on the colab image."""
+    request.getfixturevalue(f"{request.param}_image")
+    owned = Runtime(tmp_path, flavour=request.param)
     yield owned
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
     if failed:

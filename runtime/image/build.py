@@ -3,6 +3,7 @@
 import hashlib
 import io
 import json
+import sys
 import tarfile
 import time
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from localab_guest import contract
 from runtime import __version__
 from runtime.engine import Engine
 from runtime.errors import BuildFailed, UsageError
-from runtime.image import certs, lock
+from runtime.image import builders, certs, lock
 from runtime.image.base import BASE_IMAGE, ensure_base, resolve_base
 from runtime.paths import DOCKER_DIR, ROOT
 
@@ -139,13 +140,15 @@ def source_digest(flavour: str) -> str:
     return digest.hexdigest()
 
 
-def build_context(build: BuildPlan) -> io.BytesIO:
+def build_context(build: BuildPlan, *, buildkit: bool = True) -> io.BytesIO:
     """The build context as an in-memory tar: only what the Dockerfile copies, so the
-    engine receives kilobytes and an edit to guest code invalidates only the last layers."""
+    engine receives kilobytes and an edit to guest code invalidates only the last layers.
+    For the classic builder, the Dockerfile without BuildKit's mount flags."""
     buffer = io.BytesIO()
     dockerfile, trees = sources(build.flavour)
+    text = dockerfile.read_text()
     with tarfile.open(fileobj=buffer, mode="w") as archive:
-        _add_bytes(archive, "Dockerfile", dockerfile.read_bytes())
+        _add_bytes(archive, "Dockerfile", (text if buildkit else builders.classic_dockerfile(text)).encode())
         _add_bytes(archive, "trust-ca.sh", (DOCKER_DIR / "trust-ca.sh").read_bytes(), 0o755)
         _add_bytes(archive, "lock.txt", build.lock.path.read_bytes())
         for folder in ("ca", "colab"):
@@ -188,9 +191,10 @@ class Progress:
                 self.say("    " + line)
 
 
-def build(engine: Engine, flavour: str, *, base: str | None = None, say=print) -> dict:
+def build(engine: Engine, flavour: str, *, base: str | None = None, say=print, verbose: bool = False) -> dict:
     """Build localab:<flavour>; on failure the tag stays where it was. Without a named
-    base, the flavour's Debian release from wherever it can be had (resolve_base)."""
+    base, the flavour's Debian release from wherever it can be had (resolve_base).
+    BuildKit when the docker CLI is here (builders.use_buildkit), else the classic builder."""
     row = lock.flavour(flavour)
     base = ensure_base(engine, base, say=say) if base else resolve_base(engine, row.suite, say=say)
     build_plan = plan(flavour, base=base)
@@ -201,10 +205,16 @@ def build(engine: Engine, flavour: str, *, base: str | None = None, say=print) -
     say(f"building {build_plan.ref} from {build_plan.base} ({holding})")
     previous = engine.image(build_plan.ref)
     started = time.monotonic()
-    progress = Progress(say)
-    for message in engine.build(build_context(build_plan), tag=build_plan.ref,
-                                buildargs=build_plan.buildargs, labels=build_plan.labels):
-        progress.feed(message)
+    if builders.use_buildkit():
+        builders.buildkit(build_context(build_plan).getvalue(), ref=build_plan.ref, buildargs=build_plan.buildargs,
+                          labels=build_plan.labels, say=say, verbose=verbose,
+                          tty=say is print and sys.stdout.isatty())
+    else:
+        say("no docker CLI here: the engine's classic builder, without BuildKit's download cache")
+        progress = Progress(say)
+        for message in engine.build(build_context(build_plan, buildkit=False), tag=build_plan.ref,
+                                    buildargs=build_plan.buildargs, labels=build_plan.labels):
+            progress.feed(message)
     image = engine.image(build_plan.ref)
     if image is None:
         raise BuildFailed(f"the builder finished but {build_plan.ref} is not there; see the output above")

@@ -251,23 +251,41 @@ def fit_to_index(pins: list[Pin], python: str, say=print) -> None:
 
 
 NATIVE_SOURCES = (".c", ".cc", ".cpp", ".cxx", ".pyx", ".rs", ".f90", "CMakeLists.txt", "meson.build", "binding.gyp")
+# In a build script: what only a compiler can finish (cffi's API mode generates its C at build time).
+NATIVE_MARKERS = (b"ext_modules", b"cffi_modules", b"Extension(", b"pybind11", b"scikit-build", b"maturin",
+                  b"mesonpy", b"cmake")
+BUILD_SCRIPTS = ("setup.py", "pyproject.toml", "setup.cfg")
 
 
 def compiles(url: str, context: ssl.SSLContext | None = None) -> bool:
-    """Whether a source distribution holds native code to compile: its member names are
-    read as the archive streams by, nothing is unpacked."""
+    """Whether a source distribution builds native code: C/C++/Cython/Rust sources in it,
+    or a build script that asks for extensions. Read as the archive streams by."""
+    import io
     import tarfile
     import zipfile
 
+    def native(name: str, read) -> bool:
+        if name.endswith(NATIVE_SOURCES):
+            return True
+        parts = name.split("/")
+        if len(parts) > 2 or parts[-1] not in BUILD_SCRIPTS:
+            return False
+        script = read()
+        return any(marker in script for marker in NATIVE_MARKERS)
+
     with urllib.request.urlopen(url, timeout=300, context=context) as response:
         if url.endswith(".zip"):
-            import io
+            archive = zipfile.ZipFile(io.BytesIO(response.read()))
+            return any(native(name, lambda name=name: archive.read(name)) for name in archive.namelist())
+        with tarfile.open(fileobj=response, mode="r|*") as archive:
+            for member in archive:
+                def read(member=member):
+                    handle = archive.extractfile(member)
+                    return handle.read() if handle else b""
 
-            names = zipfile.ZipFile(io.BytesIO(response.read())).namelist()
-        else:
-            with tarfile.open(fileobj=response, mode="r|*") as archive:
-                names = [member.name for member in archive]
-    return any(name.endswith(NATIVE_SOURCES) for name in names)
+                if member.isfile() and native(member.name, read):
+                    return True
+    return False
 
 
 def fall_back(pin: Pin, python: str, why: str) -> None:

@@ -95,7 +95,8 @@ def flavours(path: Path = DOCKER_DIR / "flavours.toml") -> dict[str, Flavour]:
     return {
         name: Flavour(name=name, description=spec.get("description", ""), dockerfile=spec["dockerfile"],
                       requirements=tuple(spec["requirements"]), context=tuple(spec["context"].items()),
-                      tensorflow=spec.get("tensorflow", ""), tensorflow_version=version if spec.get("tensorflow") else "",
+                      tensorflow=spec.get("tensorflow", ""),
+                      tensorflow_version=version if spec.get("tensorflow") and not spec.get("freeze") else "",
                       title=spec.get("title") or f"localab {name} runtime", suite=spec.get("suite", "bookworm"),
                       freeze=spec.get("freeze", ""), apt=tuple(spec.get("apt", ())))
         for name, spec in data["flavours"].items()
@@ -206,6 +207,7 @@ _FAILED_BUILD = re.compile(r"Failed to build `([A-Za-z0-9._-]+)==")
 _UNUSABLE = re.compile(r"([A-Za-z0-9._-]+)==\S+ has no usable wheels|there is no version of ([A-Za-z0-9._-]+)==")
 _REQUIRED = re.compile(r"you require ([A-Za-z0-9._-]+)==")
 _DEPENDS = re.compile(r"depends on ([A-Za-z0-9._-]+)")
+_DEPENDANT = re.compile(r"([A-Za-z0-9._-]+)==\S+ depends on")
 
 
 def _colab_lock(row: Flavour, freeze: Path, target: Path, *, upgrade: bool, say) -> tuple[str, dict]:
@@ -221,7 +223,6 @@ def _colab_lock(row: Flavour, freeze: Path, target: Path, *, upgrade: bool, say)
         extra = "".join(f"{pin.requirement}\n" for pin in pins if pin.requirement)
         try:
             body = _compile(row, [*row.requirements, "-"], extra, target, upgrade=upgrade, capture=True)
-            break
         except subprocess.CalledProcessError as exc:
             message = exc.stderr or ""
             name, why = _culprit(message, by_name)
@@ -236,6 +237,17 @@ def _colab_lock(row: Flavour, freeze: Path, target: Path, *, upgrade: bool, say)
                 pin.version = ""  # any version that fits the rest
             else:
                 colab.fall_back(pin, row.python, why)
+            continue
+        # A dependency that is not one of Colab's pins may exist only as native source (rpy2's
+        # rpy2-rinterface needs R): the pin that pulls it in is moved instead.
+        culprits = _native_dependencies(body, by_name, row.python)
+        if not culprits:
+            break
+        for name, why in culprits.items():
+            pin = by_name[name]
+            say(f"  {name} {pin.version}: {why}")
+            pin.reason = "; ".join(filter(None, [pin.reason, why])) + ": left out"
+            pin.version = None
     else:
         raise UsageError(f"uv could not resolve the '{row.name}' lock after 40 adjustments; see above")
     locked = parse(render(row.name, body), flavour_name=row.name, path=target).pins
@@ -247,10 +259,50 @@ def _colab_lock(row: Flavour, freeze: Path, target: Path, *, upgrade: bool, say)
     return body, report
 
 
+def _native_dependencies(body: str, pins: dict, python: str) -> dict[str, str]:
+    """Colab's pins whose locked dependencies come only as source with native code in it,
+    each with the reason."""
+    from runtime.image import colab
+
+    locked = parse(render("colab", body), flavour_name="colab", path=Path("lock")).pins
+    others = {name: version for name, version in locked.items() if name not in pins}
+    supported, context = colab.supported_tags(python), colab._ssl_context()
+    culprits = {}
+    for name, version in others.items():
+        have = colab.releases(name, supported, context)
+        if version in have.wheels or version not in have.source_urls or \
+                not colab.compiles(have.source_urls[version], context):
+            continue
+        for parent in via(body).get(name, ()):
+            if parent in pins and pins[parent].version is not None:
+                culprits[parent] = f"needs {name} {version}, which is on the index only as source that compiles " \
+                                   f"native code"
+    return culprits
+
+
+def via(body: str) -> dict[str, list[str]]:
+    """Who requires each locked distribution, from uv's `# via` comments."""
+    found: dict[str, list[str]] = {}
+    current = None
+    for line in body.splitlines():
+        pin = _PIN.match(line)
+        if pin:
+            current = _normalise(pin.group(1))
+            found[current] = []
+            continue
+        comment = line.strip()
+        if current and comment.startswith("#"):
+            names = comment.lstrip("#").strip().removeprefix("via").strip()
+            found[current] += [_normalise(n) for n in names.split() if n and not n.startswith("-") and n != "-"]
+    return found
+
+
 def _culprit(message: str, pins: dict) -> tuple[str | None, str]:
     """Which of Colab's pins uv stopped at, and why, from uv's own message. In a conflict
     the pin of a dependency moves before the pin of what depends on it (Colab's freeze
-    can hold a dependency upgraded past what its dependant declares)."""
+    can hold a dependency upgraded past what its dependant declares); when two pins need
+    different versions of a third, the one already moved from Colab's (a PyPI build in
+    place of Colab's own, e.g. torch's CUDA 13 wheel for Colab's CUDA 12 one) moves on."""
     first = " ".join(message.split())
     built = _FAILED_BUILD.search(message)
     if built and _normalise(built.group(1)) in pins:
@@ -262,7 +314,10 @@ def _culprit(message: str, pins: dict) -> tuple[str | None, str]:
             return name, "uv cannot use that version here"
     required = [name for name in map(_normalise, _REQUIRED.findall(first)) if name in pins and pins[name].version]
     depended = {_normalise(name) for name in _DEPENDS.findall(first)}
-    chosen = next((name for name in required if name in depended), required[-1] if required else None)
+    dependants = [name for name in map(_normalise, _DEPENDANT.findall(first)) if name in pins and pins[name].version]
+    chosen = next((name for name in required if name in depended), None)
+    if chosen is None:  # two of Colab's pins need different versions of a third: move the one already moved
+        chosen = next((name for name in dependants if pins[name].reason), required[-1] if required else None)
     if chosen is None:
         return None, ""
     sentence = re.search(r"Because (.+?) we can conclude", first)

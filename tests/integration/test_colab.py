@@ -39,7 +39,7 @@ def test_a_colab_tutorial_runs_unchanged(colab):
     assert [cell.status for cell in cells] == ["ok"] * len(cells), [cell.error for cell in cells]
     assert cells[0].stdout.strip() == "in colab: True", "google.colab is imported when the kernel starts"
     assert cells[1].stdout.splitlines() == ["Colab only includes TensorFlow 2.x; %tensorflow_version has no effect.",
-                                            lock.read_lock("cpu").tensorflow_version]
+                                            lock.read_lock(colab.flavour).tensorflow_version]
     assert cells[2].stdout.strip() == "Mounted at /content/drive"
     assert cells[3].stdout.startswith("Drive already mounted at /content/drive")
     assert cells[4].stdout.strip() == "saved from a notebook"

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from tests.utils.runtime import Runtime, build_image
+from tests.utils.runtime import Runtime
 
 pytestmark = pytest.mark.colab
 
@@ -20,11 +20,6 @@ MOST_USED = (
     "sympy", "networkx", "h5py", "ipywidgets", "google.colab", "kagglehub", "altair", "bokeh", "imageio", "skimage",
     "librosa", "openpyxl", "bs4", "requests", "pydot",
 )
-
-
-@pytest.fixture(scope="session")
-def colab_image(engine):
-    return build_image(engine, "colab")
 
 
 @pytest.fixture
@@ -54,6 +49,11 @@ def test_colabs_most_used_packages_import_at_colabs_versions(colab_runtime):
     versions = run(client, kernel, "import tensorflow as tf, torch, pandas\nprint(tf.__version__, torch.__version__, "
                                    "pandas.__version__)").stdout.split()
     assert versions == ["2.20.0", "2.11.0", "2.2.3"], "Colab's versions (its freeze), not localab's"
+    sample = run(client, kernel, "import json, os\nprint(sorted(os.listdir('/content/sample_data')))\n"
+                                 "print(len(json.load(open('/content/sample_data/anscombe.json'))))").stdout.splitlines()
+    assert "anscombe.json" in sample[0] and "README.md" in sample[0] and sample[1] == "44", "Anscombe's 4 x 11 points"
+    readme = run(client, kernel, "print(open('/content/sample_data/README.md').read())").stdout
+    assert "california_housing_train.csv" in readme and "does not invent" in readme, "what is missing is said"
 
 
 def test_a_notebook_of_colabs_kind_runs_torch_cv2_tqdm_and_seaborn(colab_runtime):

@@ -66,6 +66,17 @@ def test_uvs_conflict_moves_the_dependency_not_what_depends_on_it():
     assert name == "nvidia-nccl-cu13" and why.startswith("conflicts with the rest (torch==2.11.0 depends on")
 
 
+def test_when_two_pins_need_different_versions_of_a_third_the_substituted_one_moves():
+    pins = {"torch": colab.Pin("torch", "URL", "2.11.0", "Colab installs 2.11.0+cu128 from download.pytorch.org"),
+            "cudf-cu12": colab.Pin("cudf-cu12", "26.2.1", "26.2.1"),
+            "cuda-toolkit": colab.Pin("cuda-toolkit", "12.8.1", "", "conflicts")}
+    message = ("Because cudf-cu12==26.2.1 depends on cuda-toolkit[nvcc]==12.* and torch==2.11.0 depends on "
+               "cuda-toolkit[cublas]==13.0.2, we can conclude that cudf-cu12==26.2.1 and torch==2.11.0 are incompatible. "
+               "And because you require cudf-cu12==26.2.1 and torch==2.11.0, we can conclude that your requirements "
+               "are unsatisfiable.")
+    assert lock._culprit(message, pins)[0] == "torch"
+
+
 def test_a_source_that_does_not_build_and_a_version_without_wheels_are_named():
     pins = {"cyipopt": colab.Pin("cyipopt", "1.5.0", "1.5.0"), "foo": colab.Pin("foo", "1", "1")}
     assert lock._culprit("error: Failed to build `cyipopt==1.5.0`\n  cause: ...", pins) == \

@@ -2,12 +2,24 @@
 packages (scikit-learn's bundled ones), so it works with no network."""
 
 import csv
+import shutil
 import sys
 from pathlib import Path
 
 README = """\
-This folder is localab's stand-in for Colab's `sample_data`: small data sets that ship
-inside scikit-learn, written out as CSV so they can be read with pandas or the csv module.
+This folder is localab's stand-in for Colab's `sample_data`, made when the image was
+built from data that ships inside installed packages (no network).
+
+By Colab's own file names:
+- anscombe.json: Anscombe's quartet (from the vega_datasets package), as on Colab
+
+Not here, although Colab has them: california_housing_train.csv, california_housing_test.csv,
+mnist_train_small.csv and mnist_test.csv. No package on PyPI or Debian ships those data;
+scikit-learn and Keras download them at first use (with a network:
+`sklearn.datasets.fetch_california_housing()`, `keras.datasets.mnist.load_data()`).
+localab does not invent stand-ins for them.
+
+More, from scikit-learn, as CSV for pandas or the csv module:
 
 - iris.csv: 150 irises, 4 measurements and the species (Fisher, 1936)
 - wine.csv: 178 wines, 13 chemical measurements and the cultivar
@@ -47,6 +59,9 @@ def main(target: str) -> None:
     header = [f"pixel{i}" for i in range(64)] + ["label"]
     write_csv(out / "digits_8x8.csv", header,
               ([int(v) for v in row] + [int(t)] for row, t in zip(digits.data, digits.target)))
+    import vega_datasets  # Anscombe's quartet, in the same JSON layout as Colab's file
+
+    shutil.copyfile(Path(vega_datasets.__file__).parent / "_data" / "anscombe.json", out / "anscombe.json")
     (out / "README.md").write_text(README)
 
 
