@@ -205,12 +205,14 @@ def build(engine: Engine, flavour: str, *, base: str | None = None, say=print, v
     say(f"building {build_plan.ref} from {build_plan.base} ({holding})")
     previous = engine.image(build_plan.ref)
     started = time.monotonic()
-    if builders.use_buildkit():
-        builders.buildkit(build_context(build_plan).getvalue(), ref=build_plan.ref, buildargs=build_plan.buildargs,
+    cli = builders.buildkit_cli()
+    if cli:
+        builders.buildkit(cli, build_context(build_plan).getvalue(), ref=build_plan.ref, buildargs=build_plan.buildargs,
                           labels=build_plan.labels, say=say, verbose=verbose,
                           tty=say is print and sys.stdout.isatty())
     else:
-        say("no docker CLI here: the engine's classic builder, without BuildKit's download cache")
+        say("no docker CLI with BuildKit here (the buildx plugin, or a CLI before Docker 23): the engine's classic "
+            "builder, without BuildKit's download cache")
         progress = Progress(say)
         for message in engine.build(build_context(build_plan, buildkit=False), tag=build_plan.ref,
                                     buildargs=build_plan.buildargs, labels=build_plan.labels):

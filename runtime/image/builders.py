@@ -1,9 +1,10 @@
 """The two ways an image gets built.
 
-BuildKit, through the docker CLI: cache mounts (uv's download cache survives between
+BuildKit, through a docker CLI that has it (the buildx plugin, or a CLI from before
+Docker 23, which takes DOCKER_BUILDKIT=1): cache mounts (uv's download cache survives between
 builds, so a one-package lock change downloads one package), and a live progress display
-on a terminal. The engine API's classic builder where there is no docker CLI (a remote
-engine reached through the SDK alone): the Dockerfile's `RUN --mount=...` flags are
+on a terminal. The engine API's classic builder where there is no such CLI (a newer CLI
+without buildx, or a remote engine reached through the SDK alone): the Dockerfile's `RUN --mount=...` flags are
 stripped, and the same steps run without the cache.
 """
 
@@ -20,16 +21,41 @@ ENV = "LOCALAB_BUILDER"  # buildkit | classic: choose instead of the default (Bu
 _MOUNT = re.compile(r"--mount=\S+\s+")
 
 
-def use_buildkit(environ=os.environ) -> bool:
+def docker_clis(path: str | None = None) -> list[str]:
+    """Every `docker` on PATH, in PATH's order."""
+    found = []
+    for folder in (path if path is not None else os.environ.get("PATH", "")).split(os.pathsep):
+        candidate = shutil.which("docker", path=folder) if folder else None
+        if candidate and os.path.realpath(candidate) not in map(os.path.realpath, found):
+            found.append(candidate)
+    return found
+
+
+def can_buildkit(cli: str) -> bool:
+    """A CLI that builds with BuildKit: one with the buildx plugin, or one from before
+    Docker 23, whose `docker build` takes DOCKER_BUILDKIT=1 itself."""
+    try:
+        if subprocess.run([cli, "buildx", "version"], capture_output=True, timeout=30).returncode == 0:
+            return True
+        version = subprocess.run([cli, "--version"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    major = re.search(r"version (\d+)\.", version)
+    return bool(major) and int(major.group(1)) < 23
+
+
+def buildkit_cli(environ=os.environ) -> str | None:
+    """The docker CLI to build with BuildKit, or None for the classic builder."""
     chosen = environ.get(ENV, "")
     if chosen not in ("", "buildkit", "classic"):
         raise BuildFailed(f"{ENV}: '{chosen}' is not a builder; use buildkit or classic")
     if chosen == "classic":
-        return False
-    found = shutil.which("docker") is not None
-    if chosen == "buildkit" and not found:
-        raise BuildFailed(f"{ENV}=buildkit needs the docker CLI on PATH; install it or leave {ENV} unset")
-    return found
+        return None
+    cli = next((cli for cli in docker_clis(environ.get("PATH", "")) if can_buildkit(cli)), None)
+    if chosen == "buildkit" and cli is None:
+        raise BuildFailed(f"{ENV}=buildkit needs a docker CLI that builds with BuildKit (the buildx plugin, or a CLI "
+                          f"before Docker 23) on PATH; install one or leave {ENV} unset")
+    return cli
 
 
 def classic_dockerfile(text: str) -> str:
@@ -49,7 +75,7 @@ class BuildkitProgress:
     """Reads BuildKit's plain progress: one line per finished step (cached, or its time),
     every line with `verbose`, and the failing step's last lines when it fails."""
 
-    HEADER = re.compile(r"^#(\d+) (\[\s*(?:[\w.-]+ )?\d+/\d+\] .*)$")
+    HEADER = re.compile(r"^#(\d+) (\[\s*(?:[\w.-]+\s+)?\d+/\d+\] .*)$")
     EVENT = re.compile(r"^#(\d+) (CACHED|DONE [\d.]+s|ERROR: .*)$")
     OUTPUT = re.compile(r"^#(\d+) [\d.]+ (.*)$")
 
@@ -71,6 +97,8 @@ class BuildkitProgress:
         if output := self.OUTPUT.match(line):
             step = self.steps.get(output.group(1))
             if step:
+                if not step.tail and not self.verbose:
+                    self.say(f"{step.label[:150]}: running")  # its first output: a step that takes a while
                 step.tail = (step.tail + [output.group(2)])[-15:]
             return
         event = self.EVENT.match(line)
@@ -78,6 +106,8 @@ class BuildkitProgress:
         if step is None:
             return
         what = event.group(2)
+        if step.cached or step.seconds is not None:
+            return  # BuildKit repeats a few events (FROM resolves twice)
         if what == "CACHED":
             step.cached = True
         elif what.startswith("DONE"):
@@ -97,10 +127,10 @@ class BuildkitProgress:
         return BuildFailed(f"build failed before any step ran:\n{tail}")
 
 
-def buildkit(context: bytes, *, ref: str, buildargs: dict, labels: dict, say, verbose: bool = False,
+def buildkit(cli: str, context: bytes, *, ref: str, buildargs: dict, labels: dict, say, verbose: bool = False,
              tty: bool = False) -> None:
     """`docker build` with BuildKit from an in-memory tar context; raises BuildFailed."""
-    command = ["docker", "build", "--progress", "auto" if tty and not verbose else "plain", "--tag", ref]
+    command = [cli, "build", "--progress", "auto" if tty and not verbose else "plain", "--tag", ref]
     for key, value in buildargs.items():
         command += ["--build-arg", f"{key}={value}"]
     for key, value in labels.items():

@@ -42,6 +42,7 @@ class Pin:
     version: str | None  # what the requirements pin; None: left out of the image
     reason: str = ""  # why `version` is not exactly Colab's, or why it is left out
     sdist_only: bool = False  # PyPI has only its source at that version: uv must build it
+    fixed: bool = False  # set by the flavour's row (substitutes): a conflict moves the other pin
 
     @property
     def requirement(self) -> str | None:

@@ -50,6 +50,8 @@ class Flavour:
     suite: str = "bookworm"  # the Debian release of its base: its python3 is the image's Python
     freeze: str = ""  # under docker/: a `pip freeze` of Colab's runtime, the lock's main input
     apt: tuple[str, ...] = ()  # Debian packages added to the image's system layer
+    substitutes: tuple[tuple[str, str], ...] = ()  # (name, version) in place of the freeze's, for one reason:
+    substitutes_reason: str = ""
 
     @property
     def python(self) -> str:
@@ -98,7 +100,9 @@ def flavours(path: Path = DOCKER_DIR / "flavours.toml") -> dict[str, Flavour]:
                       tensorflow=spec.get("tensorflow", ""),
                       tensorflow_version=version if spec.get("tensorflow") and not spec.get("freeze") else "",
                       title=spec.get("title") or f"localab {name} runtime", suite=spec.get("suite", "bookworm"),
-                      freeze=spec.get("freeze", ""), apt=tuple(spec.get("apt", ())))
+                      freeze=spec.get("freeze", ""), apt=tuple(spec.get("apt", ())),
+                      substitutes=tuple(spec.get("substitutes", {}).items()),
+                      substitutes_reason=spec.get("substitutes_reason", ""))
         for name, spec in data["flavours"].items()
     }
 
@@ -217,8 +221,11 @@ def _colab_lock(row: Flavour, freeze: Path, target: Path, *, upgrade: bool, say)
     from runtime.image import colab
 
     pins = colab.read_freeze(freeze)
-    colab.fit_to_index(pins, row.python, say=say)
     by_name = {pin.name: pin for pin in pins}
+    for name, version in row.substitutes:
+        pin = by_name[name]
+        pin.version, pin.reason, pin.fixed = version, f"{row.substitutes_reason}: {version}", True
+    colab.fit_to_index(pins, row.python, say=say)
     for attempt in range(40):
         extra = "".join(f"{pin.requirement}\n" for pin in pins if pin.requirement)
         try:
@@ -312,9 +319,10 @@ def _culprit(message: str, pins: dict) -> tuple[str | None, str]:
         name = _normalise(unusable.group(1) or unusable.group(2))
         if name in pins:
             return name, "uv cannot use that version here"
-    required = [name for name in map(_normalise, _REQUIRED.findall(first)) if name in pins and pins[name].version]
+    movable = lambda name: name in pins and pins[name].version and not pins[name].fixed  # noqa: E731
+    required = [name for name in map(_normalise, _REQUIRED.findall(first)) if movable(name)]
     depended = {_normalise(name) for name in _DEPENDS.findall(first)}
-    dependants = [name for name in map(_normalise, _DEPENDANT.findall(first)) if name in pins and pins[name].version]
+    dependants = [name for name in map(_normalise, _DEPENDANT.findall(first)) if movable(name)]
     chosen = next((name for name in required if name in depended), None)
     if chosen is None:  # two of Colab's pins need different versions of a third: move the one already moved
         chosen = next((name for name in dependants if pins[name].reason), required[-1] if required else None)

@@ -3,9 +3,11 @@ Colab inside the runtime; the 'nothing lost' promise)."""
 
 import json
 import re
+import subprocess
 
 from playwright.sync_api import expect
 
+from localab_guest import contract
 from runtime.drive import give_to_drive_owner
 from tests.utils.lab import NOTEBOOK, screenshot
 from tests.utils.runtime import Runtime, cpu_profile, invoke, wait_for
@@ -49,6 +51,49 @@ def test_at_the_end_of_its_lifetime_the_page_is_warned_notebooks_are_saved_and_s
         assert "typed just before the end" in json.dumps(saved["cells"]), "the page saved the notebook before the stop"
         status = json.loads(invoke("status", "--name", owned.name, "--json", env=owned.env).stdout)
         assert status["state"] == "expired" and "drive is kept" in status["reason"]
+    finally:
+        engine.remove(owned.container)
+
+
+def run_ahead(owned: Runtime, seconds: float) -> None:
+    """Move the runtime's clock ahead (root in the container writes contract.CLOCK_AHEAD)."""
+    done = subprocess.run(["docker", "exec", "-u", "0", owned.container, "sh", "-c",
+                           f"echo {seconds:.0f} > {contract.CLOCK_AHEAD}"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_two_hour_lifetime_warns_at_30_minutes_and_again_at_5(engine, cpu_image, tmp_path, page):
+    """Each warning on its own, page and kernel, with a clock moved ahead instead of a wait."""
+    owned = Runtime(tmp_path, env=cpu_profile(tmp_path, lifetime="2h", idle="0"))
+    owned.drive.mkdir()
+    (owned.drive / "work.ipynb").write_text(json.dumps(NOTEBOOK_JSON))
+    give_to_drive_owner(owned.drive)
+    try:
+        url = owned.url()
+        page.goto(url.replace("/lab?", "/lab/tree/drive/MyDrive/work.ipynb?reset&"))
+        expect(page.locator("#jp-main-statusbar")).to_contain_text(re.compile(r"Runtime: 1h5\dm left"), timeout=60_000)
+        cell = page.locator(f"{NOTEBOOK} .jp-Cell").first
+        cell.locator(".cm-content").click()
+        page.keyboard.press("Control+Enter")  # a cell has run: the kernel's warnings go to it
+        expect(cell.locator(".jp-OutputArea-output").filter(has_text="first")).to_be_visible(timeout=60_000)
+        page_warning = page.get_by_text(re.compile(r"This runtime stops in \d+m\d\ds: its 2h00m lifetime ends"))
+        expect(page_warning).to_have_count(0)
+        run_ahead(owned, 7200 - 29 * 60)
+        expect(page.get_by_text(re.compile(r"This runtime stops in 2[89]m\d\ds: its 2h00m lifetime ends"))
+               ).to_be_visible(timeout=30_000)
+        expect(cell.locator(".jp-OutputArea-output").filter(has_text=re.compile(r"stops in about 2[89] minutes"))
+               ).to_be_visible(timeout=30_000)
+        expect(page_warning).to_have_count(1)
+        expect(cell.locator(".jp-OutputArea-output").filter(has_text=re.compile(r"stops in about [45] minutes"))
+               ).to_have_count(0)
+        screenshot(page, "lifetime-30-minutes")
+        run_ahead(owned, 7200 - 280)
+        expect(page.get_by_text(re.compile(r"This runtime stops in 4m\d\ds: its 2h00m lifetime ends"))
+               ).to_be_visible(timeout=30_000)
+        expect(cell.locator(".jp-OutputArea-output").filter(has_text=re.compile(r"stops in about [45] minutes"))
+               ).to_be_visible(timeout=30_000)
+        expect(page_warning).to_have_count(2)
+        screenshot(page, "lifetime-5-minutes")
     finally:
         engine.remove(owned.container)
 

@@ -172,7 +172,7 @@ def cached_steps(output: str) -> dict[str, bool]:
     its time) -> whether it came from the cache."""
     steps = {}
     for line in output.splitlines():
-        found = re.match(r"^\[\s*\d+/\d+\] (.*): (cached|[\d.]+ s)$", line)
+        found = re.match(r"^\[\s*(?:[\w.-]+\s+)?\d+/\d+\] (.*): (cached|[\d.]+ s)$", line)
         if found:
             steps[found.group(1)] = found.group(2) == "cached"
     return steps

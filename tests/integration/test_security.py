@@ -109,6 +109,10 @@ def test_processes_inside_hold_no_capabilities_and_cannot_gain_any(runtime, engi
     whoami = runtime.client().run("import subprocess; print(subprocess.run(['whoami'], capture_output=True, "
                                   "text=True).stdout.strip())").stdout.strip()
     assert whoami.startswith("colab") or whoami == "colab", whoami
+    sudo = runtime.client().run("import subprocess; done = subprocess.run(['sudo', '-n', 'id', '-u'], "
+                                "capture_output=True, text=True); print(done.returncode, done.stdout.strip() or '-')")
+    code, out = sudo.stdout.split()
+    assert code != "0" and out == "-", "sudo is in the image for --sudo runtimes; this one cannot use it"
 
 
 def test_no_host_path_but_the_drive_is_mounted(runtime, engine):

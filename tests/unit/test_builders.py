@@ -1,6 +1,8 @@
 """The builders: BuildKit's plain progress read into one line per step, and the
 Dockerfile the classic builder gets."""
 
+from pathlib import Path
+
 import pytest
 
 from runtime.errors import BuildFailed
@@ -12,7 +14,9 @@ PLAIN = """\
 #1 [internal] load build definition from Dockerfile
 #1 transferring dockerfile: 4.71kB done
 #1 DONE 0.0s
-#5 [ 1/17] FROM docker.io/library/localab-base:bookworm
+#5 [stage-0  1/17] FROM docker.io/library/localab-base:bookworm
+#5 sha256:f3b5d4d4094ef9ef4ab491e3cb4a780aeaeb35b68353f197ea9807e12436a8e7
+#5 DONE 0.0s
 #5 DONE 0.0s
 #6 [ 2/17] RUN apt-get update  && apt-get install -y python3
 #6 CACHED
@@ -28,8 +32,9 @@ def test_each_finished_step_is_one_line_and_a_failure_names_its_step_and_output(
     progress = builders.BuildkitProgress(lines.append)
     for line in PLAIN.splitlines():
         progress.feed(line)
-    assert lines == ["[ 1/17] FROM docker.io/library/localab-base:bookworm: 0.0 s",
-                     "[ 2/17] RUN apt-get update  && apt-get install -y python3: cached"]
+    assert lines == ["[stage-0  1/17] FROM docker.io/library/localab-base:bookworm: 0.0 s",
+                     "[ 2/17] RUN apt-get update  && apt-get install -y python3: cached",
+                     "[ 9/17] RUN --mount=type=cache,target=/home/colab/.cache/uv umask 0002 && uv pip install: running"]
     error = progress.failure()
     assert isinstance(error, BuildFailed)
     assert str(error).startswith("build failed at [ 9/17] RUN --mount=type=cache")
@@ -58,12 +63,27 @@ def test_the_classic_builder_gets_the_dockerfile_without_mount_flags():
     assert "--mount" not in classic and "RUN umask 0002" in classic.replace("\\\n    ", "")
 
 
-@pytest.mark.parametrize("value, expected", [("classic", False), ("", None)])
-def test_the_builder_can_be_chosen(monkeypatch, value, expected):
-    found = builders.use_buildkit({builders.ENV: value})
-    assert found is expected if expected is not None else isinstance(found, bool)
+def fake_cli(folder, version: str, buildx: bool):
+    folder.mkdir()
+    cli = folder / "docker"
+    cli.write_text(f"#!/bin/sh\n[ \"$1\" = buildx ] && exit {0 if buildx else 1}\necho 'Docker version {version}, build x'\n")
+    cli.chmod(0o755)
+    return str(cli)
+
+
+def test_the_first_cli_that_can_buildkit_is_taken(tmp_path):
+    new = fake_cli(tmp_path / "new", "28.2.2", buildx=False)  # Docker 23+ without buildx: the legacy builder only
+    old = fake_cli(tmp_path / "old", "20.10.24+dfsg1", buildx=False)
+    plugin = fake_cli(tmp_path / "plugin", "28.2.2", buildx=True)
+    path = lambda *clis: {"PATH": ":".join(str(Path(cli).parent) for cli in clis)}  # noqa: E731
+    assert builders.buildkit_cli(path(new, old)) == old
+    assert builders.buildkit_cli(path(plugin, old)) == plugin
+    assert builders.buildkit_cli(path(new)) is None, "the classic builder then"
+    assert builders.buildkit_cli({**path(old), builders.ENV: "classic"}) is None
+    with pytest.raises(BuildFailed, match="needs a docker CLI that builds with BuildKit"):
+        builders.buildkit_cli({**path(new), builders.ENV: "buildkit"})
 
 
 def test_an_unknown_builder_is_refused():
     with pytest.raises(BuildFailed, match="'kaniko' is not a builder; use buildkit or classic"):
-        builders.use_buildkit({builders.ENV: "kaniko"})
+        builders.buildkit_cli({builders.ENV: "kaniko"})

@@ -90,3 +90,28 @@ def test_a_warning_waits_until_a_cell_has_run_so_it_has_somewhere_to_appear():
 
 def test_durations_read_as_the_page_writes_them():
     assert [contract.format_duration(s) for s in (43200, 80, 5400, 0, 59.6)] == ["12h00m", "1m20s", "1h30m", "0s", "1m00s"]
+
+
+@pytest.mark.parametrize("text, ahead", [("5390", 5390.0), ("-600", 0.0), ("nan", 0.0), ("inf", 0.0), ("x", 0.0), ("", 0.0)])
+def test_the_clock_runs_ahead_only_forward(tmp_path, text, ahead):
+    path = tmp_path / "clock-ahead"
+    path.write_text(text)
+    assert lifetime.ahead_s(path) == ahead
+    assert lifetime.ahead_s(tmp_path / "missing") == 0.0
+
+
+def test_a_clock_that_jumps_ahead_is_noticed_within_the_recheck():
+    """A 2-hour runtime whose clock is moved to 29 minutes before its end warns at once
+    (within one recheck), not after the hour and a half it was asleep for."""
+    clock = lifetime.Clock(started_at=1000.0, lifetime_s=7200)
+    fake = FakeTime(1000.0)
+    said, slept = [], []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        fake.sleep(seconds)
+        if len(slept) == 3:
+            fake.now = 1000.0 + 7200 - 29 * 60  # the jump
+    warn_before_the_end(clock, sleep=sleep, now=fake, write=said.append)
+    assert max(slept) <= 10.0, "never asleep for longer than a recheck"
+    assert "stops in about 29 minutes" in said[0] and "stops in about 5 minutes" in said[1]

@@ -34,7 +34,10 @@ def take_jupyter_path(notebook) -> None:
     notebook._get_context = lambda: notebook._CONTEXT_IPYTHON
 
 
-def warn_before_the_end(clock: lifetime.Clock, sleep=time.sleep, now=time.time, write=None,
+RECHECK_S = 10.0  # the runtime's clock can jump ahead (lifetime.ahead_s): look again this often
+
+
+def warn_before_the_end(clock: lifetime.Clock, sleep=time.sleep, now=lifetime.clock_now, write=None,
                         ready=lambda: True) -> None:
     """In a daemon thread: print the lifetime warnings into the notebook. ipykernel sends
     a background thread's output to the cell that ran last, where the user looks; until
@@ -45,9 +48,11 @@ def warn_before_the_end(clock: lifetime.Clock, sleep=time.sleep, now=time.time, 
         remaining = clock.remaining(now())
         if not remaining:
             return
-        if remaining > mark:
-            sleep(remaining - mark)
+        while remaining and remaining > mark:
+            sleep(min(RECHECK_S, remaining - mark))
             remaining = clock.remaining(now())
+        if not remaining:
+            return
         later = marks[index + 1] if index + 1 < len(marks) else 0
         if remaining <= later:  # the next, closer warning says it
             continue

@@ -12,7 +12,11 @@ from pathlib import PurePosixPath
 CONTENT = PurePosixPath("/content")  # scratch, as on Colab: wiped by reset and down
 DRIVE_ROOT = CONTENT / "drive"
 DRIVE = DRIVE_ROOT / "MyDrive"  # the host's drive folder is bind-mounted here
-DRIVE_READONLY = PurePosixPath("/run/localab/drive-readonly")  # and read-only here: drive.mount(..., readonly=True)
+DRIVE_READONLY = PurePosixPath("/run/localab/drive-readonly")
+# Seconds the runtime's clock runs ahead (a number in a root-owned file, non-negative: it can
+# only bring the end closer). Tests write it with `docker exec -u 0` to reach the 30- and
+# 5-minute warnings of a long lifetime without waiting for them.
+CLOCK_AHEAD = PurePosixPath("/run/localab/clock-ahead")  # and read-only here: drive.mount(..., readonly=True)
 SECRETS_MOUNT = PurePosixPath("/run/localab/secrets")
 TOKEN_MOUNT = PurePosixPath("/run/localab/token")  # the server's token: a read-only 0600 file, never in the environment
 MANIFEST = PurePosixPath("/etc/localab/manifest.json")

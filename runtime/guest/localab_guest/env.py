@@ -31,6 +31,7 @@ def runtime_environment(environ: dict, *, cpus: int, drive: Path = DRIVE, ca_mar
         env.setdefault("PIP_CACHE_DIR", str(cache / "pip"))
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's warnings, not its INFO chatter
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # debugpy's frozen-modules note at every kernel start
     # %tensorboard shows TensorBoard through Jupyter Server's proxy, on the runtime's own port.
     prefix = env.get("JUPYTERHUB_SERVICE_PREFIX", "/")  # under a hub: /user/NAME/
     env.setdefault("TENSORBOARD_PROXY_URL", f"{prefix.rstrip('/')}/proxy/%PORT%/")

@@ -6,10 +6,26 @@ starts inherits that, so all three count down to the same instant."""
 import time
 from dataclasses import dataclass
 
-from .contract import DRIVE, ENV_LIFETIME_S, format_duration
+from .contract import CLOCK_AHEAD, DRIVE, ENV_LIFETIME_S, format_duration
 
 WARN_AT_S = (1800, 300)  # 30 and 5 minutes before the end
 SAVE_AHEAD_S = 30  # the page saves open documents this long before the stop
+
+
+def ahead_s(path=CLOCK_AHEAD) -> float:
+    """How far the runtime's clock runs ahead of the wall clock: 0 unless root wrote
+    contract.CLOCK_AHEAD; never negative (a lifetime can be shortened, not extended)."""
+    try:
+        with open(path) as handle:
+            value = float(handle.read().strip() or 0)
+    except (OSError, ValueError):
+        return 0.0
+    return value if 0 < value < float("inf") else 0.0
+
+
+def clock_now() -> float:
+    """The runtime's clock: the wall clock, plus ahead_s()."""
+    return time.time() + ahead_s()
 
 
 @dataclass(frozen=True)
@@ -31,7 +47,7 @@ class Clock:
 
     def remaining(self, now: float | None = None) -> float | None:
         expires = self.expires_at
-        return None if expires is None else max(0.0, expires - (time.time() if now is None else now))
+        return None if expires is None else max(0.0, expires - (clock_now() if now is None else now))
 
 
 

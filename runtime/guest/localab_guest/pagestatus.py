@@ -1,7 +1,6 @@
 """What the page shows about the runtime: time left, the coming stop, GPU memory."""
 
 import os
-import time
 from datetime import datetime, timezone
 
 from . import contract, lifetime
@@ -19,7 +18,7 @@ def gpu_memory() -> dict | None:
 
 def status(environ=os.environ, now: float | None = None) -> dict:
     clock = lifetime.Clock.from_environ(environ)
-    now = time.time() if now is None else now
+    now = lifetime.clock_now() if now is None else now
     remaining = clock.remaining(now)
     return {
         "profile": environ.get(contract.ENV_PROFILE),
