@@ -48,7 +48,8 @@ def test_colabs_most_used_packages_import_at_colabs_versions(colab_runtime):
     assert found["failed"] == {} and found["python"].startswith("3.13."), found
     versions = run(client, kernel, "import tensorflow as tf, torch, pandas\nprint(tf.__version__, torch.__version__, "
                                    "pandas.__version__)").stdout.split()
-    assert versions == ["2.20.0", "2.11.0", "2.2.3"], "Colab's versions (its freeze), not localab's"
+    # Colab's versions (its freeze), not localab's; PyTorch is PyPI's CUDA build of Colab's 2.11.0+cpu
+    assert versions == ["2.20.0", "2.11.0+cu130", "2.2.3"]
     sample = run(client, kernel, "import json, os\nprint(sorted(os.listdir('/content/sample_data')))\n"
                                  "print(len(json.load(open('/content/sample_data/anscombe.json'))))").stdout.splitlines()
     assert "anscombe.json" in sample[0] and "README.md" in sample[0] and sample[1] == "44", "Anscombe's 4 x 11 points"
@@ -69,34 +70,44 @@ def test_a_notebook_of_colabs_kind_runs_torch_cv2_tqdm_and_seaborn(colab_runtime
     shown = run(client, kernel, (
         "import numpy as np, cv2\nfrom google.colab.patches import cv2_imshow\n"
         "image = np.zeros((32, 48, 3), np.uint8); image[:, :, 2] = 255\ncv2_imshow(image)"))
-    assert any("image/png" in output.get("data", {}) for output in shown.outputs), shown.outputs
+    assert any("image/png" in bundle for bundle in shown.data), shown.data
     progress = run(client, kernel, "from tqdm.auto import tqdm\nprint(sum(i for i in tqdm(range(1000))))")
     assert progress.stdout.strip().endswith("499500")
     plotted = run(client, kernel, (
         "import pandas as pd, seaborn as sns, matplotlib.pyplot as plt\n"
         "df = pd.DataFrame({'x': range(50), 'y': [i * i for i in range(50)]})\n"
         "sns.scatterplot(data=df, x='x', y='y'); plt.show()"))
-    assert any("image/png" in output.get("data", {}) for output in plotted.outputs), plotted.outputs
+    assert any("image/png" in bundle for bundle in plotted.data), plotted.data
 
 
-def test_a_pip_install_survives_a_reset_and_cannot_shadow_the_core(colab_runtime):
+def test_a_pip_install_survives_a_reset_and_cannot_shadow_the_image(colab_runtime):
     colab_runtime.up()
     client = colab_runtime.client()
     kernel = client.start_kernel("python3")
-    run(client, kernel, "%pip install --no-deps 'six==1.16.0' 'numpy==2.0.2' 'pyfiglet==1.0.2'", timeout_s=300)
+    added = run(client, kernel, "%pip install 'pyfiglet==1.0.2'", timeout_s=300)
+    assert "Successfully installed pyfiglet-1.0.2" in added.stdout, added.stdout[-2000:]
+    # Forced past pip's own refusal: a user's numpy lands in the drive, and still loses to the image's.
+    forced = run(client, kernel, "%pip install --ignore-installed --no-deps 'numpy==2.2.6'", timeout_s=300)
+    assert "Successfully installed numpy-2.2.6" in forced.stdout, forced.stdout[-2000:]
+    refused = run(client, kernel, "%pip install 'six==1.16.0'", timeout_s=300)
+    assert "Will not install to the user site" in refused.stdout, "an image package is never replaced"
     reset = colab_runtime.invoke("reset", "--name", colab_runtime.name, "--yes")
     assert reset.returncode == 0, reset.stdout + reset.stderr
     client = colab_runtime.client()
     kernel = client.start_kernel("python3")  # the kernel starts: the user's numpy did not break it
-    after = run(client, kernel, "import pyfiglet, six, numpy\nprint(pyfiglet.__file__)\nprint(six.__version__, "
-                                "numpy.__version__)")
-    where, versions = after.stdout.strip().splitlines()
-    assert where.startswith("/content/drive/MyDrive/localab/pip/colab-"), "installed into the drive"
-    assert versions.split() == ["1.16.0", "2.1.3"], "a user's six wins; the image's numpy (Colab's 2.1.3) wins"
-    assert list((colab_runtime.drive / "localab" / "pip").iterdir()), "the installs are in the host's drive folder"
+    after = run(client, kernel, "import pyfiglet, six, numpy, tensorflow as tf\nprint(pyfiglet.__file__)\n"
+                                "print(six.__version__, numpy.__version__, tf.__version__)")
+    where, versions = after.stdout.strip().splitlines()[-2:]
+    assert where.startswith("/content/drive/MyDrive/localab/pip/colab-"), "installed into the drive, kept"
+    assert versions.split() == ["1.17.0", "2.1.3", "2.20.0"], "the image's six, numpy (Colab's) and TensorFlow"
+    installs = colab_runtime.drive / "localab" / "pip"
+    assert any(installs.rglob("pyfiglet")), "the installs are in the host's drive folder"
     cleaned = colab_runtime.invoke("reset", "--name", colab_runtime.name, "--yes", "--clean-installs")
     assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
-    assert not (colab_runtime.drive / "localab" / "pip").exists()
+    assert not installs.exists()
+    client = colab_runtime.client()
+    gone = client.execute(client.start_kernel("python3"), "import pyfiglet")
+    assert gone.status == "error" and "No module named 'pyfiglet'" in gone.error
 
 
 def test_sudo_is_opt_in_and_the_default_runtime_cannot_gain_privileges(colab_runtime, engine):

@@ -1,4 +1,4 @@
-"""Installs in the drive: where pip is pointed, and the core that a user's copy never shadows."""
+"""Installs in the drive: where pip is pointed; and the GPU caps of PyTorch and JAX."""
 
 import json
 import sys
@@ -29,20 +29,6 @@ def test_a_drive_that_cannot_hold_them_leaves_pip_alone(tmp_path, capsys):
     env = {}
     userpkgs.environment(env, blocker / "pip")
     assert "PYTHONUSERBASE" not in env and "pip installs stay in scratch" in capsys.readouterr().out
-
-
-def test_the_core_comes_from_the_image_even_when_the_user_site_has_a_copy(tmp_path, monkeypatch):
-    image, user = tmp_path / "image", tmp_path / "drive" / "pip" / "lib"
-    for folder, version in ((image, "image"), (user, "user")):
-        for package in ("numpy", "pyfiglet"):
-            (folder / package).mkdir(parents=True)
-            (folder / package / "__init__.py").write_text(f"WHERE = {version!r}\n")
-    monkeypatch.setattr(sys, "path", [str(user), str(image), *sys.path])
-    monkeypatch.setattr(userpkgs, "CORE", frozenset({"numpy"}))
-    finder = userpkgs.ImageFirst(str(tmp_path / "drive" / "pip"))
-    assert finder.find_spec("numpy", None).origin == str(image / "numpy" / "__init__.py")
-    assert finder.find_spec("pyfiglet", None) is None, "anything else: the user's copy, by the normal path order"
-    assert finder.find_spec("numpy.linalg", [str(user / "numpy")]) is None, "submodules follow their package"
 
 
 def test_jax_gets_the_cap_as_a_fraction_of_the_smallest_gpu():
