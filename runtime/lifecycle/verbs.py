@@ -279,9 +279,11 @@ def reset(engine: Engine, name: str, *, new_token: bool = False, discard_scratch
         say(f"deleting runtime '{name}' and its scratch; the drive is kept")
         if clean_installs:
             installs = spec.drive / contract.USER_PACKAGES
-            if drivefs.exists(installs):
-                drivefs.remove_tree(installs)
-                say(f"removed the packages `pip install` had put in {installs}")
+            try:
+                drivefs.remove_tree(installs)  # never through a link planted in the drive
+                say(f"removed what `pip install` had put in {installs}")
+            except FileNotFoundError:
+                pass
         return _up(engine, request, spec, say)
 
 
