@@ -8,7 +8,7 @@ def test_the_printed_url_opens_jupyterlab_and_runs_tensorflow(runtime, page):
     url = runtime.up().stdout.strip().splitlines()[-1]
     open_lab(page, url)
     new_notebook(page)
-    version = lock.read_lock("cpu").tensorflow_version
+    version = lock.read_lock(runtime.flavour).tensorflow_version
     text = run_cell(page, "import tensorflow as tf; print(tf.__version__)", version)
     assert text.strip() == version
-    screenshot(page, "runtime-tensorflow-version")
+    screenshot(page, f"runtime-tensorflow-version-{runtime.flavour}")

@@ -164,3 +164,35 @@ def test_json_outputs_parse(capsys, tmp_path, monkeypatch):
     history = json.loads(run_localab(capsys, "bench", "--history", "--json", "--drive", str(drive))[1])
     assert [entry["headline"] for entry in history] == [10.0, 12.0]
     assert history[1]["over_previous"] == pytest.approx(1.2) and history[1]["previous"] == "20260101T000000Z-matmul"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["up", "--flavour", "tpu"], "flavour: 'tpu' is not a runtime image; use one of: colab, cpu"),
+    (["up", "--flavour", "colab-gpu"], "the GPU image follows from --gpu"),
+    (["build", "--flavour", "tpu"], "flavour: 'tpu' is not an image flavour"),
+    (["lock", "--flavour", "cpu", "--colab-freeze", "docker/colab/pip-freeze.txt"],
+     "colab-freeze: the 'cpu' flavour is not built from Colab's freeze"),
+    (["lock", "--colab-freeze", "docker/colab/pip-freeze.txt"], "colab-freeze: name the flavour it is for"),
+])
+def test_bad_colab_input_is_one_line_exit_2_and_no_lock_changes(capsys, argv, message, monkeypatch):
+    from runtime.image import lock
+    from tests.utils.fake_engine import INFO, fake_engine
+
+    engine = fake_engine(INFO)
+    monkeypatch.setattr(cli, "_engine", lambda: engine)
+    before = {path: path.read_bytes() for path in lock.DOCKER_DIR.glob("lock-*.txt")}
+    code, out, err = run_localab(capsys, *argv)
+    assert code == 2 and message in err and err.count("\n") == 1, err
+    assert not engine.run.called and not engine.build.called
+    assert {path: path.read_bytes() for path in lock.DOCKER_DIR.glob("lock-*.txt")} == before
+
+
+def test_a_file_that_is_not_a_freeze_changes_no_lock(capsys, tmp_path):
+    from runtime.image import lock
+
+    bad = tmp_path / "freeze.txt"
+    bad.write_text("[global]\nindex-url = https://example.org\n")
+    before = lock.lock_path("colab").read_bytes(), (lock.DOCKER_DIR / "colab" / "pip-freeze.txt").read_bytes()
+    code, out, err = run_localab(capsys, "lock", "--flavour", "colab", "--colab-freeze", str(bad))
+    assert code == 2 and "is not a line of `pip freeze`" in err and err.count("\n") == 1, err
+    assert (lock.lock_path("colab").read_bytes(), (lock.DOCKER_DIR / "colab" / "pip-freeze.txt").read_bytes()) == before

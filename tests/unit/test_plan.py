@@ -111,3 +111,38 @@ def test_every_path_mounts_the_drive_writable_and_read_only_alike(name, tmp_path
     helm_mounts = [(m["mountPath"], m.get("readOnly", False)) for m in entry["kubespawner_override"]["volume_mounts"]
                    if m["name"] == "drive"]
     assert helm_mounts == [(target, ro) for _, target, ro in wanted]
+
+
+@pytest.mark.parametrize("flavour, host, image", [
+    ("cpu", INFO, "localab:cpu"), ("colab", INFO, "localab:colab"),
+    ("colab", BIG_GPU_HOST, "localab:colab-gpu"), ("cpu", BIG_GPU_HOST, "localab:gpu"),
+])
+def test_the_flavour_from_a_profile_or_the_command_line_picks_the_image(flavour, host, image, tmp_path, monkeypatch):
+    mine = tmp_path / "profiles.toml"
+    mine.write_text(f'[profiles.p100]\nflavour = "{flavour}"\n')
+    monkeypatch.setenv("LOCALAB_PROFILES", str(mine))
+    from_profile = drive_up(fake_engine(host), verbs.UpRequest(profile="p100", drive=str(tmp_path / "d")), monkeypatch)
+    monkeypatch.delenv("LOCALAB_PROFILES")
+    from_option = drive_up(fake_engine(host), verbs.UpRequest(profile="p100", flavour=flavour,
+                                                              drive=str(tmp_path / "e")), monkeypatch)
+    assert from_profile["image"] == from_option["image"] == image
+    assert from_option["labels"]["io.localab.runtime.flavour"] == image.split(":")[1]
+
+
+def test_only_a_sudo_runtime_starts_as_root_keeps_capabilities_and_drops_to_the_user(tmp_path, monkeypatch):
+    plain = drive_up(fake_engine(INFO), verbs.UpRequest(profile="cpu", drive=str(tmp_path / "d")), monkeypatch)
+    assert plain["user"] != "0:0" and plain["cap_drop"] == ["ALL"] and plain["security_opt"] == ["no-new-privileges"]
+    assert contract.ENV_SUDO not in plain["environment"] and contract.ENV_RUN_AS not in plain["environment"]
+    sudo = drive_up(fake_engine(INFO), verbs.UpRequest(profile="cpu", sudo=True, drive=str(tmp_path / "e")), monkeypatch)
+    assert sudo["user"] == "0:0" and "cap_drop" not in sudo and "security_opt" not in sudo
+    assert sudo["environment"][contract.ENV_SUDO] == "1"
+    assert sudo["environment"][contract.ENV_RUN_AS] == plain["user"], "the entry process drops to the usual user"
+    assert sudo["labels"]["io.localab.runtime.sudo"] == "1" and plain["labels"]["io.localab.runtime.sudo"] == "0"
+
+
+def test_a_profile_with_an_unknown_flavour_is_refused_when_used(tmp_path, monkeypatch):
+    mine = tmp_path / "profiles.toml"
+    mine.write_text('[profiles.cpu]\nflavour = "tpu"\n')
+    monkeypatch.setenv("LOCALAB_PROFILES", str(mine))
+    with pytest.raises(Exception, match=r"profiles.cpu.flavour: 'tpu' is not a runtime image; use one of: colab, cpu"):
+        drive_up(fake_engine(INFO), verbs.UpRequest(profile="cpu", drive=str(tmp_path / "d")), monkeypatch)
