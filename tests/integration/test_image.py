@@ -124,7 +124,8 @@ def test_an_unknown_flavour_changes_nothing(engine, cpu_image, tmp_path):
     before = engine_snapshot(engine, tmp_path)
     result = invoke("build", "--flavour", "tpu")
     assert result.returncode == 2
-    assert result.stderr.strip() == "localab: flavour: 'tpu' is not an image flavour; use one of: cpu, gpu, hub"
+    assert result.stderr.strip() == ("localab: flavour: 'tpu' is not an image flavour; use one of: colab, colab-gpu, cpu, "
+                                     "gpu, hub")
     assert engine_snapshot(engine, tmp_path) == before
 
 
