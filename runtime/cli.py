@@ -484,12 +484,17 @@ def compose(c, output=None):
     print(f"wrote {path} from the packaged profiles")
 
 
+COLAB_GROUP = "LOCALAB_TEST_COLAB_GROUP"  # tests/conftest.py: the runtime fixture runs on the colab image too
+
+
 @verb(help={
     "unit": "only the unit tests (no engine, no image, seconds)",
     "k": "only tests matching this pytest -k expression",
     "pytest_args": "more arguments for pytest, as one string",
+    "colab": "only the colab group: every runtime test again on the colab image, and the colab image's own "
+             "(about 25 minutes more; the whole suite runs the colab image's own tests)",
 })
-def test(c, unit=False, k="", pytest_args=""):
+def test(c, unit=False, k="", pytest_args="", colab=False):
     """Run the test suite (in a checkout): unit, then integration (real engine and image) and browser tests."""
     import shlex
 
@@ -499,8 +504,11 @@ def test(c, unit=False, k="", pytest_args=""):
         testenv.prepare()
     command = [sys.executable, "-m", "pytest"] + (["tests/unit"] if unit else [])
     command += ["-k", k] if k else []
+    command += ["-m", "colab", "tests/integration", "tests/browser"] if colab else []
     command += shlex.split(pytest_args)
     env = {} if unit else {"LOCALAB_REQUIRE_ENGINE": "1"}
+    if colab:
+        env[COLAB_GROUP] = "1"
     c.run(shlex.join(command), env=env, pty=False, warn=False)
 
 
