@@ -148,7 +148,8 @@ def settings(profile_file: profiles.Profiles, default: str, info: dict) -> dict:
 
 
 def _flavours_needed(config: dict) -> set[str]:
-    return {spec["image"].rsplit("-", 1)[1] for spec in config["profiles"].values()}
+    """The flavours behind the offered images (localab:<version>-<flavour>, e.g. 0.2.0-colab-gpu)."""
+    return {spec["image"].partition(":")[2].partition("-")[2] for spec in config["profiles"].values()}
 
 
 def hub_url(port: int) -> str:

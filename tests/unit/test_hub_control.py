@@ -59,3 +59,10 @@ def test_a_gpu_host_offers_the_gpu_image_with_one_gpu():
     p100 = config["profiles"]["p100"]
     assert p100["image"] == f"localab:{__version__}-gpu" and p100["host_config"]["device_requests"][0]["Count"] == 1
     assert config["profiles"]["cpu"]["image"] == f"localab:{__version__}-cpu"
+
+
+def test_the_flavours_a_hub_needs_include_hyphenated_ones():
+    from runtime.hub import control
+
+    config = {"profiles": {"a": {"image": "localab:0.2.0-cpu"}, "b": {"image": "localab:0.2.0-colab-gpu"}}}
+    assert control._flavours_needed(config) == {"cpu", "colab-gpu"}
