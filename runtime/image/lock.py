@@ -223,7 +223,10 @@ def _colab_lock(row: Flavour, freeze: Path, target: Path, *, upgrade: bool, say)
     pins = colab.read_freeze(freeze)
     by_name = {pin.name: pin for pin in pins}
     for name, version in row.substitutes:
-        pin = by_name[name]
+        pin = by_name.get(name)
+        if pin is None:
+            raise UsageError(f"flavours.toml: flavours.{row.name}.substitutes names {name}, which {row.freeze} "
+                             f"does not pin; remove it or use the freeze's name for it")
         pin.version, pin.reason, pin.fixed = version, f"{row.substitutes_reason}: {version}", True
     colab.fit_to_index(pins, row.python, say=say)
     for attempt in range(40):
