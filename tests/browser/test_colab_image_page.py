@@ -16,7 +16,7 @@ def test_a_plotly_figure_renders_in_jupyterlab(engine, colab_image, tmp_path, pa
         new_notebook(page)
         run_cell(page, "import plotly.express as px\nfig = px.scatter(x=[1, 2, 3], y=[4, 1, 9], title='localab plotly')\n"
                        "fig.show()\nprint('shown')", "shown")
-        plot = page.locator(f"{NOTEBOOK} .js-plotly-plot").first
+        plot = page.frame_locator(f"{NOTEBOOK} iframe.localab-plotly").first.locator(".js-plotly-plot")
         expect(plot).to_be_visible(timeout=60_000)
         expect(plot.locator(".gtitle")).to_have_text("localab plotly", timeout=30_000)
         assert plot.locator(".scatterlayer .point").count() == 3, "three points drawn"

@@ -8,7 +8,7 @@ import time
 
 from IPython.core.error import UsageError
 
-from . import contract, lifetime
+from . import contract, lifetime, plotlyview
 from .imports import when_imported
 
 TF2_MESSAGE = "Colab only includes TensorFlow 2.x; %tensorflow_version has no effect."
@@ -76,6 +76,7 @@ def load_ipython_extension(ipython) -> None:
     start_in_content()
     ipython.register_magic_function(tensorflow_version, "line", "tensorflow_version")
     when_imported("tensorboard.notebook", take_jupyter_path)
+    when_imported("plotly.io", plotlyview.register)
     clock = lifetime.Clock.from_environ(os.environ)
     if clock.expires_at:
         threading.Thread(target=warn_before_the_end, args=(clock,), name="localab-lifetime", daemon=True,
