@@ -43,6 +43,7 @@ class Pin:
     reason: str = ""  # why `version` is not exactly Colab's, or why it is left out
     sdist_only: bool = False  # PyPI has only its source at that version: uv must build it
     fixed: bool = False  # set by the flavour's row (substitutes): a conflict moves the other pin
+    wheel_only: bool = False  # its source cannot be built in the image: uv may take only its wheels
 
     @property
     def requirement(self) -> str | None:
@@ -84,8 +85,8 @@ def _pin_from_freeze(name: str, version: str | None, url: str | None) -> Pin:
     if wheel:
         public = wheel.group(2).split("+")[0]
         host = urllib.parse.urlsplit(url).netloc
-        return Pin(name, url, public, f"Colab installs {wheel.group(2)} from {host}, not PyPI; the image has "
-                                      f"PyPI's {public}")
+        return Pin(name, url, public, f"Colab installs {wheel.group(2)} from {host}, not PyPI; the lock asks PyPI for "
+                                      f"{public}")
     return Pin(name, url, None, f"Colab installs it from {url.split('#')[0]}, not from a release on PyPI")
 
 
@@ -229,14 +230,14 @@ def fit_to_index(pins: list[Pin], python: str, say=print) -> None:
         have = found[pin.name]
         if pin.version in have.wheels:
             continue
-        native = pin.version in have.sources and compiles(have.source_urls[pin.version], context)
-        if pin.version in have.sources and not native:
+        unbuildable = pin.version in have.sources and cannot_build(have.source_urls[pin.version], context)
+        if pin.version in have.sources and not unbuildable:
             pin.sdist_only = True  # pure Python: uv builds its wheel in the image without a compiler
             continue
         other = nearest(pin.version, have.wheels)
-        if native:
-            why = (f"{pin.name} {pin.version} is on the index only as source that compiles native code (the image "
-                   f"has no compiler or its libraries' headers)")
+        if unbuildable:
+            pin.wheel_only = True
+            why = f"{pin.name} {pin.version} is on the index only as source that {unbuildable}"
         elif not have.any_file:
             why = f"{pin.name} is not on the index"
         elif pin.version in have.any_file:
@@ -255,38 +256,47 @@ NATIVE_SOURCES = (".c", ".cc", ".cpp", ".cxx", ".pyx", ".rs", ".f90", "CMakeList
 # In a build script: what only a compiler can finish (cffi's API mode generates its C at build time).
 NATIVE_MARKERS = (b"ext_modules", b"cffi_modules", b"Extension(", b"pybind11", b"scikit-build", b"maturin",
                   b"mesonpy", b"cmake")
+# A build backend that downloads the real wheel from another index at build time (NVIDIA's RAPIDS
+# placeholders on PyPI): an offline, hash-checked build cannot reach it.
+STUB_MARKERS = (b"wheel_stub", b"wheel-stub")
 BUILD_SCRIPTS = ("setup.py", "pyproject.toml", "setup.cfg")
+NATIVE = "compiles native code (the image has no compiler or its libraries' headers)"
+STUB = "is a stub whose build downloads the wheel from another index (wheel-stub), out of an offline build's reach"
 
 
-def compiles(url: str, context: ssl.SSLContext | None = None) -> bool:
-    """Whether a source distribution builds native code: C/C++/Cython/Rust sources in it,
-    or a build script that asks for extensions. Read as the archive streams by."""
+def cannot_build(url: str, context: ssl.SSLContext | None = None) -> str | None:
+    """Why the image could not build this source distribution (NATIVE or STUB), or None when
+    it is plain Python. Read as the archive streams by."""
     import io
     import tarfile
     import zipfile
 
-    def native(name: str, read) -> bool:
+    def why(name: str, read) -> str | None:
         if name.endswith(NATIVE_SOURCES):
-            return True
+            return NATIVE
         parts = name.split("/")
         if len(parts) > 2 or parts[-1] not in BUILD_SCRIPTS:
-            return False
+            return None
         script = read()
-        return any(marker in script for marker in NATIVE_MARKERS)
+        if any(marker in script for marker in STUB_MARKERS):
+            return STUB
+        return NATIVE if any(marker in script for marker in NATIVE_MARKERS) else None
 
     with urllib.request.urlopen(url, timeout=300, context=context) as response:
         if url.endswith(".zip"):
             archive = zipfile.ZipFile(io.BytesIO(response.read()))
-            return any(native(name, lambda name=name: archive.read(name)) for name in archive.namelist())
+            reasons = (why(name, lambda name=name: archive.read(name)) for name in archive.namelist())
+            return next(filter(None, reasons), None)
         with tarfile.open(fileobj=response, mode="r|*") as archive:
             for member in archive:
                 def read(member=member):
                     handle = archive.extractfile(member)
                     return handle.read() if handle else b""
 
-                if member.isfile() and native(member.name, read):
-                    return True
-    return False
+                reason = member.isfile() and why(member.name, read)
+                if reason:
+                    return reason
+    return None
 
 
 def fall_back(pin: Pin, python: str, why: str) -> None:

@@ -5,11 +5,13 @@ sha256 of the body, so an edit made after `localab lock` (a changed pin or hash)
 caught before a build starts; pip's --require-hashes catches a tampered download.
 """
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import subprocess
+import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,7 +152,8 @@ def lock_name(name: str) -> str:
     return flavour(name).name
 
 
-def compile_command(inputs: list[str], output: Path, row: Flavour) -> list[str]:
+def compile_command(inputs: list[str], output: Path, row: Flavour, no_build: tuple[str, ...] = ()) -> list[str]:
+    """uv's resolve; `no_build`: distributions whose source the image cannot build (wheels only)."""
     return [
         _uv(), "pip", "compile", *inputs,
         "--generate-hashes", "--no-header", "--quiet",
@@ -158,17 +161,33 @@ def compile_command(inputs: list[str], output: Path, row: Flavour) -> list[str]:
         "--python-platform", row.platform,
         "--output-file", str(output),
         *[arg for name in NOT_INSTALLED for arg in ("--no-emit-package", name)],
+        *[arg for name in sorted(no_build) for arg in ("--only-binary", name)],
     ]
 
 
-def _compile(row: Flavour, inputs: list[str], extra: str, target: Path, *, upgrade: bool, capture: bool) -> str:
+@contextlib.contextmanager
+def _environment(**values: str):
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _compile(row: Flavour, inputs: list[str], extra: str, target: Path, *, upgrade: bool, capture: bool,
+             no_build: tuple[str, ...] = ()) -> str:
     """uv's hashed output for these inputs (extra: requirements given on stdin)."""
     body_file = target.with_suffix(".body.tmp")
     preferred = None if upgrade else locked_body(target)
     if preferred:
         body_file.write_text(preferred)
     try:
-        subprocess.run(compile_command(inputs, body_file.resolve(), row), input=extra, text=True, cwd=DOCKER_DIR,
+        subprocess.run(compile_command(inputs, body_file.resolve(), row, no_build), input=extra, text=True, cwd=DOCKER_DIR,
                        check=True, capture_output=capture, env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"})
         return body_file.read_text()
     except FileNotFoundError as exc:
@@ -190,7 +209,12 @@ def write_lock(flavour_name: str, *, upgrade: bool = False, colab_freeze: Path |
         raise UsageError(f"colab-freeze: the '{flavour_name}' flavour is not built from Colab's freeze; "
                          f"use one of: {', '.join(n for n, r in flavours().items() if r.freeze)}")
     if row.freeze:
-        body, report = _colab_lock(row, colab_freeze or DOCKER_DIR / row.freeze, target, upgrade=upgrade, say=say)
+        # uv builds some of Colab's sources to read their metadata (pyspark's is 300 MB): tens of
+        # GB over the retries, kept out of the user's own uv cache.
+        with tempfile.TemporaryDirectory(prefix="localab-lock-uv-") as cache, \
+                _environment(UV_CACHE_DIR=cache):
+            body, report = _colab_lock(row, colab_freeze or DOCKER_DIR / row.freeze, target, upgrade=upgrade,
+                                       say=say)
         if colab_freeze:
             from runtime.image import colab
 
@@ -208,7 +232,7 @@ def write_lock(flavour_name: str, *, upgrade: bool = False, colab_freeze: Path |
 
 
 _FAILED_BUILD = re.compile(r"Failed to build `([A-Za-z0-9._-]+)==")
-_UNUSABLE = re.compile(r"([A-Za-z0-9._-]+)==\S+ has no usable wheels|there is no version of ([A-Za-z0-9._-]+)==")
+_UNUSABLE = re.compile(r"([A-Za-z0-9._-]+)(?:[=<>!]=|[<>])\S+ has no usable wheels|there is no version of ([A-Za-z0-9._-]+)==")
 _REQUIRED = re.compile(r"you require ([A-Za-z0-9._-]+)==")
 _DEPENDS = re.compile(r"depends on ([A-Za-z0-9._-]+)")
 _DEPENDANT = re.compile(r"([A-Za-z0-9._-]+)==\S+ depends on")
@@ -232,7 +256,8 @@ def _colab_lock(row: Flavour, freeze: Path, target: Path, *, upgrade: bool, say)
     for attempt in range(40):
         extra = "".join(f"{pin.requirement}\n" for pin in pins if pin.requirement)
         try:
-            body = _compile(row, [*row.requirements, "-"], extra, target, upgrade=upgrade, capture=True)
+            body = _compile(row, [*row.requirements, "-"], extra, target, upgrade=upgrade, capture=True,
+                            no_build=tuple(pin.name for pin in pins if pin.wheel_only))
         except subprocess.CalledProcessError as exc:
             message = exc.stderr or ""
             name, why = _culprit(message, by_name)
@@ -245,12 +270,17 @@ def _colab_lock(row: Flavour, freeze: Path, target: Path, *, upgrade: bool, say)
             if why.startswith("conflicts"):
                 pin.reason = "; ".join(filter(None, [pin.reason, why]))
                 pin.version = ""  # any version that fits the rest
+            elif pin.version == "":  # already free to take any version: none that uv can use fits
+                pin.reason = "; ".join(filter(None, [pin.reason, "no release uv can use here fits the rest"])) \
+                    + ": left out"
+                pin.version = None
             else:
                 colab.fall_back(pin, row.python, why)
             continue
-        # A dependency that is not one of Colab's pins may exist only as native source (rpy2's
-        # rpy2-rinterface needs R): the pin that pulls it in is moved instead.
-        culprits = _native_dependencies(body, by_name, row.python)
+        # A dependency that is not one of Colab's pins may exist only as source the image cannot
+        # build (rpy2's rpy2-rinterface needs R; RAPIDS' libcugraph-cu12 is a wheel-stub): the pin
+        # that pulls it in is moved instead.
+        culprits = _unbuildable_dependencies(body, by_name, row.python)
         if not culprits:
             break
         for name, why in culprits.items():
@@ -269,8 +299,8 @@ def _colab_lock(row: Flavour, freeze: Path, target: Path, *, upgrade: bool, say)
     return body, report
 
 
-def _native_dependencies(body: str, pins: dict, python: str) -> dict[str, str]:
-    """Colab's pins whose locked dependencies come only as source with native code in it,
+def _unbuildable_dependencies(body: str, pins: dict, python: str) -> dict[str, str]:
+    """Colab's pins whose locked dependencies come only as source the image cannot build,
     each with the reason."""
     from runtime.image import colab
 
@@ -280,13 +310,12 @@ def _native_dependencies(body: str, pins: dict, python: str) -> dict[str, str]:
     culprits = {}
     for name, version in others.items():
         have = colab.releases(name, supported, context)
-        if version in have.wheels or version not in have.source_urls or \
-                not colab.compiles(have.source_urls[version], context):
+        if version in have.wheels or version not in have.source_urls:
             continue
-        for parent in via(body).get(name, ()):
+        unbuildable = colab.cannot_build(have.source_urls[version], context)
+        for parent in via(body).get(name, ()) if unbuildable else ():
             if parent in pins and pins[parent].version is not None:
-                culprits[parent] = f"needs {name} {version}, which is on the index only as source that compiles " \
-                                   f"native code"
+                culprits[parent] = f"needs {name} {version}, which is on the index only as source that {unbuildable}"
     return culprits
 
 

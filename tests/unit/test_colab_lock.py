@@ -83,6 +83,13 @@ def test_a_source_that_does_not_build_and_a_version_without_wheels_are_named():
         ("cyipopt", "its source does not build here")
     assert lock._culprit("Because foo==1 has no usable wheels and you require foo==1, ...", pins)[0] == "foo"
     assert lock._culprit("error: something else entirely", pins) == (None, "")
+    # a pin already free to take any version (""), whose every release lacks a usable wheel
+    pins["libcugraph-cu12"] = colab.Pin("libcugraph-cu12", "26.2.0", "", wheel_only=True)
+    message = ("Because raft-dask-cu12==26.2.0 depends on libraft-cu12==26.2.* and libcugraph-cu12>=26.10.0 depends "
+               "on libraft-cu12==26.10.*, we can conclude that libcugraph-cu12>=26.10.0 and raft-dask-cu12==26.2.0 are "
+               "incompatible. And because libcugraph-cu12<=26.8.0 has no usable wheels, we can conclude that all "
+               "versions of libcugraph-cu12 and raft-dask-cu12==26.2.0 are incompatible.")
+    assert lock._culprit(message, pins) == ("libcugraph-cu12", "uv cannot use that version here")
 
 
 def test_parity_counts_same_other_missing_with_reasons():
@@ -121,3 +128,41 @@ def test_user_names_a_runtime_flavour_and_gets_its_gpu_sibling_from_the_plan():
         lock.runtime_flavour("hub")
     with pytest.raises(UsageError, match="GPU image follows from --gpu"):
         lock.runtime_flavour("colab-gpu")
+
+
+def _sdist(tmp_path, name: str, files: dict[str, str], suffix=".tar.gz") -> str:
+    import io
+    import tarfile
+    import zipfile
+
+    path = tmp_path / f"{name}{suffix}"
+    if suffix == ".zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            for member, text in files.items():
+                archive.writestr(f"{name}/{member}", text)
+    else:
+        with tarfile.open(path, "w:gz") as archive:
+            for member, text in files.items():
+                data = text.encode()
+                info = tarfile.TarInfo(f"{name}/{member}")
+                info.size = len(data)
+                archive.addfile(info, io.BytesIO(data))
+    return path.as_uri()
+
+
+def test_a_source_the_image_cannot_build_is_named_with_its_reason(tmp_path):
+    pure = _sdist(tmp_path, "pure-1.0", {"pyproject.toml": "[build-system]\nbuild-backend = 'hatchling.build'\n",
+                                         "pure/__init__.py": ""})
+    assert colab.cannot_build(pure) is None
+    cython = _sdist(tmp_path, "fast-1.0", {"setup.py": "from setuptools import setup\nsetup()\n",
+                                           "fast/_speed.pyx": "def f(): pass\n"})
+    assert colab.cannot_build(cython) == colab.NATIVE
+    extension = _sdist(tmp_path, "ext-1.0", {"setup.py": "setup(ext_modules=[Extension('x', ['x.c'])])\n"},
+                       suffix=".zip")
+    assert colab.cannot_build(extension) == colab.NATIVE
+    # NVIDIA's RAPIDS placeholders on PyPI (pylibcugraph-cu12 26.2.0's whole source)
+    stub = _sdist(tmp_path, "pylibcugraph_cu12-26.2.0", {
+        "PKG-INFO": "Name: pylibcugraph-cu12\n",
+        "pyproject.toml": '[build-system]\nrequires = ["wheel-stub"]\nbuild-backend = "wheel_stub.buildapi"\n'
+                          '[tool.wheel_stub]\nindex_url = "https://pypi.nvidia.com/"\n'})
+    assert colab.cannot_build(stub) == colab.STUB
