@@ -2,12 +2,15 @@
 # localab runtime with a profile's caps, security options, lifetime and drive; the
 # idle culler stops idle servers. Everything profile-specific arrives from the host in
 # LOCALAB_HUB_SETTINGS (JSON made from the profiles by runtime/hub/control.py).
+import asyncio
 import html
 import json
 import os
 import sys
 
+import docker.errors
 from docker.types import Mount
+from dockerspawner import DockerSpawner
 
 sys.path.insert(0, os.path.dirname(__file__))
 from localab_auth import LocalabAuthenticator  # noqa: E402
@@ -36,7 +39,26 @@ c.LocalabAuthenticator.auth_refresh_age = 30
 KEYS = os.environ.get("LOCALAB_HUB_KEYS", "/srv/localab/keys")  # read-only files from the host, not environment
 c.CryptKeeper.keys = [bytes.fromhex(open(f"{KEYS}/crypt-key").read().strip())]
 
-c.JupyterHub.spawner_class = "dockerspawner.DockerSpawner"
+
+
+class LocalabSpawner(DockerSpawner):
+    """DockerSpawner whose removal waits until the container is gone. With `remove`, the
+    engine removes a stopped container itself (AutoRemove) and DockerSpawner's own remove
+    returns at once ("already in progress"); the name stays taken for about a second, so a
+    server started again at once failed with a 409 name conflict (HTTP 500 to the user)."""
+
+    async def remove_object(self):
+        await super().remove_object()
+        for _ in range(150):  # 30 s at most
+            try:
+                await self.docker("inspect_container", self.object_id)
+            except docker.errors.NotFound:
+                return
+            await asyncio.sleep(0.2)
+        self.log.warning("container %s is still there 30 s after its removal", self.object_id[:7])
+
+
+c.JupyterHub.spawner_class = LocalabSpawner
 c.DockerSpawner.network_name = settings["network"]
 c.DockerSpawner.use_internal_ip = True
 c.DockerSpawner.remove = True
