@@ -71,6 +71,9 @@ def test_it_runs_unprivileged_with_tini_as_pid_1(engine, cpu_image):
         assert (code, code_1) == (0, 0)
         assert uid.strip() == "1000"
         assert pid1.split("\0")[0] == "/usr/bin/tini"
+        # the user's caches (matplotlib, pip, Hugging Face) live in ~/.cache: nothing of the build's owns it
+        code, made = engine.exec(container.id, ["sh", "-c", "mkdir -p ~/.cache/matplotlib && stat -c %U ~/.cache"])
+        assert (code, made.strip()) == (0, "colab"), made
     finally:
         container.remove(force=True)
 
