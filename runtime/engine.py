@@ -33,6 +33,10 @@ class Engine:
     def info(self) -> dict:
         return self._api.info()
 
+    def is_local(self) -> bool:
+        """Reached through a local Unix socket: its containers share this host's CPUs."""
+        return self._api.base_url.startswith("http+docker://localhost")
+
     # -- images
     def image(self, ref: str) -> dict | None:
         import docker.errors

@@ -16,6 +16,8 @@ def rows(summary: dict) -> list[tuple[str, str, str]]:
         out.append(("container / host", _fmt(figures["container_over_host"], "x"), "measured in this run"))
     if summary.get("synthetic"):
         out.append(("data", "SYNTHETIC", "throughput valid, accuracy meaningless"))
+    if summary.get("busy_host"):
+        out.append(("host", "BUSY", "other work took the CPUs: figures not comparable (see the note)"))
     return out
 
 
@@ -53,6 +55,7 @@ def history_entries(drive: Path) -> list[dict]:
         before = previous.get((summary["workload"], scale))
         entries.append({"folder": str(folder), "name": folder.name, "workload": summary["workload"], "scale": scale,
                         "headline": figure, "synthetic": bool(summary.get("synthetic")),
+                        "busy_host": bool(summary.get("busy_host")),
                         "over_previous": figure / before[1] if figure and before and before[1] else None,
                         "previous": before[0] if before else None})
         previous[(summary["workload"], scale)] = (folder.name, figure)
@@ -64,7 +67,7 @@ def history(drive: Path) -> list[str]:
     if not entries:
         return [f"no bench results under {bench_root(drive)}; run `localab bench`"]
     lines = [f"{e['name']}  {e['workload']:<17} {e['scale']:<6} {_fmt(e['headline']):>8}"
-             f"{' synthetic' if e['synthetic'] else ''}" for e in entries]
+             f"{' synthetic' if e['synthetic'] else ''}{' BUSY HOST' if e['busy_host'] else ''}" for e in entries]
     lines.append("")
     latest = {(e["workload"], e["scale"]): e for e in entries}
     for (workload, scale), entry in sorted(latest.items()):

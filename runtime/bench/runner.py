@@ -21,8 +21,8 @@ from pathlib import Path
 from localab_guest import contract
 from runtime import drive as drives
 from runtime import drivefs, profiles
+from runtime.bench import hostload, registry
 from runtime.bench import machine as hostinfo
-from runtime.bench import registry
 from runtime.engine import Engine
 from runtime.errors import LocalabError, UsageError
 from runtime.image import build as images
@@ -142,8 +142,14 @@ def container_command(workload: str, request: BenchRequest, out_inside: str) -> 
     return [workload, "--scale", request.scale, "--out", out_inside] + registry.get(workload).args(request)
 
 
+def container_cpu_seconds(engine: Engine, name: str) -> float | None:
+    usage = engine.stats(name).get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage")
+    return usage / 1e9 if usage else None
+
+
 def run_in_container(engine: Engine, workload: str, request: BenchRequest, container_plan: ContainerPlan,
-                     drive: Path, partial: Path, live: Live) -> int:
+                     drive: Path, partial: Path, live: Live, during: dict) -> int:
+    """The workload's exit code; `during` gets the CPU that other processes used meanwhile."""
     name = f"localab-bench-{uuid.uuid4().hex[:10]}"
     out_inside = f"{contract.DRIVE}/{partial.relative_to(drive).as_posix()}"
     engine.run(
@@ -155,8 +161,10 @@ def run_in_container(engine: Engine, workload: str, request: BenchRequest, conta
     )
     pump = follow(engine, name, partial / contract.OUTPUT_LOG, live)
     deadline = DEADLINE_S.get(request.scale, container_plan.caps.lifetime_s or 12 * 3600)
+    others = hostload.Others(lambda: container_cpu_seconds(engine, name))
     try:
-        code = engine.wait(name, timeout=deadline)
+        with others:
+            code = engine.wait(name, timeout=deadline)
         if code is None:
             live.say(f"  {workload} ran past {deadline} s; stopping it (a checkpoint is saved)")
             engine.stop(name, timeout=120)
@@ -168,6 +176,7 @@ def run_in_container(engine: Engine, workload: str, request: BenchRequest, conta
         engine.stop(name, timeout=120)
         raise
     finally:
+        during.update(others.figures() or {})
         pump.join(timeout=10)
         live.done()
         engine.remove(name)
@@ -192,6 +201,12 @@ def finish_summary(out: Path, run: dict) -> dict:
     finish = registry.get(summary["workload"]).finish
     if finish:
         finish(summary, run)
+    busy = (run.get("host_load") or {}).get("busy")
+    if busy:
+        summary["busy_host"] = busy
+        summary["notes"] = [*summary.get("notes", []), "BUSY HOST: " + "; ".join(busy)
+                            + ". This run's throughput and utilisation figures are not comparable; run again on a "
+                              "quiet host."]
     drivefs.write_json(path, summary)
     return summary
 
@@ -264,6 +279,9 @@ def _run_one(engine: Engine, workload: str, request: BenchRequest, container_pla
     try:
         run["image"]["versions"] = {k: v for k, v in images.manifest(engine, run["image"]["ref"])["distributions"].items()
                                     if k in ("tensorflow", "tensorflow-cpu", "keras", "numpy", "jupyterlab")}
+        local = engine.is_local()
+        if spec.where == "container" and local:
+            run["host_load"] = {"before": hostload.before()}
         if spec.needs_sgemm:
             say("  measuring the host's sgemm peak (NumPy's BLAS) for utilisation")
             run["host_sgemm"] = host_sgemm(request.scale, say)
@@ -277,7 +295,12 @@ def _run_one(engine: Engine, workload: str, request: BenchRequest, container_pla
                 drivefs.publish(Path(private), partial)
             code = 0
         else:
-            code = run_in_container(engine, workload, request, container_plan, drive, partial, live)
+            during: dict = {}
+            code = run_in_container(engine, workload, request, container_plan, drive, partial, live, during)
+            if local:
+                run["host_load"]["during"] = during or None
+                run["host_load"]["busy"] = hostload.verdict(run["host_load"]["before"], run.get("host_sgemm"),
+                                                            during or None)
             if code == 0 and request.compare_host:
                 from runtime.bench import hostvenv
 

@@ -64,6 +64,9 @@ def test_each_workload_at_smoke_scale(cpu_image, drive, workload):
     if workload == "matmul":
         assert figures["tensorflow_cpu_float32"]["median"] > 0 and figures["host_numpy_float32"]["median"] > 0
         assert figures["container_over_host_numpy"] > 0
+        host_load = json.loads((folder / "run.json").read_text())["host_load"]
+        assert host_load["busy"] == [] and "busy_host" not in summary and "BUSY" not in result.stdout, host_load
+        assert host_load["during"]["container_cores"] > 0
     elif workload == "storage":
         assert set(figures["drive_over_scratch"]) == {"write_mb_s", "read_mb_s", "write_files_s", "read_files_s"}
         assert not (drive / "localab" / "bench" / ".storage").exists()
@@ -76,6 +79,27 @@ def test_each_workload_at_smoke_scale(cpu_image, drive, workload):
     elif workload == "startup":
         assert 0 < figures["up_to_answering_s"]["median"] < 120
         assert figures["second_up_s"]["median"] < figures["up_to_answering_s"]["median"]
+
+
+def test_a_run_beside_another_busy_container_is_marked_busy(engine, cpu_image, drive):
+    """Two cores burnt by another container while matmul runs: the result says BUSY HOST,
+    in the table, the summary and the history, with what was seen."""
+    burner = engine._client.containers.run(
+        "localab:cpu", ["sh", "-c", "python3 -c 'while True: pass' & python3 -c 'while True: pass' & wait"],
+        entrypoint=[], detach=True, labels={"io.localab.test": "burner"})
+    try:
+        result = bench(drive, "--workload", "matmul")
+    finally:
+        burner.remove(force=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    [folder] = results(drive, "matmul")
+    summary = check_result(folder, "matmul")
+    busy = summary["busy_host"]
+    assert any("busy before the run" in reason for reason in busy), busy
+    assert any("during the run" in reason for reason in busy), busy
+    assert "BUSY" in result.stdout and "not comparable" in result.stdout
+    history = bench(drive, "--history")
+    assert "BUSY HOST" in history.stdout, history.stdout
 
 
 def test_compare_host_runs_the_same_workload_in_a_host_venv_in_one_run(cpu_image, drive):
