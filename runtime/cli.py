@@ -353,12 +353,14 @@ def secrets(c, json_=False):
     "pipeline": "resnet50-cifar10 input pipeline: the tutorial's (baseline), tuned, or both (default; ratio "
                 "measured in one run)",
     "compare_host": "also run the workload in a host venv with the same lock, and report container/host",
+    "trace": "resnet50-cifar10: trace a few steps after warm-up with TensorFlow's profiler into the result "
+             "folder (TensorBoard's Profile tab opens it) and show where the time went, op by op",
     "history": "list past results from the drive and compare the latest with the previous one",
     "profiles": PROFILES_FILE,
     "json_": "with --history: print JSON",
 })
 def bench(c, workload="resnet50-cifar10", scale="smoke", profile=None, gpu=False, drive=None, runs=None, resume=False,
-          pipeline="both", compare_host=False, history=False, profiles=None, json_=False):
+          pipeline="both", compare_host=False, trace=False, history=False, profiles=None, json_=False):
     """Run benchmark workloads in fresh containers under a profile's caps; results go to the drive."""
     use_profiles(profiles)
     from runtime import drive as drives
@@ -375,7 +377,7 @@ def bench(c, workload="resnet50-cifar10", scale="smoke", profile=None, gpu=False
         return
     request = benches.BenchRequest(workload=workload, scale=scale, profile=profile, gpu=gpu, drive=drive,
                                    runs=benches.parse_runs(runs), resume=resume, pipeline=pipeline,
-                                   compare_host=compare_host)
+                                   compare_host=compare_host, trace=trace)
     benches.validate(request)  # before the engine is asked for anything
     folders = benches.bench(_engine(), request)
     bench_report.print_results(folders)

@@ -101,9 +101,18 @@ CHARTS = {
 }
 
 
+def op_time(out: Path, summary: dict) -> Path | None:
+    """--trace: each category's share of the ops' time in the profiled steps."""
+    categories = (summary.get("profile") or {}).get("categories")
+    if not categories:
+        return None
+    return bars(out, summary, {c["category"]: 100 * c["share"] for c in categories},
+                "% of the ops' time in the profiled steps", "op_time")
+
+
 def make(out: Path) -> list[Path]:
     summary = json.loads((out / "summary.json").read_text())
-    made = [throughput_over_steps(out, summary)]
+    made = [throughput_over_steps(out, summary), op_time(out, summary)]
     chart = CHARTS.get(summary["workload"])
     if chart:
         made += chart(out, summary, summary.get("figures", {}))

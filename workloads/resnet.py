@@ -16,6 +16,7 @@ from pathlib import Path
 
 from localab_guest import contract
 
+from . import profile
 from .common import RESNET50_TRAIN_FLOP_PER_IMAGE, SYNTHETIC_NOTE, Recorder, spread
 from .data import cifar10, keras_home
 
@@ -140,7 +141,7 @@ def make_callback(keras, recorder: Recorder, *, phase: str, batch: int, steps: i
     return Progress()
 
 
-def fit(tf, keras, recorder, *, phase, data, params, weights, checkpoints, resume, stop):
+def fit(tf, keras, recorder, *, phase, data, params, weights, checkpoints, resume, stop, profiler=None):
     (x_train, y_train), (x_test, y_test) = data
     size, batch, epochs = params["size"], params["batch"], params["epochs"]
     train = PIPELINES[phase](tf, x_train, y_train, size, batch)
@@ -162,7 +163,8 @@ def fit(tf, keras, recorder, *, phase, data, params, weights, checkpoints, resum
                              checkpoints=checkpoints, stop=stop)
     started = time.perf_counter()
     history = model.fit(train, validation_data=validation, epochs=epochs, initial_epoch=initial_epoch,
-                        callbacks=[callback], verbose=0, shuffle=False)  # the pipeline shuffles
+                        callbacks=[callback, *([profiler] if profiler else [])], verbose=0,
+                        shuffle=False)  # the pipeline shuffles
     wall = time.perf_counter() - started
     if stop["requested"]:
         checkpoints.save(model, phase=phase, epoch=callback.epoch)
@@ -193,23 +195,35 @@ def run(out: Path, scale: str, options: dict) -> dict:
         keras.mixed_precision.set_global_policy("mixed_float16")
         recorder.note("mixed precision (float16) on a GPU with tensor cores")
     checkpoint_root = Path(options["checkpoints"])
+    # --trace: a few steps of the first pipeline's fit, after its warm-up
+    profiler = profile.callback(keras, tf, out, first_step=params["warmup"], recorder=recorder) \
+        if options.get("trace") else None
     results = {}
     for phase in pipelines:
         checkpoints = Checkpoints(checkpoint_root / contract.checkpoint_name(scale, phase))
         outcome = fit(tf, keras, recorder, phase=phase, data=data, params=params, weights=weights,
-                      checkpoints=checkpoints, resume=options.get("resume", False), stop=stop)
+                      checkpoints=checkpoints, resume=options.get("resume", False), stop=stop,
+                      profiler=profiler if phase == pipelines[0] else None)
         results[phase] = outcome
         if stop["requested"]:
             break
     return summarise(recorder, out, params, results, synthetic=synthetic, source=source,
-                     weights=weights, mixed=mixed, pipelines=pipelines, interrupted=stop["requested"])
+                     weights=weights, mixed=mixed, pipelines=pipelines, interrupted=stop["requested"],
+                     profiled=profile.summarise(out, profiler, recorder, flop_per_step=flop_per_step(params))
+                     if profiler else None)
 
 
-def summarise(recorder, out, params, results, *, synthetic, source, weights, mixed, pipelines, interrupted):
+def flop_per_step(params: dict) -> float:
+    """Training FLOPs of one step: forward and backward of the batch at this image size."""
+    return RESNET50_TRAIN_FLOP_PER_IMAGE * (params["size"] / 224) ** 2 * params["batch"]
+
+
+def summarise(recorder, out, params, results, *, synthetic, source, weights, mixed, pipelines, interrupted,
+              profiled=None):
     from .common import read_metrics
 
     steps = [m for m in read_metrics(out) if "images_per_s" in m]
-    flop_per_image = RESNET50_TRAIN_FLOP_PER_IMAGE * (params["size"] / 224) ** 2
+    flop_per_image = flop_per_step(params) / params["batch"]
     figures = {}
     for phase in pipelines:
         measured = [m["images_per_s"] for m in steps if m["phase"] == phase][params["warmup"]:]
@@ -227,4 +241,5 @@ def summarise(recorder, out, params, results, *, synthetic, source, weights, mix
         figures["tuned_over_seed"] = figures["tuned"]["images_per_s"]["median"] / figures["seed"]["images_per_s"]["median"]
     return recorder.summary(workload="resnet50-cifar10", params=params, pipelines=pipelines, synthetic=synthetic,
                             data=source, weights=weights or "none (random init)", mixed_precision=mixed,
-                            flop_per_image=flop_per_image, interrupted=interrupted, figures=figures)
+                            flop_per_image=flop_per_image, interrupted=interrupted, figures=figures,
+                            **({"profile": profiled} if profiled else {}))

@@ -66,7 +66,7 @@ def compare(workload: str, request, caps, out: Path, live) -> None:
         command = [str(python), "-m", "workloads", workload, "--scale", request.scale, "--out", str(host_out),
                    "--drive", str(scratch), "--scratch", str(scratch), "--checkpoints", str(scratch / "checkpoints")]
         # one pipeline, from the start: the host venv keeps no checkpoints
-        command += spec.args(replace(request, resume=False, pipeline="seed" if request.pipeline == "both" else request.pipeline))
+        command += spec.args(replace(request, resume=False, trace=False, pipeline="seed" if request.pipeline == "both" else request.pipeline))
         with (private / HOST_LOG).open("wb") as log:
             code = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=6 * 3600).returncode
         shutil.rmtree(scratch, ignore_errors=True)

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+from localab_guest import contract
 from runtime.bench import registry
 from runtime.bench.fmt import number as _fmt
 from runtime.bench.runner import bench_root
@@ -36,6 +37,10 @@ def print_results(folders: list[Path], say=print) -> None:
             console.print(f"  note: {note}")
         pngs = ", ".join(p.name for p in sorted(folder.glob("*.png")))
         console.print(f"  results: {folder} ({pngs})")
+        if summary.get("profile"):
+            inside = contract.DRIVE / contract.BENCH_DIR / folder.name / summary["profile"]["folder"]
+            console.print(f"  trace: {folder / summary['profile']['folder']}; to open it, in a notebook of a runtime "
+                          f"on this drive: %load_ext tensorboard, then %tensorboard --logdir {inside} (Profile tab)")
 
 
 def headline(summary: dict) -> float | None:

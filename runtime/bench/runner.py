@@ -45,6 +45,7 @@ class BenchRequest:
     resume: bool = False
     pipeline: str = "both"
     compare_host: bool = False
+    trace: bool = False
 
 
 def parse_runs(value) -> int:
@@ -76,6 +77,9 @@ def validate(request: BenchRequest) -> tuple[list[str], Path]:
     if drive.exists() and not os.access(drive, os.W_OK):
         raise UsageError(f"drive: '{drive}' is not writable by you; name a folder you can write to")
     workloads = registry.names() if request.workload == "all" else [request.workload]
+    if request.trace and workloads != ["resnet50-cifar10"]:
+        raise UsageError(f"trace: --trace profiles the training steps of resnet50-cifar10, and "
+                         f"{request.workload} has none; add --workload resnet50-cifar10")
     if request.resume:
         if workloads != ["resnet50-cifar10"]:
             raise UsageError("resume: --resume continues a resnet50-cifar10 fit; add --workload resnet50-cifar10")

@@ -102,6 +102,21 @@ def test_a_run_beside_another_busy_container_is_marked_busy(engine, cpu_image, d
     assert "BUSY HOST" in history.stdout, history.stdout
 
 
+def test_trace_writes_a_profile_tensorboard_reads_and_the_table_of_where_the_time_went(cpu_image, drive):
+    result = bench(drive, "--workload", "resnet50-cifar10", "--pipeline", "seed", "--trace")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    [folder] = results(drive, "resnet50-cifar10")
+    profile = check_result(folder, "resnet50-cifar10")["profile"]
+    assert profile["steps"] == 3 and list((folder / "profile").glob("plugins/profile/*/*.xplane.pb"))
+    shares = {c["category"]: c["share"] for c in profile["categories"]}
+    assert {"convolution forward", "convolution backward-input", "convolution backward-filter"} <= set(shares)
+    assert sum(shares.values()) == pytest.approx(1.0) and 0 < profile["in_ops_share"] <= 1
+    forward = next(c for c in profile["categories"] if c["category"] == "convolution forward")
+    assert forward["gflop_s"] > 0 and forward["of_sgemm_peak"] > 0, "rated against the host's sgemm peak"
+    assert (folder / "op_time.png").is_file()
+    assert "convolution backward-input" in result.stdout and "%tensorboard --logdir" in result.stdout.replace("\n", " ")
+
+
 def test_compare_host_runs_the_same_workload_in_a_host_venv_in_one_run(cpu_image, drive):
     """--compare-host: the cpu lock in a venv on the host (made once), the ratio in this run."""
     result = bench(drive, "--workload", "matmul", "--compare-host", timeout=1800)
@@ -172,6 +187,7 @@ def test_resume_after_the_container_is_killed_mid_fit(cpu_image, drive, engine):
     (["--scale", "huge"], "scale: 'huge' is not a scale; use one of: smoke, quick, full"),
     (["--runs", "zero"], "runs: 'zero' is not a run count"),
     (["--resume"], "resume: no checkpoint for resnet50-cifar10 at scale smoke"),
+    (["--workload", "matmul", "--trace"], "trace: --trace profiles the training steps of resnet50-cifar10, and matmul"),
     (["--drive", "FILE"], "is a file, not a folder"),
 ])
 def test_bad_input_is_one_line_and_leaves_no_result(engine, cpu_image, drive, tmp_path, args, message):

@@ -142,3 +142,30 @@ def test_a_run_whose_host_process_died_is_cleaned_up_by_the_next(tmp_path):
     assert left == [".partial-new-unlocked", ".partial-running", "2026-done"]
     assert len(said) == 2 and all("ended without finishing" in line for line in said)
     assert (tmp_path / "drive").is_dir(), "rm -r never follows a link out of the drive"
+
+
+def test_the_trace_table_sets_idle_apart_and_estimates_convolution_rates():
+    from workloads import profile
+
+    ops = [{"type": "IDLE", "name": "IDLE", "self_us": 6e6, "count": 0},
+           {"type": "Conv2DBackpropInput", "name": "grad/conv1", "self_us": 2e6, "count": 3},
+           {"type": "Conv2DBackpropFilter", "name": "grad/conv1", "self_us": 1e6, "count": 3},
+           {"type": "Conv2D", "name": "conv1", "self_us": 0.5e6, "count": 3},
+           {"type": "ResourceApplyAdam", "name": "adam/update", "self_us": 0.4e6, "count": 3},
+           {"type": "Relu", "name": "relu", "self_us": 0.1e6, "count": 3}]
+    result = profile.table(ops, wall_s=2.5, cpus=2, train_flop=30e9)
+    shares = {c["category"]: c["share"] for c in result["categories"]}
+    assert shares == {"convolution backward-input": 0.5, "convolution backward-filter": 0.25,
+                      "convolution forward": 0.125, "optimizer": 0.1, "elementwise": 0.025}
+    rates = {c["category"]: c["gflop_s"] for c in result["categories"]}
+    assert rates["convolution backward-input"] == 5.0 and rates["convolution forward"] == 20.0
+    assert rates["optimizer"] is None
+    assert result["idle_s"] == 6.0 and result["in_ops_share"] == 4.0 / 5.0
+    assert [op["type"] for op in result["top_ops"]][:2] == ["Conv2DBackpropInput", "Conv2DBackpropFilter"]
+
+
+def test_trace_with_a_workload_that_has_no_training_steps_is_a_usage_error(tmp_path):
+    from runtime.bench.runner import BenchRequest, validate
+
+    with pytest.raises(UsageError, match="--trace profiles the training steps of resnet50-cifar10, and matmul"):
+        validate(BenchRequest(workload="matmul", trace=True, drive=str(tmp_path)))

@@ -8,7 +8,8 @@ from runtime.paths import WORKLOADS_DIR
 
 
 def args(request) -> list[str]:
-    return ["--pipeline", request.pipeline] + (["--resume"] if request.resume else [])
+    return ["--pipeline", request.pipeline] + (["--resume"] if request.resume else []) + \
+        (["--trace"] if request.trace else [])
 
 
 def rows(summary: dict) -> list[Row]:
@@ -16,7 +17,23 @@ def rows(summary: dict) -> list[Row]:
     xla = any(figures[p].get("xla") for p in ("seed", "tuned") if p in figures)
     precision = "mixed float16" if summary.get("mixed_precision") else "float32"
     compute = ("compute", f"{precision}, XLA {'on' if xla else 'off'}", "XLA: Keras' own choice (GPU on, CPU off)")
-    return phase_rows(figures) + [compute] + ratio_rows(summary)
+    return phase_rows(figures) + [compute] + ratio_rows(summary) + profile_rows(summary.get("profile"))
+
+
+def profile_rows(profile: dict | None) -> list[Row]:
+    """--trace: where the profiled steps' time went, by category, with each one's FLOP rate."""
+    if not profile:
+        return []
+    out = [("CPU time in TensorFlow ops", f"{profile['in_ops_share']:.0%}" if profile.get("in_ops_share") else "-",
+            f"of {profile['cpus']} CPUs x {profile['wall_s']:.1f} s, {profile.get('steps') or '?'} profiled steps; "
+            f"the rest: framework overhead, idle threads")]
+    for entry in profile["categories"][:8]:
+        rate = entry.get("gflop_s")
+        note = f"~{rate:.1f} GFLOP/s (from the model's FLOPs)" if rate else ""
+        if rate and entry.get("of_sgemm_peak"):
+            note += f", {entry['of_sgemm_peak']:.0%} of the host's sgemm peak"
+        out.append((f"  {entry['category']}", f"{entry['share']:.0%} of op time", note))
+    return out
 
 
 def main_spread(summary: dict) -> dict | None:
@@ -35,6 +52,9 @@ def finish(summary: dict, run: dict) -> None:
             achieved = figures.get(phase, {}).get("achieved_gflop_s")
             if achieved:
                 figures[phase]["mfu_vs_host_sgemm"] = achieved / peak
+        for entry in (summary.get("profile") or {}).get("categories", []):
+            if entry.get("gflop_s"):
+                entry["of_sgemm_peak"] = entry["gflop_s"] / peak
     gpus = run.get("host", {}).get("gpus") or []
     if gpus and run.get("caps", {}).get("gpus"):
         summary["references"] = [ref for ref in references().values() if ref["match"] in gpus[0]]
