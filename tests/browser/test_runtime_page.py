@@ -1,6 +1,7 @@
 """A person's first minute: open the printed URL, make a notebook, run TensorFlow."""
 
 import re
+import time
 
 from playwright.sync_api import expect
 
@@ -39,7 +40,10 @@ def test_a_captured_profile_opens_in_tensorboards_profile_tab(engine, cpu_image,
                        "%load_ext tensorboard\n"
                        "%tensorboard --logdir /content/logs/profile --port 6006\n", "captured")
         tensorboard = page.context.new_page()
-        tensorboard.goto(url.split("/lab")[0] + "/proxy/6006/#profile")
+        deadline = time.monotonic() + 90  # TensorBoard starts in the background: the proxy answers 500 until then
+        while tensorboard.goto(url.split("/lab")[0] + "/proxy/6006/#profile").status != 200:
+            assert time.monotonic() < deadline, "TensorBoard did not answer behind /proxy/6006/ within 90 s"
+            time.sleep(2)
         xprof = tensorboard.frame_locator("iframe").first
         expect(xprof.get_by_text("Overview Page").first).to_be_visible(timeout=90_000)
         expect(xprof.get_by_text(re.compile(r"^Sessions \(\d+\)$"))).to_be_visible()
