@@ -40,10 +40,12 @@ def test_a_captured_profile_opens_in_tensorboards_profile_tab(engine, cpu_image,
                        "%load_ext tensorboard\n"
                        "%tensorboard --logdir /content/logs/profile --port 6006\n", "captured")
         tensorboard = page.context.new_page()
+        proxied = url.split("/lab")[0] + "/proxy/6006/"
         deadline = time.monotonic() + 90  # TensorBoard starts in the background: the proxy answers 500 until then
-        while tensorboard.goto(url.split("/lab")[0] + "/proxy/6006/#profile").status != 200:
+        while tensorboard.request.get(proxied).status != 200:  # the page's own cookies
             assert time.monotonic() < deadline, "TensorBoard did not answer behind /proxy/6006/ within 90 s"
             time.sleep(2)
+        tensorboard.goto(proxied + "#profile")
         xprof = tensorboard.frame_locator("iframe").first
         expect(xprof.get_by_text("Overview Page").first).to_be_visible(timeout=90_000)
         expect(xprof.get_by_text(re.compile(r"^Sessions \(\d+\)$"))).to_be_visible()
