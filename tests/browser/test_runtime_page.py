@@ -48,9 +48,9 @@ def test_a_captured_profile_opens_in_tensorboards_profile_tab(engine, cpu_image,
         tensorboard.goto(proxied + "#profile")
         xprof = tensorboard.frame_locator("iframe").first
         expect(xprof.get_by_text("Overview Page").first).to_be_visible(timeout=90_000)
-        expect(xprof.get_by_text(re.compile(r"^Sessions \(\d+\)$"))).to_be_visible()
-        expect(xprof.get_by_text(re.compile(r"^\d{4}_\d\d_\d\d_\d\d_\d\d_\d\d$")).first).to_be_visible()
-        expect(xprof.get_by_text(re.compile(r"^Tools \(([1-9]\d*)\)$"))).to_be_visible()
+        expect(xprof.get_by_text(re.compile(r"Sessions \([1-9]\d*\)"))).to_be_visible()
+        expect(xprof.get_by_text(re.compile(r"\d{4}_\d\d_\d\d_\d\d_\d\d_\d\d")).first).to_be_visible()
+        expect(xprof.get_by_text(re.compile(r"Tools \([1-9]\d*\)"))).to_be_visible()
         screenshot(tensorboard, "tensorboard-profile-tab")
     finally:
         engine.remove(owned.container)
