@@ -6,6 +6,7 @@ each op's self time, summed into the categories of a training step."""
 import glob
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -18,7 +19,9 @@ CATEGORIES = (
     ("convolution backward-input", lambda t, n: "Conv2DBackpropInput" in t),
     ("convolution forward", lambda t, n: "Conv2D" in t),
     ("matmul", lambda t, n: "MatMul" in t),
-    ("batch norm", lambda t, n: "BatchNorm" in t),
+    # Keras 3 batch norm is not one fused op: moments, Mul, BroadcastTo ... under a `*_bn` layer
+    ("batch norm", lambda t, n: "BatchNorm" in t or "batchnorm" in n.lower() or "/moments/" in n
+     or re.search(r"_bn(_\d+)?/", n) is not None),
     ("optimizer", lambda t, n: t.startswith(("ResourceApply", "AssignVariable", "AssignAdd", "AssignSub"))
      or "/adam/" in n.lower() or "optimizer" in n.lower()),
     ("data", lambda t, n: "Iterator" in t or "Dataset" in t or t in ("ResizeBilinear", "DecodeRaw")),

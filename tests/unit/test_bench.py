@@ -152,15 +152,20 @@ def test_the_trace_table_sets_idle_apart_and_estimates_convolution_rates():
            {"type": "Conv2DBackpropFilter", "name": "grad/conv1", "self_us": 1e6, "count": 3},
            {"type": "Conv2D", "name": "conv1", "self_us": 0.5e6, "count": 3},
            {"type": "ResourceApplyAdam", "name": "adam/update", "self_us": 0.4e6, "count": 3},
-           {"type": "Relu", "name": "relu", "self_us": 0.1e6, "count": 3}]
+           {"type": "Relu", "name": "relu", "self_us": 0.1e6, "count": 3},
+           {"type": "Mul", "name": "grad/resnet50_1/conv2_block2_3_bn_1/batchnorm/mul_1/Mul", "self_us": 0.3e6,
+            "count": 3},
+           {"type": "BroadcastTo", "name": "resnet50_1/conv2_block3_3_bn_1/moments/BroadcastTo", "self_us": 0.2e6,
+            "count": 3}]
     result = profile.table(ops, wall_s=2.5, cpus=2, train_flop=30e9)
     shares = {c["category"]: c["share"] for c in result["categories"]}
-    assert shares == {"convolution backward-input": 0.5, "convolution backward-filter": 0.25,
-                      "convolution forward": 0.125, "optimizer": 0.1, "elementwise": 0.025}
+    assert shares == pytest.approx({"convolution backward-input": 2 / 4.5, "convolution backward-filter": 1 / 4.5,
+                                    "convolution forward": 0.5 / 4.5, "optimizer": 0.4 / 4.5,
+                                    "batch norm": 0.5 / 4.5, "elementwise": 0.1 / 4.5})
     rates = {c["category"]: c["gflop_s"] for c in result["categories"]}
     assert rates["convolution backward-input"] == 5.0 and rates["convolution forward"] == 20.0
     assert rates["optimizer"] is None
-    assert result["idle_s"] == 6.0 and result["in_ops_share"] == 4.0 / 5.0
+    assert result["idle_s"] == 6.0 and result["in_ops_share"] == pytest.approx(4.5 / 5.0)
     assert [op["type"] for op in result["top_ops"]][:2] == ["Conv2DBackpropInput", "Conv2DBackpropFilter"]
 
 
