@@ -5,7 +5,7 @@ import json
 import pytest
 
 from runtime.errors import UsageError
-from runtime.image import colab, lock
+from runtime.image import colab, colablock, lock
 from runtime.paths import DOCKER_DIR
 
 FREEZE = DOCKER_DIR / "colab" / "pip-freeze.txt"
@@ -62,7 +62,7 @@ def test_uvs_conflict_moves_the_dependency_not_what_depends_on_it():
                "nvidia-nccl-cu13{sys_platform == 'linux'}==2.28.9 and you require nvidia-nccl-cu13==2.31.2, we can "
                "conclude that your requirements and torch==2.11.0 are incompatible.\n      And because you require "
                "torch==2.11.0, we can conclude that your requirements are unsatisfiable.")
-    name, why = lock._culprit(message, pins)
+    name, why = colablock._culprit(message, pins)
     assert name == "nvidia-nccl-cu13" and why.startswith("conflicts with the rest (torch==2.11.0 depends on")
 
 
@@ -74,22 +74,22 @@ def test_when_two_pins_need_different_versions_of_a_third_the_substituted_one_mo
                "cuda-toolkit[cublas]==13.0.2, we can conclude that cudf-cu12==26.2.1 and torch==2.11.0 are incompatible. "
                "And because you require cudf-cu12==26.2.1 and torch==2.11.0, we can conclude that your requirements "
                "are unsatisfiable.")
-    assert lock._culprit(message, pins)[0] == "torch"
+    assert colablock._culprit(message, pins)[0] == "torch"
 
 
 def test_a_source_that_does_not_build_and_a_version_without_wheels_are_named():
     pins = {"cyipopt": colab.Pin("cyipopt", "1.5.0", "1.5.0"), "foo": colab.Pin("foo", "1", "1")}
-    assert lock._culprit("error: Failed to build `cyipopt==1.5.0`\n  cause: ...", pins) == \
+    assert colablock._culprit("error: Failed to build `cyipopt==1.5.0`\n  cause: ...", pins) == \
         ("cyipopt", "its source does not build here")
-    assert lock._culprit("Because foo==1 has no usable wheels and you require foo==1, ...", pins)[0] == "foo"
-    assert lock._culprit("error: something else entirely", pins) == (None, "")
+    assert colablock._culprit("Because foo==1 has no usable wheels and you require foo==1, ...", pins)[0] == "foo"
+    assert colablock._culprit("error: something else entirely", pins) == (None, "")
     # a pin already free to take any version (""), whose every release lacks a usable wheel
     pins["libcugraph-cu12"] = colab.Pin("libcugraph-cu12", "26.2.0", "", wheel_only=True)
     message = ("Because raft-dask-cu12==26.2.0 depends on libraft-cu12==26.2.* and libcugraph-cu12>=26.10.0 depends "
                "on libraft-cu12==26.10.*, we can conclude that libcugraph-cu12>=26.10.0 and raft-dask-cu12==26.2.0 are "
                "incompatible. And because libcugraph-cu12<=26.8.0 has no usable wheels, we can conclude that all "
                "versions of libcugraph-cu12 and raft-dask-cu12==26.2.0 are incompatible.")
-    assert lock._culprit(message, pins) == ("libcugraph-cu12", "uv cannot use that version here")
+    assert colablock._culprit(message, pins) == ("libcugraph-cu12", "uv cannot use that version here")
 
 
 def test_parity_counts_same_other_missing_with_reasons():
