@@ -29,15 +29,7 @@ def test_at_the_end_of_its_lifetime_the_page_is_warned_notebooks_are_saved_and_s
                         "--profile", "cpu", env=owned.env)
         assert result.returncode == 0, result.stderr
         url = result.stdout.strip().splitlines()[-1]
-        page.goto(url.replace("/lab?", "/lab/tree/drive/MyDrive/work.ipynb?reset&"))
-        expect(page.locator("#jp-main-statusbar")).to_contain_text(re.compile(r"Runtime: \d+s left"), timeout=60_000)
-        cell = page.locator(f"{NOTEBOOK} .jp-Cell").first
-        cell.locator(".cm-content").click()
-        page.keyboard.press("Control+Enter")
-        expect(cell.locator(".jp-OutputArea-output").filter(has_text="first")).to_be_visible(timeout=60_000)
-        page.keyboard.press("Escape")
-        page.keyboard.press("b")
-        page.keyboard.press("Enter")
+        cell = open_work_and_run_its_first_cell(page, url, left=r"Runtime: \d+s left")
         page.keyboard.insert_text("unsaved = 'typed just before the end'")  # never saved by the user
         expect(page.get_by_text(re.compile(r"This runtime stops in .* lifetime ends"))).to_be_visible(timeout=30_000)
         expect(cell.locator(".jp-OutputArea-output").filter(has_text="localab: this runtime stops in about")
@@ -53,6 +45,21 @@ def test_at_the_end_of_its_lifetime_the_page_is_warned_notebooks_are_saved_and_s
         assert status["state"] == "expired" and "drive is kept" in status["reason"]
     finally:
         engine.remove(owned.container)
+
+
+def open_work_and_run_its_first_cell(page, url: str, *, left: str):
+    """Open work.ipynb from the drive once the status bar shows the lifetime (`left`), run its
+    first cell, and start a new cell below it, in edit mode. Returns the first cell."""
+    page.goto(url.replace("/lab?", "/lab/tree/drive/MyDrive/work.ipynb?reset&"))
+    expect(page.locator("#jp-main-statusbar")).to_contain_text(re.compile(left), timeout=60_000)
+    cell = page.locator(f"{NOTEBOOK} .jp-Cell").first
+    cell.locator(".cm-content").click()
+    page.keyboard.press("Control+Enter")
+    expect(cell.locator(".jp-OutputArea-output").filter(has_text="first")).to_be_visible(timeout=60_000)
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    return cell
 
 
 def run_ahead(owned: Runtime, seconds: float) -> None:
@@ -71,15 +78,7 @@ def test_a_two_hour_lifetime_warns_at_30_minutes_and_again_at_5(engine, cpu_imag
     give_to_drive_owner(owned.drive)
     try:
         url = owned.url()
-        page.goto(url.replace("/lab?", "/lab/tree/drive/MyDrive/work.ipynb?reset&"))
-        expect(page.locator("#jp-main-statusbar")).to_contain_text(re.compile(r"Runtime: 1h5\dm left"), timeout=60_000)
-        first = page.locator(f"{NOTEBOOK} .jp-Cell").first
-        first.locator(".cm-content").click()
-        page.keyboard.press("Control+Enter")
-        expect(first.locator(".jp-OutputArea-output").filter(has_text="first")).to_be_visible(timeout=60_000)
-        page.keyboard.press("Escape")
-        page.keyboard.press("b")
-        page.keyboard.press("Enter")
+        open_work_and_run_its_first_cell(page, url, left=r"Runtime: 1h5\dm left")
         page.keyboard.insert_text("import time\nfor step in range(240):\n    time.sleep(1)")  # a long fit
         page.keyboard.press("Control+Enter")
         fit = page.locator(f"{NOTEBOOK} .jp-Cell").nth(1)
