@@ -353,6 +353,9 @@ def secrets(c, json_=False):
     "pipeline": "resnet50-cifar10 input pipeline: the tutorial's (baseline), tuned, or both (default; ratio "
                 "measured in one run)",
     "compare_host": "also run the workload in a host venv with the same lock, and report container/host",
+    "compare_plain": "also run the workload in a plain container (the same TensorFlow from PyPI, only --cpus and "
+                     "--memory), and report localab/plain",
+    "batch": "resnet50-cifar10: the fit's batch size (default: the tutorial's 32; smoke scale: 8)",
     "trace": "resnet50-cifar10: trace a few steps after warm-up with TensorFlow's profiler into the result "
              "folder (TensorBoard's Profile tab opens it) and show where the time went, op by op",
     "history": "list past results from the drive and compare the latest with the previous one",
@@ -360,7 +363,8 @@ def secrets(c, json_=False):
     "json_": "with --history: print JSON",
 })
 def bench(c, workload="resnet50-cifar10", scale="smoke", profile=None, gpu=False, drive=None, runs=None, resume=False,
-          pipeline="both", compare_host=False, trace=False, history=False, profiles=None, json_=False):
+          pipeline="both", compare_host=False, compare_plain=False, trace=False, batch=None, history=False,
+          profiles=None, json_=False):
     """Run benchmark workloads in fresh containers under a profile's caps; results go to the drive."""
     use_profiles(profiles)
     from runtime import drive as drives
@@ -377,7 +381,8 @@ def bench(c, workload="resnet50-cifar10", scale="smoke", profile=None, gpu=False
         return
     request = benches.BenchRequest(workload=workload, scale=scale, profile=profile, gpu=gpu, drive=drive,
                                    runs=benches.parse_runs(runs), resume=resume, pipeline=pipeline,
-                                   compare_host=compare_host, trace=trace)
+                                   compare_host=compare_host, compare_plain=compare_plain, trace=trace,
+                                   batch=benches.parse_batch(batch))
     benches.validate(request)  # before the engine is asked for anything
     folders = benches.bench(_engine(), request)
     bench_report.print_results(folders)

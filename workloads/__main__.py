@@ -25,6 +25,7 @@ def main(argv=None) -> int:
     parser.add_argument("--pipeline", choices=("seed", "tuned", "both"), default="seed")
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--trace", action="store_true", help="profile a few steps after warm-up (resnet50-cifar10)")
+    parser.add_argument("--batch", type=int, help="resnet50-cifar10's batch size (default: the scale's)")
     parser.add_argument("--checkpoints", type=Path)
     parser.add_argument("--drive", default=str(contract.DRIVE))
     parser.add_argument("--scratch", default=str(contract.CONTENT))
@@ -35,7 +36,7 @@ def main(argv=None) -> int:
         if not any((checkpoints / contract.checkpoint_name(args.scale, p) / contract.CHECKPOINT_STATE).is_file() for p in phases):
             fail(f"--resume: no checkpoint for resnet50-cifar10 at scale {args.scale} under {checkpoints}; "
                  f"run without --resume first")
-    options = {"pipeline": args.pipeline, "resume": args.resume, "trace": args.trace,
+    options = {"pipeline": args.pipeline, "resume": args.resume, "trace": args.trace, "batch": args.batch,
                "checkpoints": str(checkpoints),
                "drive": args.drive, "scratch": args.scratch}
     summary = WORKLOADS[args.workload].run(args.out, args.scale, options)

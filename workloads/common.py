@@ -15,6 +15,9 @@ from pathlib import Path
 SCALES = ("smoke", "quick", "full")
 RESNET50_TRAIN_FLOP_PER_IMAGE = 24.5e9  # 3 x 4.1 G multiply-adds x 2 FLOP, at 224 x 224
 SYNTHETIC_NOTE = "throughput valid, accuracy meaningless"
+# Settings that move the figures, recorded as the run had them (unset ones left out).
+SETTINGS = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OPENBLAS_NUM_THREADS",
+            "MKL_NUM_THREADS", "TF_ENABLE_ONEDNN_OPTS", "ONEDNN_PRIMITIVE_CACHE_CAPACITY", "TF_XLA_FLAGS", "LD_PRELOAD")
 
 
 class Recorder:
@@ -37,7 +40,8 @@ class Recorder:
         print(f"NOTE: {text}", flush=True)
 
     def summary(self, **figures) -> dict:
-        summary = {**figures, "notes": self.notes}
+        summary = {**figures, "settings": {name: os.environ[name] for name in SETTINGS if name in os.environ},
+                   "notes": self.notes}
         tmp = self.out / "summary.json.tmp"
         tmp.write_text(json.dumps(summary, indent=2) + "\n")
         os.replace(tmp, self.out / "summary.json")

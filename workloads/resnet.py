@@ -39,11 +39,22 @@ def pipelines_of(choice: str) -> list[str]:
     return ["seed", "tuned"] if choice == "both" else [choice]
 
 
-def config(scale: str, pipeline: str = "seed", weights: str | None = None) -> dict:
+def scale_params(scale: str, batch: int | None = None) -> dict:
+    """The scale's sizes; another batch size keeps the smoke and quick scales' number of
+    steps (so as many are measured after warm-up), and the full scale's 50,000 images."""
+    params = dict(SCALES[scale])
+    if batch and batch != params["batch"]:
+        if scale != "full":
+            params["images"] = params["images"] // params["batch"] * batch
+        params["batch"] = batch
+    return params
+
+
+def config(scale: str, pipeline: str = "seed", weights: str | None = None, batch: int | None = None) -> dict:
     """The fit's whole configuration, kept as the summary's params (and so in run.json's config).
 
     `weights` is the ImageNet weights file found, or None for random initialisation."""
-    return {**SCALES[scale], "model": MODEL, "head": HEAD,
+    return {**scale_params(scale, batch), "model": MODEL, "head": HEAD,
             "weights": f"imagenet ({weights})" if weights else "none (random init)",
             "optimizer": dict(OPTIMIZER), "loss": LOSS, "metrics": list(METRICS), "pipelines": pipelines_of(pipeline)}
 
@@ -182,14 +193,15 @@ def run(out: Path, scale: str, options: dict) -> dict:
     stop = {"requested": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(requested=True))
 
-    data, synthetic, source = cifar10(SCALES[scale]["images"], SCALES[scale]["test_images"])
+    sizes = scale_params(scale, options.get("batch"))
+    data, synthetic, source = cifar10(sizes["images"], sizes["test_images"])
     if synthetic:
         recorder.note(f"{source}: {SYNTHETIC_NOTE}")
     weights_file = keras_home() / "models" / WEIGHTS_FILE
     weights = str(weights_file) if weights_file.is_file() else None
     if weights is None:
         recorder.note(f"no ImageNet weights in {weights_file.parent}: ResNet50 starts from random weights (weights=None)")
-    params = config(scale, options.get("pipeline", "seed"), weights)
+    params = config(scale, options.get("pipeline", "seed"), weights, options.get("batch"))
     mixed = params["mixed_precision"] = has_tensor_cores(tf)
     if mixed:
         keras.mixed_precision.set_global_policy("mixed_float16")

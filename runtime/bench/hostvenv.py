@@ -38,15 +38,6 @@ def venv_python() -> Path:
     return python
 
 
-def main_spread(summary: dict) -> dict | None:
-    """The figure that container and host are compared on, with its spread."""
-    return registry.get(summary["workload"]).main_spread(summary)
-
-
-def main_figure(summary: dict) -> float | None:
-    return (main_spread(summary) or {}).get("median")
-
-
 def compare(workload: str, request, caps, out: Path, live) -> None:
     spec = registry.get(workload)
     if not spec.compare_host:
@@ -75,8 +66,8 @@ def compare(workload: str, request, caps, out: Path, live) -> None:
         raise LocalabError(f"the host run of {workload} failed (exit {code}); see {out / HOST_LOG}")
     container = drivefs.read_json(out / contract.SUMMARY_FILE)
     host = drivefs.read_json(out / "host" / contract.SUMMARY_FILE)
-    ours, theirs = main_figure(container), main_figure(host)
-    spread = main_spread(host) or {"median": None}
+    ours, theirs = registry.main_figure(container), registry.main_figure(host)
+    spread = registry.main_spread(host) or {"median": None}
     container.setdefault("figures", {})["host"] = spec.host_figure(spread)
     container["figures"]["container_over_host"] = ours / theirs if ours and theirs else None
     drivefs.write_json(out / contract.SUMMARY_FILE, container)

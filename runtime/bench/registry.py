@@ -35,3 +35,12 @@ def help_text() -> str:
     """`localab bench --help`'s line for --workload."""
     listed = "; ".join(f"{w.name}{' (default)' if w.name == DEFAULT else ''}: {w.help}" for w in REGISTRY.values())
     return f"{listed}; or all"
+
+
+def main_spread(summary: dict) -> dict | None:
+    """The figure a result is compared on (with a host venv, a plain container), with its spread."""
+    return get(summary["workload"]).main_spread(summary)
+
+
+def main_figure(summary: dict) -> float | None:
+    return (main_spread(summary) or {}).get("median")

@@ -15,6 +15,11 @@ def rows(summary: dict) -> list[tuple[str, str, str]]:
     out = workload.rows(summary) if workload else []
     if figures.get("container_over_host"):
         out.append(("container / host", _fmt(figures["container_over_host"], "x"), "measured in this run"))
+    if figures.get("localab_over_plain"):
+        plain = summary.get("plain_container", {})
+        out.append(("localab / plain container", _fmt(figures["localab_over_plain"], "x"),
+                    f"measured in this run; plain: TensorFlow {plain.get('tensorflow', '?')} from PyPI, "
+                    f"docker run --cpus {plain.get('cpus', '?'):g} --memory {plain.get('memory_gib', '?'):g}g"))
     if summary.get("synthetic"):
         out.append(("data", "SYNTHETIC", "throughput valid, accuracy meaningless"))
     if summary.get("busy_host"):

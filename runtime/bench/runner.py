@@ -7,6 +7,7 @@ its `.partial-` folder; one whose host process died (killed, power cut) is found
 its lock free and removed by the next `localab bench`.
 """
 
+import contextlib
 import importlib.util
 import os
 import sys
@@ -45,13 +46,24 @@ class BenchRequest:
     resume: bool = False
     pipeline: str = "both"
     compare_host: bool = False
+    compare_plain: bool = False
     trace: bool = False
+    batch: int | None = None  # resnet50-cifar10's batch size; None: the scale's (the tutorial's 32)
 
 
 def parse_runs(value) -> int:
     text = "1" if value is None else str(value)
     if not text.isdigit() or not 1 <= int(text) <= 100:
         raise UsageError(f"runs: '{value}' is not a run count; use a whole number from 1 to 100")
+    return int(text)
+
+
+def parse_batch(value) -> int | None:
+    if value is None:
+        return None
+    text = str(value)
+    if not text.isdigit() or not 1 <= int(text) <= 1024:
+        raise UsageError(f"batch: '{value}' is not a batch size; use a whole number from 1 to 1024")
     return int(text)
 
 
@@ -77,6 +89,9 @@ def validate(request: BenchRequest) -> tuple[list[str], Path]:
     if drive.exists() and not os.access(drive, os.W_OK):
         raise UsageError(f"drive: '{drive}' is not writable by you; name a folder you can write to")
     workloads = registry.names() if request.workload == "all" else [request.workload]
+    if parse_batch(request.batch) and workloads != ["resnet50-cifar10"]:
+        raise UsageError(f"batch: --batch sets the batch size of resnet50-cifar10's fit, and {request.workload} "
+                         f"has none; add --workload resnet50-cifar10")
     if request.trace and workloads != ["resnet50-cifar10"]:
         raise UsageError(f"trace: --trace profiles the training steps of resnet50-cifar10, and "
                          f"{request.workload} has none; add --workload resnet50-cifar10")
@@ -155,19 +170,35 @@ def run_in_container(engine: Engine, workload: str, request: BenchRequest, conta
                      drive: Path, partial: Path, live: Live, during: dict) -> int:
     """The workload's exit code; `during` gets the CPU that other processes used meanwhile."""
     name = f"localab-bench-{uuid.uuid4().hex[:10]}"
-    out_inside = f"{contract.DRIVE}/{partial.relative_to(drive).as_posix()}"
-    engine.run(
-        images.image_ref(container_plan.flavour), name=name, user=drives.container_user(),
-        group_add=[str(contract.IMAGE_GID)], volumes={str(drive): {"bind": str(contract.DRIVE), "mode": "rw"}},
-        labels={LABEL: workload}, entrypoint=["/usr/bin/tini", "--", "python", "-m", "localab_guest.env", "python", "-m", "workloads"],
-        command=container_command(workload, request, out_inside),
-        environment=dict(container_plan.environment), **container_plan.run_options(),
-    )
-    pump = follow(engine, name, partial / contract.OUTPUT_LOG, live)
-    deadline = DEADLINE_S.get(request.scale, container_plan.caps.lifetime_s or 12 * 3600)
     others = hostload.Others(lambda: container_cpu_seconds(engine, name))
     try:
-        with others:
+        return run_container(
+            engine, images.image_ref(container_plan.flavour), name, workload=workload, drive=drive, live=live,
+            entrypoint=["/usr/bin/tini", "--", "python", "-m", "localab_guest.env", "python", "-m", "workloads"],
+            command=container_command(workload, request, inside_drive(drive, partial)),
+            environment=dict(container_plan.environment), options=container_plan.run_options(),
+            log=partial / contract.OUTPUT_LOG, deadline=DEADLINE_S.get(request.scale, container_plan.caps.lifetime_s or 12 * 3600),
+            watch=others)
+    finally:
+        during.update(others.figures() or {})
+
+
+def inside_drive(drive: Path, path: Path) -> str:
+    """Where a folder of the drive is inside a container that mounts it."""
+    return f"{contract.DRIVE}/{path.relative_to(drive).as_posix()}"
+
+
+def run_container(engine: Engine, ref: str, name: str, *, workload: str, drive: Path, live: Live, entrypoint: list[str],
+                  command: list[str], environment: dict, options: dict, log: Path, deadline: float,
+                  watch=contextlib.nullcontext()) -> int:
+    """One workload container with the drive mounted, run as the drive's owner: its output
+    kept in `log` and its progress shown; stopped past `deadline` s or on Ctrl-C, removed."""
+    engine.run(ref, name=name, user=drives.container_user(), group_add=[str(contract.IMAGE_GID)],
+               volumes={str(drive): {"bind": str(contract.DRIVE), "mode": "rw"}}, labels={LABEL: workload},
+               entrypoint=entrypoint, command=command, environment=environment, **options)
+    pump = follow(engine, name, log, live)
+    try:
+        with watch:
             code = engine.wait(name, timeout=deadline)
         if code is None:
             live.say(f"  {workload} ran past {deadline} s; stopping it (a checkpoint is saved)")
@@ -180,7 +211,6 @@ def run_in_container(engine: Engine, workload: str, request: BenchRequest, conta
         engine.stop(name, timeout=120)
         raise
     finally:
-        during.update(others.figures() or {})
         pump.join(timeout=10)
         live.done()
         engine.remove(name)
@@ -309,6 +339,10 @@ def _run_one(engine: Engine, workload: str, request: BenchRequest, container_pla
                 from runtime.bench import hostvenv
 
                 hostvenv.compare(workload, request, container_plan.caps, partial, live)
+            if code == 0 and request.compare_plain:
+                from runtime.bench import plain
+
+                plain.compare(engine, workload, request, container_plan, drive, partial, live)
         if code == contract.WORKLOAD_STOPPED:
             raise LocalabError(f"{workload} was stopped before it finished; its checkpoint is on the drive, "
                                f"run again with --resume to continue")
@@ -332,6 +366,9 @@ def _run_one(engine: Engine, workload: str, request: BenchRequest, container_pla
 def bench(engine: Engine, request: BenchRequest, say=print) -> list[Path]:
     workloads, drive = validate(request)
     container_plan = plan(profiles.load().get(request.profile), EngineFacts.of(engine.info()), require_gpu=request.gpu)
+    if request.compare_plain and container_plan.caps.gpus:
+        raise UsageError("compare-plain: the plain baseline is TensorFlow's CPU build, and this run has a GPU; "
+                         "compare on a CPU profile, without --gpu")
     image = images.ensure_image(engine, container_plan.flavour, say=say)
     drives.prepare_drive(drive)
     clean_abandoned(drive, say)

@@ -32,7 +32,7 @@ class Workload:
     rows: Callable[[dict], list[Row]]  # the table lines of one summary (report.py adds the shared ones)
     headline: Callable[[dict], float | None]  # the one figure `bench --history` compares
     needs_sgemm: bool = False  # measure the host's sgemm peak (NumPy BLAS) before it runs
-    compare_host: bool = False  # --compare-host runs it in a host venv too
+    compare_host: bool = False  # --compare-host / --compare-plain run it in a host venv / a plain container too
     args: Callable[[object], list[str]] = no_args  # extra container arguments from a BenchRequest
     run_host: Callable | None = None  # (engine, out, request, drive, live) -> summary, for where="host"
     main_spread: Callable[[dict], dict | None] = no_spread  # the figure container and host are compared on

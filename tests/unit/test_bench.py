@@ -174,3 +174,38 @@ def test_trace_with_a_workload_that_has_no_training_steps_is_a_usage_error(tmp_p
 
     with pytest.raises(UsageError, match="--trace profiles the training steps of resnet50-cifar10, and matmul"):
         validate(BenchRequest(workload="matmul", trace=True, drive=str(tmp_path)))
+
+
+@pytest.mark.parametrize("value, expected", [(None, None), ("64", 64), (8, 8)])
+def test_batch(value, expected):
+    assert bench.parse_batch(value) == expected
+
+
+@pytest.mark.parametrize("value", ["0", "x", "1025", "-8", "3.5"])
+def test_bad_batch(value):
+    with pytest.raises(UsageError, match="is not a batch size; use a whole number from 1 to 1024"):
+        bench.parse_batch(value)
+
+
+def test_batch_is_the_fits_and_only_the_fits(tmp_path):
+    with pytest.raises(UsageError, match="--batch sets the batch size of resnet50-cifar10's fit, and storage"):
+        bench.validate(bench.BenchRequest(workload="storage", batch=64, drive=str(tmp_path)))
+    assert registry.get("resnet50-cifar10").args(bench.BenchRequest(batch=64))[-2:] == ["--batch", "64"]
+
+
+def test_another_batch_size_keeps_the_number_of_measured_steps():
+    from workloads.resnet import SCALES, config
+
+    quick = config("quick", batch=64)
+    assert quick["batch"] == 64 and quick["images"] // 64 == SCALES["quick"]["images"] // SCALES["quick"]["batch"]
+    assert config("full", batch=64)["images"] == 50000 and config("smoke") == config("smoke", batch=8)
+
+
+def test_the_plain_container_gets_its_row_and_the_ratio():
+    summary = {"workload": "resnet50-cifar10", "figures": {
+        "seed": {"images_per_s": spread([2.0, 2.2, 2.1])}, "plain_container": {"images_per_s": spread([1.9, 2.0])},
+        "localab_over_plain": 1.08}, "plain_container": {"tensorflow": "2.21.0", "cpus": 2.0, "memory_gib": 16.0}}
+    rows = bench_report.rows(summary)
+    assert ("plain container", "1.95 images/s", "± 0.05 (MAD, n=2)") in rows
+    assert ("localab / plain container", "1.08x",
+            "measured in this run; plain: TensorFlow 2.21.0 from PyPI, docker run --cpus 2 --memory 16g") in rows

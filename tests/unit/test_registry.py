@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from runtime import cli
-from runtime.bench import hostvenv, registry
+from runtime.bench import registry
 from runtime.bench import report as bench_report
 from runtime.bench import runner as bench
 from runtime.bench.hub_spawn import REPEATS, WAVES
@@ -83,7 +83,7 @@ def test_every_workload_reads_a_summary_shaped_like_its_own(name):
     assert bench_report.rows(summary)[:len(rows)] == rows
     assert bench_report.headline(summary) == workload.headline(summary)
     if workload.compare_host:
-        assert workload.main_spread(summary)["median"] == hostvenv.main_figure(summary)
+        assert workload.main_spread(summary)["median"] == registry.main_figure(summary)
 
 
 def test_rows_read_as_before():

@@ -3,16 +3,17 @@
 from runtime.bench.fmt import number, spread
 from runtime.bench.workload import Row, Workload, median_of
 
-PHASES = ("seed", "tuned", "host")
+PHASES = ("seed", "tuned", "host", "plain_container")
+LABELS = {"host": "host venv", "plain_container": "plain container"}
 
 
 def phase_rows(figures: dict) -> list[Row]:
-    """Images/s per pipeline (and the host venv's), shared with resnet50-cifar10."""
+    """Images/s per pipeline (and the host venv's, the plain container's), shared with resnet50-cifar10."""
     out = []
     for phase in PHASES:
         if phase in figures:
             value, note = spread(figures[phase].get("images_per_s"), " images/s")
-            out.append((f"{phase} pipeline" if phase != "host" else "host venv", value, note))
+            out.append((LABELS.get(phase, f"{phase} pipeline"), value, note))
             if figures[phase].get("mfu_vs_host_sgemm"):
                 out.append((f"{phase}: utilisation of host sgemm peak", number(100 * figures[phase]["mfu_vs_host_sgemm"], " %"), ""))
             if figures[phase].get("val_accuracy") is not None:

@@ -9,7 +9,7 @@ from runtime.paths import WORKLOADS_DIR
 
 def args(request) -> list[str]:
     return ["--pipeline", request.pipeline] + (["--resume"] if request.resume else []) + \
-        (["--trace"] if request.trace else [])
+        (["--trace"] if request.trace else []) + (["--batch", str(request.batch)] if request.batch else [])
 
 
 def rows(summary: dict) -> list[Row]:

@@ -65,6 +65,7 @@ def is_secret_name(name) -> bool:
 # -- benchmark results and checkpoints, relative to the drive
 BENCH_DIR = PurePosixPath("localab") / "bench"
 CHECKPOINTS_DIR = BENCH_DIR / "checkpoints"
+KERAS_CACHE_DIR = PurePosixPath("localab") / "cache" / "keras"  # KERAS_HOME: datasets and weights
 RUN_FILE, METRICS_FILE, SUMMARY_FILE, OUTPUT_LOG = "run.json", "metrics.jsonl", "summary.json", "output.log"
 CHECKPOINT_STATE = "state.json"
 

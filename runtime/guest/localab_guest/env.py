@@ -25,10 +25,9 @@ def runtime_environment(environ: dict, *, cpus: int, drive: Path = DRIVE, ca_mar
         bundle = ca_marker.read_text().strip()
         for name in CA_VARS:
             env.setdefault(name, bundle)
-    cache = drive / "localab" / "cache"
     if drive.is_dir() and os.access(drive, os.W_OK):
-        env.setdefault("KERAS_HOME", str(cache / "keras"))
-        env.setdefault("PIP_CACHE_DIR", str(cache / "pip"))
+        env.setdefault("KERAS_HOME", str(drive / contract.KERAS_CACHE_DIR))
+        env.setdefault("PIP_CACHE_DIR", str(drive / contract.KERAS_CACHE_DIR.parent / "pip"))
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's warnings, not its INFO chatter
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # debugpy's frozen-modules note at every kernel start

@@ -1,0 +1,59 @@
+"""`--compare-plain`: the same workload in a plain container, the baseline a user would
+otherwise hand-roll: the runtime's TensorFlow version from PyPI in Debian's Python
+(docker/plain.Dockerfile), started with the profile's CPU and memory caps and nothing
+else of localab's (no entry process, thread settings or library settings). localab over
+plain is then one ratio measured side by side in one run."""
+
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+from localab_guest import contract
+from runtime import drivefs
+from runtime.bench import registry, runner
+from runtime.errors import LocalabError
+from runtime.image import build as images
+
+FLAVOUR = "plain"
+FOLDER = "plain"  # the plain run's records, inside the result folder
+LOG = "plain-output.log"
+CAPS = ("nano_cpus", "mem_limit")  # what `docker run --cpus N --memory M` sets
+
+
+def environment() -> dict:
+    """Only where the data is: the drive's CIFAR-10 files and weights, as the localab run reads them."""
+    return {"KERAS_HOME": str(contract.DRIVE / contract.KERAS_CACHE_DIR)}
+
+
+def compare(engine, workload: str, request, container_plan, drive: Path, out: Path, live) -> None:
+    spec = registry.get(workload)
+    if not spec.compare_host:
+        live.say(f"  --compare-plain: not meaningful for {workload}; skipped")
+        return
+    image = images.ensure_image(engine, FLAVOUR, say=live.say)
+    labels = image["Config"].get("Labels") or {}
+    options = {key: value for key, value in container_plan.run_options().items() if key in CAPS}
+    cpus, memory = options["nano_cpus"] / 1e9, options["mem_limit"] / 2**30
+    tensorflow = labels.get(f"{images.LABEL}.tensorflow", "?")
+    live.say(f"  the same {workload} in a plain container: TensorFlow {tensorflow} from PyPI, "
+             f"docker run --cpus {cpus:g} --memory {memory:g}g, nothing of localab's")
+    one = replace(request, resume=False, trace=False, pipeline="seed" if request.pipeline == "both" else request.pipeline)
+    # checkpoints and scratch inside the container: nothing of the user's drive is touched but the result folder
+    command = [workload, "--scale", request.scale, "--out", runner.inside_drive(drive, out / FOLDER),
+               "--checkpoints", "/tmp/checkpoints", "--scratch", "/tmp"] + spec.args(one)
+    env = environment()
+    code = runner.run_container(
+        engine, images.image_ref(FLAVOUR), f"localab-bench-plain-{uuid.uuid4().hex[:10]}", workload=workload,
+        drive=drive, live=live, entrypoint=["python", "-m", "workloads"], command=command, environment=env,
+        options=options, log=out / LOG, deadline=runner.DEADLINE_S.get(request.scale, 12 * 3600))
+    if code != 0 or not drivefs.exists(out / FOLDER / contract.SUMMARY_FILE):
+        raise LocalabError(f"the plain-container run of {workload} failed (exit {code}); see {out / LOG}")
+    ours = drivefs.read_json(out / contract.SUMMARY_FILE)
+    theirs = drivefs.read_json(out / FOLDER / contract.SUMMARY_FILE)
+    mine, plain = registry.main_figure(ours), registry.main_figure(theirs)
+    figures = ours.setdefault("figures", {})
+    figures["plain_container"] = spec.host_figure(registry.main_spread(theirs) or {"median": None})
+    figures["localab_over_plain"] = mine / plain if mine and plain else None
+    ours["plain_container"] = {"image": images.image_ref(FLAVOUR), "id": image["Id"], "tensorflow": tensorflow,
+                               "cpus": cpus, "memory_gib": memory, "environment": env}
+    drivefs.write_json(out / contract.SUMMARY_FILE, ours)
