@@ -17,7 +17,8 @@ RESNET50_TRAIN_FLOP_PER_IMAGE = 24.5e9  # 3 x 4.1 G multiply-adds x 2 FLOP, at 2
 SYNTHETIC_NOTE = "throughput valid, accuracy meaningless"
 # Settings that move the figures, recorded as the run had them (unset ones left out).
 SETTINGS = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OPENBLAS_NUM_THREADS",
-            "MKL_NUM_THREADS", "TF_ENABLE_ONEDNN_OPTS", "ONEDNN_PRIMITIVE_CACHE_CAPACITY", "TF_XLA_FLAGS", "LD_PRELOAD")
+            "MKL_NUM_THREADS", "TF_ENABLE_ONEDNN_OPTS", "ONEDNN_PRIMITIVE_CACHE_CAPACITY", "TF_XLA_FLAGS", "LD_PRELOAD",
+            "LOCALAB_FUSED_BATCH_NORM")
 
 
 class Recorder:

@@ -86,6 +86,13 @@ def tuned_pipeline(tf, x, y, size: int, batch: int):
 PIPELINES = {"seed": seed_pipeline, "tuned": tuned_pipeline}
 
 
+def fused_batch_norm() -> bool:
+    """Whether Keras' batch norm takes TensorFlow's fused kernel here (localab_guest.fusedbn, on CPUs)."""
+    from keras.src.layers.normalization.batch_normalization import BatchNormalization
+
+    return hasattr(BatchNormalization.call, "unfused")
+
+
 def has_tensor_cores(tf) -> bool:
     for gpu in tf.config.list_physical_devices("GPU"):
         capability = tf.config.experimental.get_device_details(gpu).get("compute_capability") or (0, 0)
@@ -186,7 +193,7 @@ def fit(tf, keras, recorder, *, phase, data, params, weights, checkpoints, resum
 
 def run(out: Path, scale: str, options: dict) -> dict:
     import keras
-    import tensorflow as tf  # noqa: the framework loads here, after the environment is set
+    import tensorflow as tf  # the framework loads here, after the environment is set
 
     pipelines = pipelines_of(options.get("pipeline", "seed"))
     recorder = Recorder(out)
@@ -203,6 +210,7 @@ def run(out: Path, scale: str, options: dict) -> dict:
         recorder.note(f"no ImageNet weights in {weights_file.parent}: ResNet50 starts from random weights (weights=None)")
     params = config(scale, options.get("pipeline", "seed"), weights, options.get("batch"))
     mixed = params["mixed_precision"] = has_tensor_cores(tf)
+    params["fused_batch_norm"] = fused_batch_norm()
     if mixed:
         keras.mixed_precision.set_global_policy("mixed_float16")
         recorder.note("mixed precision (float16) on a GPU with tensor cores")

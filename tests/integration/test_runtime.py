@@ -87,6 +87,7 @@ def test_the_engine_applies_the_profiles_caps(runtime, engine):
         "print(os.environ['KERAS_HOME'], os.environ['PIP_CACHE_DIR'])\n"
         "print(sorted(os.listdir('/content/sample_data')))\n"
         "print(os.path.exists('/var/run/docker.sock'))\n"
+        "print(any('libtcmalloc_minimal' in line for line in open('/proc/self/maps')))\n"
     )
     assert inside.status == "ok", inside.error
     lines = inside.stdout.splitlines()
@@ -95,6 +96,7 @@ def test_the_engine_applies_the_profiles_caps(runtime, engine):
     assert lines[2] == "/content/drive/MyDrive/localab/cache/keras /content/drive/MyDrive/localab/cache/pip"
     assert "iris.csv" in lines[3] and "README.md" in lines[3]
     assert lines[4] == "False"
+    assert lines[5] == "True", "the kernel runs on tcmalloc, preloaded by the entry process"
 
 
 def test_a_second_up_reuses_the_runtime(runtime):

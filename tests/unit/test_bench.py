@@ -209,3 +209,10 @@ def test_the_plain_container_gets_its_row_and_the_ratio():
     assert ("plain container", "1.95 images/s", "± 0.05 (MAD, n=2)") in rows
     assert ("localab / plain container", "1.08x",
             "measured in this run; plain: TensorFlow 2.21.0 from PyPI, docker run --cpus 2 --memory 16g") in rows
+
+
+def test_the_compute_row_says_when_batch_norm_was_fused():
+    summary = {"workload": "resnet50-cifar10", "params": {"fused_batch_norm": True},
+               "figures": {"seed": {"images_per_s": spread([2.7])}}}
+    assert ("compute", "float32, XLA off, batch norm fused", "XLA: Keras' own choice (GPU on, CPU off)") \
+        in bench_report.rows(summary)

@@ -57,6 +57,20 @@ def test_runtime_environment(tmp_path):
     assert result["PIP_CERT"] == result["REQUESTS_CA_BUNDLE"] == "/etc/ssl/certs/ca-certificates.crt"
 
 
+def test_tcmalloc_is_preloaded_where_the_image_has_it_unless_the_user_said_otherwise(tmp_path):
+    library = tmp_path / "libtcmalloc_minimal.so.4"
+    library.write_bytes(b"")
+    result = env.runtime_environment({}, cpus=2, drive=tmp_path / "none", ca_marker=tmp_path / "none",
+                                     allocators=(str(tmp_path / "missing.so"), str(library)))
+    assert result["LD_PRELOAD"] == str(library) and int(result["TCMALLOC_LARGE_ALLOC_REPORT_THRESHOLD"]) >= 16 << 30
+    kept = env.runtime_environment({"LD_PRELOAD": ""}, cpus=2, drive=tmp_path / "none", ca_marker=tmp_path / "none",
+                                   allocators=(str(library),))
+    assert kept["LD_PRELOAD"] == "", "an explicit empty LD_PRELOAD keeps glibc's malloc"
+    none = env.runtime_environment({}, cpus=2, drive=tmp_path / "none", ca_marker=tmp_path / "none",
+                                   allocators=(str(tmp_path / "missing.so"),))
+    assert "LD_PRELOAD" not in none
+
+
 def test_no_ca_named_at_build_changes_nothing(tmp_path):
     result = env.runtime_environment({}, cpus=1, drive=tmp_path / "none", ca_marker=tmp_path / "none")
     assert not set(env.CA_VARS) & set(result) and "KERAS_HOME" not in result

@@ -16,7 +16,8 @@ def rows(summary: dict) -> list[Row]:
     figures = summary.get("figures", {})
     xla = any(figures[p].get("xla") for p in ("seed", "tuned") if p in figures)
     precision = "mixed float16" if summary.get("mixed_precision") else "float32"
-    compute = ("compute", f"{precision}, XLA {'on' if xla else 'off'}", "XLA: Keras' own choice (GPU on, CPU off)")
+    fused = ", batch norm fused" if summary.get("params", {}).get("fused_batch_norm") else ""
+    compute = ("compute", f"{precision}, XLA {'on' if xla else 'off'}{fused}", "XLA: Keras' own choice (GPU on, CPU off)")
     return phase_rows(figures) + [compute] + ratio_rows(summary) + profile_rows(summary.get("profile"))
 
 
