@@ -1,4 +1,4 @@
-"""`localab bench --profile`: a trace of a few steps of the fit, after its warm-up, taken
+"""`localab bench --trace`: a trace of a few steps of the fit, after its warm-up, taken
 with TensorFlow's profiler into the run's folder (TensorBoard's Profile tab opens it), and
 where the time went, read from that trace with TensorBoard's profile plugin (xprof):
 each op's self time, summed into the categories of a training step."""
@@ -7,6 +7,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -31,6 +32,20 @@ CATEGORIES = (
 )
 
 
+LOW_SPACE = 256 << 20  # a trace of three ResNet50 steps takes tens of MB
+
+
+def low_space(folder: Path) -> str:
+    """Why a capture failed, when the disk it goes to is (nearly) full; "" otherwise."""
+    for path in (folder, *folder.parents):
+        try:
+            free = shutil.disk_usage(path).free
+        except OSError:
+            continue
+        return f" (the disk holding {folder} has {free / 2**20:.1f} MB free)" if free < LOW_SPACE else ""
+    return ""
+
+
 def category(op_type: str, name: str) -> str:
     return next((label for label, test in CATEGORIES if test(op_type, name)), "other")
 
@@ -40,7 +55,7 @@ def callback(keras, tf, out: Path, *, first_step: int, recorder, steps: int = ST
     that fails is a note, never the end of the fit."""
 
     class Profile(keras.callbacks.Callback):
-        active = done = False
+        active = done = failed = False
 
         def on_train_batch_begin(self, step, logs=None):
             if self.done or self.active or step < first_step:
@@ -48,8 +63,8 @@ def callback(keras, tf, out: Path, *, first_step: int, recorder, steps: int = ST
             try:
                 tf.profiler.experimental.start(str(out / FOLDER))
             except Exception as exc:  # another profiler running, an unwritable folder
-                recorder.note(f"profile: the capture could not start: {exc}")
-                self.done = True
+                recorder.note(f"profile: the capture could not start: {exc}{low_space(out / FOLDER)}")
+                self.done = self.failed = True
                 return
             self.active, self.first, self.started = True, step, time.perf_counter()
 
@@ -68,7 +83,8 @@ def callback(keras, tf, out: Path, *, first_step: int, recorder, steps: int = ST
             try:
                 tf.profiler.experimental.stop()
             except Exception as exc:  # a full disk while the trace is written
-                recorder.note(f"profile: the capture failed: {exc}")
+                recorder.note(f"profile: the capture failed: {exc}{low_space(out / FOLDER)}")
+                self.failed = True
 
     return Profile()
 
@@ -120,14 +136,17 @@ def table(ops: list[dict], *, wall_s: float, cpus: int, train_flop: float | None
 
 
 def summarise(out: Path, profiler, recorder, *, flop_per_step: float | None = None) -> dict | None:
-    """The op table of a finished capture, or None with a note saying why."""
+    """The op table of a finished capture, or None with a note saying why (one: a capture
+    that failed has said so already)."""
+    if profiler.failed:
+        return None
     if not getattr(profiler, "wall_s", None):
         recorder.note("profile: no step was profiled (the fit had too few steps after its warm-up)")
         return None
     try:
         ops = read_ops(out / FOLDER)
     except Exception as exc:
-        recorder.note(f"profile: the trace could not be read: {exc}")
+        recorder.note(f"profile: the trace could not be read: {exc}{low_space(out / FOLDER)}")
         return None
     # the CPUs TensorFlow's pools were sized by (the runtime's environment: the CPU quota)
     cpus = int(os.environ.get("TF_NUM_INTRAOP_THREADS") or len(os.sched_getaffinity(0)))

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,54 @@ def test_bad_input_is_one_line_and_leaves_no_result(engine, cpu_image, drive, tm
     assert result.returncode == 2, result.stdout + result.stderr
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert engine_snapshot(engine, drive) == before
+
+
+def test_compare_plain_runs_the_same_fit_in_a_plain_container_in_one_run(cpu_image, drive):
+    """--compare-plain: the same TensorFlow from PyPI in a plain container (built once), the
+    same data, none of localab's settings; localab / plain measured in this run."""
+    write_cifar_batches(drive / "localab" / "cache" / "keras" / "datasets" / "cifar-10-batches-py", per_batch=16)
+    give_to_drive_owner(drive)
+    result = bench(drive, "--workload", "resnet50-cifar10", "--pipeline", "seed", "--compare-plain", timeout=1800)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    [folder] = results(drive, "resnet50-cifar10")
+    summary = check_result(folder, "resnet50-cifar10")
+    plain = json.loads((folder / "plain" / "summary.json").read_text())
+    figures = summary["figures"]
+    assert figures["localab_over_plain"] == pytest.approx(
+        figures["seed"]["images_per_s"]["median"] / plain["figures"]["seed"]["images_per_s"]["median"])
+    assert figures["plain_container"]["images_per_s"] == plain["figures"]["seed"]["images_per_s"]
+    assert summary["plain_container"]["tensorflow"] == plain_lock_tensorflow() and summary["plain_container"]["cpus"] > 0
+    assert plain["synthetic"] is False, "the plain run reads the drive's CIFAR-10 files, as localab's did"
+    assert summary["settings"]["TF_NUM_INTRAOP_THREADS"] and plain["settings"] == {}, "nothing of localab's settings"
+    assert (folder / "plain-output.log").is_file() and "localab / plain container" in result.stdout
+
+
+def plain_lock_tensorflow() -> str:
+    from runtime.image import lock
+
+    return lock.read_lock("plain").tensorflow_version
+
+
+def test_a_trace_on_a_full_disk_is_one_note_and_the_result_is_still_written(engine, cpu_image, tmp_path):
+    """The fit with --trace in the image, its trace folder on a 64 KiB tmpfs: a real ENOSPC
+    while the trace is written. The fit finishes, summary.json is written, one note says why."""
+    out = tmp_path / "out"
+    out.mkdir(mode=0o777)
+    out.chmod(0o777)
+    name = f"localab-test-trace-{uuid.uuid4().hex[:8]}"
+    engine.run("localab:cpu", name=name, user="1000:100", volumes={str(out): {"bind": "/out", "mode": "rw"}},
+               tmpfs={"/out/profile": "size=64k,mode=1777"}, network_disabled=True,
+               entrypoint=["python", "-m", "localab_guest.env", "python", "-m", "workloads"],
+               command=["resnet50-cifar10", "--scale", "smoke", "--trace", "--out", "/out", "--checkpoints", "/tmp/ckpt",
+                        "--drive", "/tmp", "--scratch", "/tmp"])
+    try:
+        code = engine.wait(name, timeout=900)
+        output = b"".join(engine.logs(name)).decode(errors="replace")
+    finally:
+        engine.remove(name)
+    assert code == 0, output[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["figures"]["seed"]["images_per_s"]["median"] > 0 and "profile" not in summary
+    notes = [note for note in summary["notes"] if note.startswith("profile:")]
+    assert len(notes) == 1 and "MB free" in notes[0], summary["notes"]
+    assert output.count("NOTE: profile:") == 1, output[-3000:]
