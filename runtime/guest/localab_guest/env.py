@@ -10,7 +10,8 @@ DRIVE = Path(contract.DRIVE)
 CA_MARKER = Path("/etc/localab/ca-bundle")
 THREAD_VARS = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 CA_VARS = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "PIP_CERT", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS")
-# gperftools' tcmalloc (Debian's libtcmalloc-minimal4, in the image), preloaded as Colab does
+# gperftools' tcmalloc (Debian's libtcmalloc-minimal4, in the image); Colab's runtime has it
+# installed too and preloaded it for years (LD_PRELOAD=.../libtcmalloc.so.4)
 TCMALLOC = tuple(f"/usr/lib/{arch}-linux-gnu/libtcmalloc_minimal.so.4" for arch in ("x86_64", "aarch64"))
 
 
