@@ -130,7 +130,7 @@ def base(c, mirror="", suite="bookworm"):
 
 
 @verb(help={
-    "flavour": "an image of docker/flavours.toml: cpu (default), gpu, colab, colab-gpu, hub",
+    "flavour": "an image of docker/flavours.toml: cpu (default), gpu, colab, colab-gpu, hub, plain (bench's baseline)",
     "base": "base image (default: the flavour's local Debian base, made when missing)",
     "verbose": "print every line the builder prints (default: BuildKit's live display, or one line per step)",
 })

@@ -11,6 +11,7 @@ from pathlib import Path
 from localab_guest import contract
 from runtime import drivefs
 from runtime.bench import registry, runner
+from runtime.bench.containers import inside_drive, run_container
 from runtime.errors import LocalabError
 from runtime.image import build as images
 
@@ -39,10 +40,10 @@ def compare(engine, workload: str, request, container_plan, drive: Path, out: Pa
              f"docker run --cpus {cpus:g} --memory {memory:g}g, nothing of localab's")
     one = replace(request, resume=False, trace=False, pipeline="seed" if request.pipeline == "both" else request.pipeline)
     # checkpoints and scratch inside the container: nothing of the user's drive is touched but the result folder
-    command = [workload, "--scale", request.scale, "--out", runner.inside_drive(drive, out / FOLDER),
+    command = [workload, "--scale", request.scale, "--out", inside_drive(drive, out / FOLDER),
                "--checkpoints", "/tmp/checkpoints", "--scratch", "/tmp"] + spec.args(one)
     env = environment()
-    code = runner.run_container(
+    code = run_container(
         engine, images.image_ref(FLAVOUR), f"localab-bench-plain-{uuid.uuid4().hex[:10]}", workload=workload,
         drive=drive, live=live, entrypoint=["python", "-m", "workloads"], command=command, environment=env,
         options=options, log=out / LOG, deadline=runner.DEADLINE_S.get(request.scale, 12 * 3600))

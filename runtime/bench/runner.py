@@ -7,12 +7,9 @@ its `.partial-` folder; one whose host process died (killed, power cut) is found
 its lock free and removed by the next `localab bench`.
 """
 
-import contextlib
 import importlib.util
 import os
-import sys
 import tempfile
-import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -24,6 +21,7 @@ from runtime import drive as drives
 from runtime import drivefs, profiles
 from runtime.bench import hostload, registry
 from runtime.bench import machine as hostinfo
+from runtime.bench.containers import Live, container_cpu_seconds, draw_plots, inside_drive, run_container
 from runtime.engine import Engine
 from runtime.errors import LocalabError, UsageError
 from runtime.image import build as images
@@ -32,7 +30,6 @@ from runtime.plan import ContainerPlan, EngineFacts, plan
 SCALES = ("smoke", "quick", "full")
 PIPELINES = ("seed", "tuned", "both")
 DEADLINE_S = {"smoke": 30 * 60, "quick": 3 * 3600}  # full: the profile's lifetime
-LABEL = "io.localab.bench"
 
 
 @dataclass(frozen=True)
@@ -109,61 +106,8 @@ def stamp() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
-class Live:
-    """One progress line, rewritten in place on a terminal, thinned out elsewhere."""
-
-    def __init__(self, say):
-        self.say = say
-        self.tty = sys.stdout.isatty()
-        self.last = 0.0
-
-    def update(self, text: str) -> None:
-        if self.tty:
-            sys.stdout.write("\r\033[K" + text[:150])
-            sys.stdout.flush()
-        elif time.monotonic() - self.last > 5:
-            self.say("  " + text)
-            self.last = time.monotonic()
-
-    def done(self) -> None:
-        if self.tty:
-            sys.stdout.write("\r\033[K")
-            sys.stdout.flush()
-
-
-def follow(engine: Engine, name: str, log: Path, live: Live) -> threading.Thread:
-    """Keep a container's output in its result folder and show its progress lines."""
-    def show(chunk: bytes) -> None:
-        for line in chunk.decode(errors="replace").splitlines():
-            if line.startswith("progress: "):
-                live.update(line[len("progress: "):])
-            elif line.startswith("NOTE: "):
-                live.done()
-                live.say("  " + line)
-
-    def pump():
-        try:
-            with drivefs.appending(log) as handle:
-                for chunk in engine.logs(name, follow=True):
-                    handle.write(chunk)
-                    show(chunk)
-        except LocalabError as exc:  # a link planted where the log goes: shown, never followed
-            live.say(f"  {exc}; the output is not kept")
-            for chunk in engine.logs(name, follow=True):
-                show(chunk)
-
-    thread = threading.Thread(target=pump, daemon=True)
-    thread.start()
-    return thread
-
-
 def container_command(workload: str, request: BenchRequest, out_inside: str) -> list[str]:
     return [workload, "--scale", request.scale, "--out", out_inside] + registry.get(workload).args(request)
-
-
-def container_cpu_seconds(engine: Engine, name: str) -> float | None:
-    usage = engine.stats(name).get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage")
-    return usage / 1e9 if usage else None
 
 
 def run_in_container(engine: Engine, workload: str, request: BenchRequest, container_plan: ContainerPlan,
@@ -181,39 +125,6 @@ def run_in_container(engine: Engine, workload: str, request: BenchRequest, conta
             watch=others)
     finally:
         during.update(others.figures() or {})
-
-
-def inside_drive(drive: Path, path: Path) -> str:
-    """Where a folder of the drive is inside a container that mounts it."""
-    return f"{contract.DRIVE}/{path.relative_to(drive).as_posix()}"
-
-
-def run_container(engine: Engine, ref: str, name: str, *, workload: str, drive: Path, live: Live, entrypoint: list[str],
-                  command: list[str], environment: dict, options: dict, log: Path, deadline: float,
-                  watch=contextlib.nullcontext()) -> int:
-    """One workload container with the drive mounted, run as the drive's owner: its output
-    kept in `log` and its progress shown; stopped past `deadline` s or on Ctrl-C, removed."""
-    engine.run(ref, name=name, user=drives.container_user(), group_add=[str(contract.IMAGE_GID)],
-               volumes={str(drive): {"bind": str(contract.DRIVE), "mode": "rw"}}, labels={LABEL: workload},
-               entrypoint=entrypoint, command=command, environment=environment, **options)
-    pump = follow(engine, name, log, live)
-    try:
-        with watch:
-            code = engine.wait(name, timeout=deadline)
-        if code is None:
-            live.say(f"  {workload} ran past {deadline} s; stopping it (a checkpoint is saved)")
-            engine.stop(name, timeout=120)
-            code = engine.wait(name, timeout=150)
-        return code
-    except KeyboardInterrupt:
-        live.done()
-        live.say(f"  interrupted: stopping {workload} (a fit saves a checkpoint; --resume continues)")
-        engine.stop(name, timeout=120)
-        raise
-    finally:
-        pump.join(timeout=10)
-        live.done()
-        engine.remove(name)
 
 
 def host_sgemm(scale: str, say=print) -> dict | None:
@@ -243,24 +154,6 @@ def finish_summary(out: Path, run: dict) -> dict:
                               "quiet host."]
     drivefs.write_json(path, summary)
     return summary
-
-
-def draw_plots(engine: Engine, image_ref: str, drive: Path, out: Path) -> None:
-    """The plots, drawn from the result's files in a fresh container of the runtime image:
-    matplotlib lives there, not on the host, and it writes into the drive as the runtime's
-    own user, where a link planted in the drive cannot reach a host file."""
-    name = f"localab-plots-{uuid.uuid4().hex[:10]}"
-    engine.run(image_ref, name=name, user=drives.container_user(), group_add=[str(contract.IMAGE_GID)],
-               volumes={str(drive): {"bind": str(contract.DRIVE), "mode": "rw"}}, labels={LABEL: "plots"},
-               entrypoint=["python", "-m", "workloads.plots", f"{contract.DRIVE}/{out.relative_to(drive).as_posix()}"],
-               network_disabled=True, mem_limit=2 << 30, cap_drop=["ALL"], security_opt=["no-new-privileges"])
-    try:
-        code = engine.wait(name, timeout=300)
-        if code != 0:
-            tail = b"".join(engine.logs(name, tail=15)).decode(errors="replace")
-            raise LocalabError(f"drawing the plots failed (exit {code}):\n{tail}")
-    finally:
-        engine.remove(name)
 
 
 def workload_config(out: Path) -> dict:

@@ -128,7 +128,7 @@ def test_an_unknown_flavour_changes_nothing(engine, cpu_image, tmp_path):
     result = invoke("build", "--flavour", "tpu")
     assert result.returncode == 2
     assert result.stderr.strip() == ("localab: flavour: 'tpu' is not an image flavour; use one of: colab, colab-gpu, cpu, "
-                                     "gpu, hub")
+                                     "gpu, hub, plain")
     assert engine_snapshot(engine, tmp_path) == before
 
 

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from runtime.bench import registry
+from runtime.bench import containers, registry
 from runtime.bench import report as bench_report
 from runtime.bench import runner as bench
 from runtime.errors import UsageError
@@ -114,8 +114,8 @@ def test_a_containers_log_never_goes_through_a_planted_link(planted):
             yield b"progress: step 1\n"
 
     said = []
-    live = bench.Live(said.append)
-    bench.follow(Engine(), "c", partial / "output.log", live).join(timeout=10)
+    live = containers.Live(said.append)
+    containers.follow(Engine(), "c", partial / "output.log", live).join(timeout=10)
     assert outside.read_text() == "host file"
     assert any("symbolic link" in line for line in said), said
 
