@@ -6,7 +6,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 from localab_guest import contract
@@ -56,18 +55,13 @@ def compare(workload: str, request, caps, out: Path, live) -> None:
         host_out, scratch = private / "host", private / "scratch"
         command = [str(python), "-m", "workloads", workload, "--scale", request.scale, "--out", str(host_out),
                    "--drive", str(scratch), "--scratch", str(scratch), "--checkpoints", str(scratch / "checkpoints")]
-        # one pipeline, from the start: the host venv keeps no checkpoints
-        command += spec.args(replace(request, resume=False, trace=False, pipeline="seed" if request.pipeline == "both" else request.pipeline))
+        command += spec.args(registry.baseline_request(request))
         with (private / HOST_LOG).open("wb") as log:
             code = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=6 * 3600).returncode
         shutil.rmtree(scratch, ignore_errors=True)
         drivefs.publish(private, out)
     if code != 0:
         raise LocalabError(f"the host run of {workload} failed (exit {code}); see {out / HOST_LOG}")
-    container = drivefs.read_json(out / contract.SUMMARY_FILE)
-    host = drivefs.read_json(out / "host" / contract.SUMMARY_FILE)
-    ours, theirs = registry.main_figure(container), registry.main_figure(host)
-    spread = registry.main_spread(host) or {"median": None}
-    container.setdefault("figures", {})["host"] = spec.host_figure(spread)
-    container["figures"]["container_over_host"] = ours / theirs if ours and theirs else None
+    container = registry.compared(drivefs.read_json(out / contract.SUMMARY_FILE),
+                                  drivefs.read_json(out / "host" / contract.SUMMARY_FILE), "host", "container_over_host")
     drivefs.write_json(out / contract.SUMMARY_FILE, container)

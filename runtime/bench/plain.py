@@ -5,7 +5,6 @@ else of localab's (no entry process, thread settings or library settings). local
 plain is then one ratio measured side by side in one run."""
 
 import uuid
-from dataclasses import replace
 from pathlib import Path
 
 from localab_guest import contract
@@ -38,10 +37,9 @@ def compare(engine, workload: str, request, container_plan, drive: Path, out: Pa
     tensorflow = labels.get(f"{images.LABEL}.tensorflow", "?")
     live.say(f"  the same {workload} in a plain container: TensorFlow {tensorflow} from PyPI, "
              f"docker run --cpus {cpus:g} --memory {memory:g}g, nothing of localab's")
-    one = replace(request, resume=False, trace=False, pipeline="seed" if request.pipeline == "both" else request.pipeline)
     # checkpoints and scratch inside the container: nothing of the user's drive is touched but the result folder
     command = [workload, "--scale", request.scale, "--out", inside_drive(drive, out / FOLDER),
-               "--checkpoints", "/tmp/checkpoints", "--scratch", "/tmp"] + spec.args(one)
+               "--checkpoints", "/tmp/checkpoints", "--scratch", "/tmp"] + spec.args(registry.baseline_request(request))
     env = environment()
     code = run_container(
         engine, images.image_ref(FLAVOUR), f"localab-bench-plain-{uuid.uuid4().hex[:10]}", workload=workload,
@@ -49,12 +47,8 @@ def compare(engine, workload: str, request, container_plan, drive: Path, out: Pa
         options=options, log=out / LOG, deadline=runner.DEADLINE_S.get(request.scale, 12 * 3600))
     if code != 0 or not drivefs.exists(out / FOLDER / contract.SUMMARY_FILE):
         raise LocalabError(f"the plain-container run of {workload} failed (exit {code}); see {out / LOG}")
-    ours = drivefs.read_json(out / contract.SUMMARY_FILE)
-    theirs = drivefs.read_json(out / FOLDER / contract.SUMMARY_FILE)
-    mine, plain = registry.main_figure(ours), registry.main_figure(theirs)
-    figures = ours.setdefault("figures", {})
-    figures["plain_container"] = spec.host_figure(registry.main_spread(theirs) or {"median": None})
-    figures["localab_over_plain"] = mine / plain if mine and plain else None
+    ours = registry.compared(drivefs.read_json(out / contract.SUMMARY_FILE),
+                             drivefs.read_json(out / FOLDER / contract.SUMMARY_FILE), "plain_container", "localab_over_plain")
     ours["plain_container"] = {"image": images.image_ref(FLAVOUR), "id": image["Id"], "tensorflow": tensorflow,
                                "cpus": cpus, "memory_gib": memory, "environment": env}
     drivefs.write_json(out / contract.SUMMARY_FILE, ours)

@@ -4,6 +4,8 @@ Adding a workload: a module under runtime/bench/specs/ declaring its `WORKLOAD` 
 one that runs in a container, its code under workloads/), plus one line below.
 """
 
+from dataclasses import replace
+
 from runtime.bench.specs import hub_spawn, load, matmul, pipeline, resnet, startup, storage
 from runtime.bench.workload import Workload
 from runtime.errors import UsageError
@@ -44,3 +46,18 @@ def main_spread(summary: dict) -> dict | None:
 
 def main_figure(summary: dict) -> float | None:
     return (main_spread(summary) or {}).get("median")
+
+
+def baseline_request(request):
+    """What a baseline (host venv, plain container) runs of a request: one pipeline, from the
+    start (it keeps no checkpoints), untraced."""
+    return replace(request, resume=False, trace=False, pipeline="seed" if request.pipeline == "both" else request.pipeline)
+
+
+def compared(ours: dict, theirs: dict, figure: str, ratio: str) -> dict:
+    """Our summary with a baseline's main figure (as `figure`) and ours over it (as `ratio`)."""
+    spec, mine, other = get(ours["workload"]), main_figure(ours), main_figure(theirs)
+    figures = ours.setdefault("figures", {})
+    figures[figure] = spec.host_figure(main_spread(theirs) or {"median": None})
+    figures[ratio] = mine / other if mine and other else None
+    return ours
