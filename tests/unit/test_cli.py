@@ -1,17 +1,21 @@
-"""runtime.cli's `verb` wrapper, run through invoke's own Program as the CLI runs it: a
+"""runtime.cli.verb's `verb` wrapper, run through invoke's own Program as the CLI runs it: a
 LocalabError becomes its exit code and one line `localab: ...`, never a traceback."""
+
+import sys
 
 import pytest
 from invoke import Collection, Program
 
 from runtime import cli
+from runtime.cli import images, runtimes
+from runtime.cli.verb import verb
 from runtime.errors import BuildFailed, EngineUnavailable, LocalabError, UsageError
 
 
 def run_verb(body, capsys, *argv):
     """Run a verb whose body is `body` the way `invoke boom ARGV` does; (exit code, stdout, stderr)."""
 
-    @cli.verb(help={"size": "a size"})
+    @verb(help={"size": "a size"})
     def boom(c, size="1"):
         """A verb for the test."""
         return body(size)
@@ -52,7 +56,7 @@ def test_ctrl_c_exits_130_with_one_line(capsys):
 
 def test_a_closed_pipe_exits_quietly(capsys, monkeypatch):
     closed = []
-    monkeypatch.setattr(cli.sys, "stderr", type("Err", (), {"close": lambda self: closed.append(True),
+    monkeypatch.setattr(sys, "stderr", type("Err", (), {"close": lambda self: closed.append(True),
                                                                "write": lambda self, text: None,
                                                                "flush": lambda self: None})())
     status, _, _ = run_verb(raises(BrokenPipeError()), capsys)
@@ -73,7 +77,7 @@ def test_any_other_exception_is_not_swallowed(capsys):
 def test_the_wrapped_body_raises_invoke_exit_with_the_code():
     from invoke import Context, Exit
 
-    @cli.verb
+    @verb
     def plain(c):
         raise UsageError("--name: 'a b' is not a name")
 
@@ -85,11 +89,11 @@ def test_the_wrapped_body_raises_invoke_exit_with_the_code():
 
 def test_every_verb_is_wrapped():
     """A verb declared with plain @task would print a traceback for a LocalabError."""
-    for name, verb in cli.ns.tasks.items():
-        assert getattr(verb.body, "__wrapped__", None) is not None, f"`invoke {name}` is not a @verb"
+    for name, declared in cli.ns.tasks.items():
+        assert getattr(declared.body, "__wrapped__", None) is not None, f"`invoke {name}` is not a @verb"
     for name, sub in cli.ns.collections.items():
-        for verb_name, verb in sub.tasks.items():
-            assert getattr(verb.body, "__wrapped__", None) is not None, f"`invoke {name}.{verb_name}` is not a @verb"
+        for verb_name, declared in sub.tasks.items():
+            assert getattr(declared.body, "__wrapped__", None) is not None, f"`invoke {name}.{verb_name}` is not a @verb"
 
 
 def run_localab(capsys, *argv):
@@ -110,8 +114,8 @@ def test_a_command_line_mistake_is_one_line_and_exit_2(capsys, argv):
 
 
 def test_h_is_help_everywhere_and_no_flag_gets_an_automatic_short_form(capsys):
-    for name, verb in [*cli.ns.tasks.items(), *cli.ns.collections["hub"].tasks.items()]:
-        shorts = [flag for arg in verb.get_arguments() for flag in arg.names if len(flag) == 1 < len(arg.name)]
+    for name, declared in [*cli.ns.tasks.items(), *cli.ns.collections["hub"].tasks.items()]:
+        shorts = [flag for arg in declared.get_arguments() for flag in arg.names if len(flag) == 1 < len(arg.name)]
         assert shorts == [], f"{name} has short flags {shorts}"
     code, out, _ = run_localab(capsys, "bench", "-h")
     assert code == 0 and "--workload" in out and "--history" in out and "hub-spawn" in out and "load" in out
@@ -179,7 +183,8 @@ def test_bad_colab_input_is_one_line_exit_2_and_no_lock_changes(capsys, argv, me
     from tests.utils.fake_engine import INFO, fake_engine
 
     engine = fake_engine(INFO)
-    monkeypatch.setattr(cli, "_engine", lambda: engine)
+    for verbs in (images, runtimes):
+        monkeypatch.setattr(verbs, "connect_engine", lambda: engine)
     before = {path: path.read_bytes() for path in lock.DOCKER_DIR.glob("lock-*.txt")}
     code, out, err = run_localab(capsys, *argv)
     assert code == 2 and message in err and err.count("\n") == 1, err
