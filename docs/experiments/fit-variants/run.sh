@@ -2,7 +2,7 @@
 # The fit's variants, each a fresh container under the cpu profile's caps (2 CPUs, 16 GB),
 # round-robin so drift on a shared host falls on every variant alike. Each run: ResNet50,
 # 224 px, Adam, synthetic data, the first two steps dropped; results.jsonl gets one line per run.
-#   bash docs/experiments/fit-variants/run.sh [ROUNDS]   then   python3 docs/experiments/fit-variants/summarise.py
+#   bash docs/experiments/fit-variants/run.sh [ROUNDS [FIRST_ROUND [VARIANT...]]]   then   python3 docs/experiments/fit-variants/summarise.py
 # The baseline is localab:cpu as it was before this work: `base` runs with LD_PRELOAD= and
 # LOCALAB_FUSED_BATCH_NORM=0 on an image that has both (results.jsonl: the 2026-11-26 run).
 set -euo pipefail
@@ -17,23 +17,29 @@ run() {  # NAME VARIANT STEPS [docker run options]
          python -m localab_guest.env python /exp/step.py "$variant" "$steps" 2>&1 | grep '^RESULT' | sed 's/^RESULT //' || true)
   echo "{\"name\": \"$name\", \"round\": $round, \"result\": ${line:-null}}" >> "$out"
 }
-# Round 1 tries every variant; later rounds repeat the baseline, the two that moved the
-# number in round 1 and their combination (a 2.5-minute run each: all variants x 5 rounds
-# would take the 2-CPU machine over 1.5 hours).
-for round in $(seq 1 "$rounds"); do
-  run base base 3
-  run fusedbn fusedbn 3
-  if [ "$round" = 1 ]; then
-    run xla xla 3
-    run onednn_off base 3 -e TF_ENABLE_ONEDNN_OPTS=0
-    run inter1 base 3 -e TF_NUM_INTEROP_THREADS=1
-    run jemalloc base 3 -e LD_PRELOAD=$lib/libjemalloc.so.2
-  fi
-  run tcmalloc base 3 -e LD_PRELOAD=$lib/libtcmalloc_minimal.so.4
-  if [ "$round" = 1 ]; then
-    run batch64 base 2 -e BATCH=64
-    run channels_first channels_first 3
-  else
-    run fusedbn_tcmalloc fusedbn 3 -e LD_PRELOAD=$lib/libtcmalloc_minimal.so.4
-  fi
+variant() {  # NAME: one run of that variant
+  case $1 in
+    base) run base base 3 ;;
+    fusedbn) run fusedbn fusedbn 3 ;;
+    xla) run xla xla 3 ;;
+    onednn_off) run onednn_off base 3 -e TF_ENABLE_ONEDNN_OPTS=0 ;;
+    inter1) run inter1 base 3 -e TF_NUM_INTEROP_THREADS=1 ;;
+    jemalloc) run jemalloc base 3 -e LD_PRELOAD=$lib/libjemalloc.so.2 ;;
+    tcmalloc) run tcmalloc base 3 -e LD_PRELOAD=$lib/libtcmalloc_minimal.so.4 ;;
+    batch64) run batch64 base 2 -e BATCH=64 ;;
+    channels_first) run channels_first channels_first 3 ;;
+    fusedbn_tcmalloc) run fusedbn_tcmalloc fusedbn 3 -e LD_PRELOAD=$lib/libtcmalloc_minimal.so.4 ;;
+    *) echo "unknown variant: $1" >&2; exit 2 ;;
+  esac
+}
+# Every round runs the baseline first, then the variants named (all by default), so each
+# run is paired with a baseline of its own round. results.jsonl holds rounds 1-5 of base,
+# fusedbn, tcmalloc and fusedbn_tcmalloc (round 1 also every other variant once), then
+# rounds 6-9 of the rest: `run.sh 4 6 xla onednn_off inter1 jemalloc batch64`.
+first=${2:-1}
+shift $(( $# > 2 ? 2 : $# ))
+variants=${*:-fusedbn xla onednn_off inter1 jemalloc tcmalloc batch64 channels_first fusedbn_tcmalloc}
+for round in $(seq "$first" $(( first + rounds - 1 ))); do
+  variant base
+  for name in $variants; do variant "$name"; done
 done
