@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from runtime import profiles
-from tests.utils.lab import NOTEBOOK, new_notebook, open_lab, run_cell, screenshot
+from tests.utils.lab import NOTEBOOK, new_notebook, open_lab, press_run, run_cell, screenshot
 from tests.utils.runtime import wait_for
 
 
@@ -29,7 +29,7 @@ def run_until_the_file_picker(runtime, page, code: str):
     cell = page.locator(f"{NOTEBOOK} .jp-Cell").last
     cell.locator(".cm-content").click()
     page.keyboard.insert_text(code)
-    page.keyboard.press("Control+Enter")
+    press_run(page, cell)
     picker = page.locator(f"{NOTEBOOK} input[type=file]").first
     picker.wait_for(timeout=60_000)
     return cell, picker

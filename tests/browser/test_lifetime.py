@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from localab_guest import contract
 from runtime.drive import give_to_drive_owner
-from tests.utils.lab import NOTEBOOK, screenshot
+from tests.utils.lab import NOTEBOOK, press_run, screenshot
 from tests.utils.runtime import Runtime, cpu_profile, invoke, wait_for
 
 NOTEBOOK_JSON = {"cells": [{"cell_type": "code", "metadata": {}, "source": "print('first')", "outputs": [],
@@ -52,9 +52,10 @@ def open_work_and_run_its_first_cell(page, url: str, *, left: str):
     first cell, and start a new cell below it, in edit mode. Returns the first cell."""
     page.goto(url.replace("/lab?", "/lab/tree/drive/MyDrive/work.ipynb?reset&"))
     expect(page.locator("#jp-main-statusbar")).to_contain_text(re.compile(left), timeout=60_000)
+    expect(page.locator(".jp-StatusBar-Widget").filter(has_text=re.compile(r"\| Idle"))).to_be_visible(timeout=90_000)
     cell = page.locator(f"{NOTEBOOK} .jp-Cell").first
     cell.locator(".cm-content").click()
-    page.keyboard.press("Control+Enter")
+    press_run(page, cell)
     expect(cell.locator(".jp-OutputArea-output").filter(has_text="first")).to_be_visible(timeout=60_000)
     page.keyboard.press("Escape")
     page.keyboard.press("b")

@@ -29,19 +29,25 @@ def run_cell(page: Page, code: str, expected: str, timeout_ms: int = 120_000) ->
     cell = page.locator(f"{NOTEBOOK} .jp-Cell").last
     cell.locator(".cm-content").click()
     page.keyboard.insert_text(code)
+    press_run(page, cell)
+    output = cell.locator(".jp-OutputArea-output").filter(has_text=expected)
+    expect(output.first).to_be_visible(timeout=timeout_ms)
+    return output.first.inner_text()
+
+
+def press_run(page: Page, cell) -> None:
+    """Ctrl+Enter in the focused cell until its prompt leaves `[ ]:` (a kernel that is still
+    connecting drops the first request), bounded to a minute."""
     prompt = cell.locator(".jp-InputPrompt")
     deadline = time.monotonic() + 60
     while True:
         page.keyboard.press("Control+Enter")
         try:
             expect(prompt).not_to_have_text(re.compile(r"^\[ \]:$"), timeout=5_000)
-            break
+            return
         except AssertionError:
             if time.monotonic() > deadline:
                 raise
-    output = cell.locator(".jp-OutputArea-output").filter(has_text=expected)
-    expect(output.first).to_be_visible(timeout=timeout_ms)
-    return output.first.inner_text()
 
 
 def screenshot(page: Page, name: str) -> str:
