@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from runtime.errors import UsageError
-from runtime.image import colab
+from runtime.image import colab, pypi
 from runtime.image.lock import _PIN, NOT_INSTALLED, Flavour, _compile, _normalise, parse, render
 from runtime.paths import DOCKER_DIR
 
@@ -94,13 +94,13 @@ def _unbuildable_dependencies(body: str, pins: dict, python: str) -> dict[str, s
     each with the reason."""
     locked = parse(render("colab", body), flavour_name="colab", path=Path("lock")).pins
     others = {name: version for name, version in locked.items() if name not in pins}
-    supported, context = colab.supported_tags(python), colab._ssl_context()
+    supported, context = pypi.supported_tags(python), pypi.ssl_context()
     culprits = {}
     for name, version in others.items():
-        have = colab.releases(name, supported, context)
+        have = pypi.releases(name, supported, context)
         if version in have.wheels or version not in have.source_urls:
             continue
-        unbuildable = colab.cannot_build(have.source_urls[version], context)
+        unbuildable = pypi.cannot_build(have.source_urls[version], context)
         for parent in via(body).get(name, ()) if unbuildable else ():
             if parent in pins and pins[parent].version is not None:
                 culprits[parent] = f"needs {name} {version}, which is on the index only as source that {unbuildable}"

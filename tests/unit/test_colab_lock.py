@@ -5,7 +5,7 @@ import json
 import pytest
 
 from runtime.errors import UsageError
-from runtime.image import colab, colablock, lock
+from runtime.image import colab, colablock, lock, pypi
 from runtime.paths import DOCKER_DIR
 
 FREEZE = DOCKER_DIR / "colab" / "pip-freeze.txt"
@@ -39,13 +39,13 @@ def test_a_missing_freeze_file_says_what_to_name(tmp_path):
 
 
 def test_nearest_takes_the_closest_release_below_else_above_and_skips_pre_releases():
-    assert colab.nearest("1.5.0", {"1.2.0", "1.4.9", "1.6.0", "1.5.1rc1"}) == "1.4.9"
-    assert colab.nearest("0.1", {"0.3", "0.2"}) == "0.2"
-    assert colab.nearest("1.0", set()) is None
+    assert pypi.nearest("1.5.0", {"1.2.0", "1.4.9", "1.6.0", "1.5.1rc1"}) == "1.4.9"
+    assert pypi.nearest("0.1", {"0.3", "0.2"}) == "0.2"
+    assert pypi.nearest("1.0", set()) is None
 
 
 def test_wheel_tags_for_colabs_python_accept_cp313_and_abi3_but_not_cp311():
-    tags = colab.supported_tags("3.13")
+    tags = pypi.supported_tags("3.13")
     from packaging.tags import Tag
 
     assert Tag("cp313", "cp313", "manylinux_2_28_x86_64") in tags
@@ -153,16 +153,16 @@ def _sdist(tmp_path, name: str, files: dict[str, str], suffix=".tar.gz") -> str:
 def test_a_source_the_image_cannot_build_is_named_with_its_reason(tmp_path):
     pure = _sdist(tmp_path, "pure-1.0", {"pyproject.toml": "[build-system]\nbuild-backend = 'hatchling.build'\n",
                                          "pure/__init__.py": ""})
-    assert colab.cannot_build(pure) is None
+    assert pypi.cannot_build(pure) is None
     cython = _sdist(tmp_path, "fast-1.0", {"setup.py": "from setuptools import setup\nsetup()\n",
                                            "fast/_speed.pyx": "def f(): pass\n"})
-    assert colab.cannot_build(cython) == colab.NATIVE
+    assert pypi.cannot_build(cython) == pypi.NATIVE
     extension = _sdist(tmp_path, "ext-1.0", {"setup.py": "setup(ext_modules=[Extension('x', ['x.c'])])\n"},
                        suffix=".zip")
-    assert colab.cannot_build(extension) == colab.NATIVE
+    assert pypi.cannot_build(extension) == pypi.NATIVE
     # NVIDIA's RAPIDS placeholders on PyPI (pylibcugraph-cu12 26.2.0's whole source)
     stub = _sdist(tmp_path, "pylibcugraph_cu12-26.2.0", {
         "PKG-INFO": "Name: pylibcugraph-cu12\n",
         "pyproject.toml": '[build-system]\nrequires = ["wheel-stub"]\nbuild-backend = "wheel_stub.buildapi"\n'
                           '[tool.wheel_stub]\nindex_url = "https://pypi.nvidia.com/"\n'})
-    assert colab.cannot_build(stub) == colab.STUB
+    assert pypi.cannot_build(stub) == pypi.STUB
