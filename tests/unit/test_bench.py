@@ -134,14 +134,17 @@ def test_a_run_whose_host_process_died_is_cleaned_up_by_the_next(tmp_path):
     (root / ".partial-dead" / bench.PARTIAL_LOCK).write_text("")  # its lock is free: the process is gone
     old = time.time() - bench.ABANDONED_AFTER_S - 60
     os.utime(root / ".partial-old-unlocked", (old, old))
-    (root / ".partial-running" / "escape").symlink_to(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("the user's")
+    (root / ".partial-dead" / "escape").symlink_to(outside)  # planted in a folder that is removed
     said = []
     with drivefs.held(root / ".partial-running" / bench.PARTIAL_LOCK):
         bench.clean_abandoned(drive, said.append)
     left = sorted(p.name for p in root.iterdir())
     assert left == [".partial-new-unlocked", ".partial-running", "2026-done"]
     assert len(said) == 2 and all("ended without finishing" in line for line in said)
-    assert (tmp_path / "drive").is_dir(), "rm -r never follows a link out of the drive"
+    assert (outside / "keep.txt").read_text() == "the user's", "rm -r never follows a link out of the drive"
 
 
 def test_the_trace_table_sets_idle_apart_and_estimates_convolution_rates():

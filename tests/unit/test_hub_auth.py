@@ -151,8 +151,12 @@ def test_repeated_failures_lock_the_name_and_unknown_names_cost_a_hash(monkeypat
         assert run(authenticator.authenticate(None, {"username": "ada", "password": "wrong"})) is None
     assert run(authenticator.authenticate(None, {"username": "ada", "password": password})) is None, \
         "the right password is refused while the name is locked"
+    before_unknown = len(hashed_on)
     assert run(authenticator.authenticate(None, {"username": "nobody", "password": "x"})) is None
     assert hashed_on and not any(on_loop for on_loop, _ in hashed_on), "hashing runs off the event loop's thread"
-    assert hashed_on[-1][1].startswith("pbkdf2_sha256$600000$"), "an unknown name is hashed like a real one"
+    assert len(hashed_on) == before_unknown + 1, "an unknown name costs a hash, as a known one does"
+    ada_hash = json.loads(control.users_file().read_text())["ada"]["hash"]
+    assert hashed_on[-1][1] != ada_hash and hashed_on[-1][1].startswith("pbkdf2_sha256$600000$"), \
+        "an unknown name is hashed like a real one"
     authenticator.lockout_s = 0
     assert run(authenticator.authenticate(None, {"username": "ada", "password": password}))["name"] == "ada"

@@ -53,11 +53,16 @@ def test_a_named_ca_bundle_goes_into_the_context_one_certificate_a_file(tmp_path
     assert names["ca/host-000.crt"].strip() == PEM
 
 
-def test_a_missing_ca_path_stops_the_build_before_the_engine_is_asked(tmp_path):
+def test_a_missing_ca_path_stops_the_build_before_the_engine_is_asked(tmp_path, monkeypatch):
     engine = MagicMock(spec=Engine)
+    engine.image.return_value = {"Id": "sha256:base"}  # the base is here
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    builds = []
+    monkeypatch.setattr(image.builders, "buildkit", lambda *args, **kwargs: builds.append(args))
     with pytest.raises(UsageError, match="SSL_CERT_FILE"):
-        image.plan("cpu", environ={"SSL_CERT_FILE": str(tmp_path / "missing.pem")}, pip_cert=lambda: None)
+        image.build(engine, "cpu", base="localab-base:bookworm", say=lambda line: None)
     engine.build.assert_not_called()
+    assert builds == []
 
 
 def test_progress_shows_steps_and_the_failing_step_with_its_last_lines():

@@ -25,7 +25,7 @@ def test_a_secret_is_one_private_file_holding_exactly_its_value(state):
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     expected = drives.owner() if os.getuid() == 0 else (os.getuid(), os.getgid())
     assert (path.stat().st_uid, path.stat().st_gid) == expected, "the runtime's user can read it"
-    assert not list(path.parent.glob("*.tmp")), "no half-written file left beside it"
+    assert sorted(os.listdir(path.parent)) == ["HF_TOKEN"], "no half-written file left beside it"
 
 
 def test_setting_again_replaces_the_value(state):
