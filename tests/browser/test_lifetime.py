@@ -1,5 +1,5 @@
-"""The runtime's lifetime and idle timeout, from the profile, with tiny values (issue:
-Colab inside the runtime; the 'nothing lost' promise)."""
+"""The runtime's lifetime and idle timeout, from the profile, with tiny values, and a stop the
+user asks for (issue: Colab inside the runtime; the 'nothing lost' promise)."""
 
 import json
 import re
@@ -43,6 +43,23 @@ def test_at_the_end_of_its_lifetime_the_page_is_warned_notebooks_are_saved_and_s
         assert "typed just before the end" in json.dumps(saved["cells"]), "the page saved the notebook before the stop"
         status = json.loads(invoke("status", "--name", owned.name, "--json", env=owned.env).stdout)
         assert status["state"] == "expired" and "drive is kept" in status["reason"]
+    finally:
+        engine.remove(owned.container)
+
+
+def test_down_lets_the_open_page_save_what_was_typed_first(engine, cpu_image, tmp_path, page):
+    owned = Runtime(tmp_path, env=cpu_profile(tmp_path, lifetime="2h", idle="0"))
+    owned.drive.mkdir()
+    (owned.drive / "work.ipynb").write_text(json.dumps(NOTEBOOK_JSON))
+    give_to_drive_owner(owned.drive)
+    try:
+        open_work_and_run_its_first_cell(page, owned.url(), left=r"Runtime: 1h5\dm left")
+        page.keyboard.insert_text("unsaved = 'typed just before down'")  # never saved by the user
+        down = owned.invoke("down", "--name", owned.name)
+        assert down.returncode == 0, down.stdout + down.stderr
+        assert "letting the open page save its notebooks" in down.stdout
+        saved = json.loads((owned.drive / "work.ipynb").read_text())
+        assert "typed just before down" in json.dumps(saved["cells"]), "the page saved the notebook before the stop"
     finally:
         engine.remove(owned.container)
 

@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 
+from runtime import drive
 from tests.utils.runtime import Runtime
 
 pytestmark = pytest.mark.colab
@@ -121,12 +122,12 @@ def test_sudo_is_opt_in_and_the_default_runtime_cannot_gain_privileges(colab_run
     assert colab_runtime.status()["privileged"] is True
     client = colab_runtime.client()
     kernel = client.start_kernel("python3")
-    root = run(client, kernel, "!sudo -n id -u && id -un && stat -c %u /content/drive/MyDrive")
+    root = run(client, kernel, "!sudo -n id -u && id -u && stat -c %u /content/drive/MyDrive")
     lines = root.stdout.split()
+    user = str(drive.owner()[0])  # the host user's uid, or the image's user when root runs localab
     assert lines[0] == "0", "the notebook user may sudo without a password"
-    import os
-
-    assert lines[2] == str(os.stat(colab_runtime.drive).st_uid), "the drive still belongs to the host user"
+    assert lines[1] == user, "the kernel itself still runs as the user, not root"
+    assert lines[2] == user, "the drive still belongs to the user"
     status = colab_runtime.invoke("status", "--name", colab_runtime.name)
     assert "privileged" in status.stdout and "--sudo" in status.stdout
 

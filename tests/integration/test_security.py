@@ -88,6 +88,9 @@ def test_the_same_probes_find_a_server_that_requires_no_token(engine, cpu_image,
         name = terminal.json()["name"] if terminal.status_code == 200 else "1"
         answers = unauthenticated(base, f"ws://127.0.0.1:{port}", name)
         assert answers["/api/contents"] == 200 and answers["terminal websocket"] == 101, answers
+        forged = {key: code for key, code in answers.items() if key.startswith("POST")}
+        assert forged == {"POST /api/kernels": 201, "POST /api/terminals": 200, "POST /api/contents": 201}, \
+            "the forged POST (XSRF cookie and header, no token) is let in by a server that wants no token"
     finally:
         container.remove(force=True)
 
