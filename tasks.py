@@ -1,4 +1,4 @@
 """localab's verbs for `invoke` in a checkout: the same collection as the `localab`
 command (runtime/cli/). `invoke --list` lists them, `invoke VERB --help` explains one."""
 
-from runtime.cli import ns  # noqa: F401 (Invoke finds the collection here)
+from localab.cli import ns  # noqa: F401 (Invoke finds the collection here)

@@ -35,4 +35,4 @@ RUN python /opt/localab/py/manifest.py --flavour "${FLAVOUR}" --base "${BASE}" \
       --build-time "${BUILD_TIME}" --localab-version "${LOCALAB_VERSION}" --lock-sha256 "${LOCK_SHA256}" \
       > /etc/localab/manifest.json
 WORKDIR /tmp
-ENTRYPOINT ["python", "-m", "workloads"]
+ENTRYPOINT ["python", "-m", "localab.workloads"]

@@ -29,8 +29,8 @@ def no_user_profiles(tmp_path_factory, monkeypatch):
 
 @pytest.fixture(scope="session")
 def engine():
-    from runtime.engine import connect
-    from runtime.errors import EngineUnavailable
+    from localab.host.engine import connect
+    from localab.host.errors import EngineUnavailable
 
     try:
         return connect()

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from runtime import profiles
+from localab.host import profiles
 from tests.utils.lab import NOTEBOOK, new_notebook, open_lab, press_run, run_cell, screenshot
 from tests.utils.runtime import wait_for
 

@@ -7,8 +7,8 @@ import subprocess
 
 from playwright.sync_api import expect
 
-from localab_guest import contract
-from runtime.drive import give_to_drive_owner
+from localab.guest import contract
+from localab.host.drive import give_to_drive_owner
 from tests.utils.lab import NOTEBOOK, press_run, screenshot
 from tests.utils.runtime import Runtime, cpu_profile, invoke, wait_for
 

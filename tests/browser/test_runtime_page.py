@@ -5,7 +5,7 @@ import time
 
 from playwright.sync_api import expect
 
-from runtime.image import lock
+from localab.host.image import lock
 from tests.utils.lab import new_notebook, open_lab, run_cell, screenshot
 from tests.utils.runtime import Runtime
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-GUEST = Path(__file__).resolve().parents[2] / "runtime" / "guest"
+GUEST = Path(__file__).resolve().parents[2]  # the checkout: localab.guest imports from it
 CAP_MB = 16 * 1024  # the p100 profile's GPU memory
 OVER = 20 * 2**30
 UNDER = 12 * 2**30
@@ -68,13 +68,13 @@ def sees_gpu(framework: str) -> bool:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("site")
-    (folder / "localab.pth").write_text(f"{GUEST}\nimport localab_guest.gpucap\n")
+    (folder / "localab.pth").write_text(f"{GUEST}\nimport localab.guest.gpucap\n")
     return folder
 
 
 def run(framework: str, site: Path, *, capped: bool) -> dict:
     sys.path.insert(0, str(GUEST))
-    from localab_guest import gpucap
+    from localab.guest import gpucap
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCALAB_", "XLA_PYTHON_CLIENT"))}
     if capped:

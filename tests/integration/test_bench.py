@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from runtime.drive import give_to_drive_owner
+from localab.host.drive import give_to_drive_owner
+from localab.workloads.data import write_cifar_batches
 from tests.utils.runtime import ROOT, engine_snapshot, invoke, wait_for
-from workloads.data import write_cifar_batches
 
 RUN_KEYS = {"workload", "params", "profile", "caps", "image", "host", "engine", "software", "started_at", "ended_at"}
 
@@ -224,7 +224,7 @@ def test_compare_plain_runs_the_same_fit_in_a_plain_container_in_one_run(cpu_ima
 
 
 def plain_lock_tensorflow() -> str:
-    from runtime.image import lock
+    from localab.host.image import lock
 
     return lock.read_lock("plain").tensorflow_version
 
@@ -238,7 +238,7 @@ def test_a_trace_on_a_full_disk_is_one_note_and_the_result_is_still_written(engi
     name = f"localab-test-trace-{uuid.uuid4().hex[:8]}"
     engine.run("localab:cpu", name=name, user="1000:100", volumes={str(out): {"bind": "/out", "mode": "rw"}},
                tmpfs={"/out/profile": "size=64k,mode=1777"}, network_disabled=True,
-               entrypoint=["python", "-m", "localab_guest.env", "python", "-m", "workloads"],
+               entrypoint=["python", "-m", "localab.guest.env", "python", "-m", "localab.workloads"],
                command=["resnet50-cifar10", "--scale", "smoke", "--trace", "--out", "/out", "--checkpoints", "/tmp/ckpt",
                         "--drive", "/tmp", "--scratch", "/tmp"])
     try:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.image import lock
+from localab.host.image import lock
 from tests.utils.runtime import wait_for
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"

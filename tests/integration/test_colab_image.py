@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from runtime import drive
+from localab.host import drive
 from tests.utils.runtime import Runtime
 
 pytestmark = pytest.mark.colab

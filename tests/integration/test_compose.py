@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime import profiles
+from localab.host import profiles
 from tests.utils.runtime import ROOT, free_port
 
 pytestmark = pytest.mark.compose

@@ -1,4 +1,4 @@
-"""Keras 3's batch norm as TensorFlow's fused kernel in the image (localab_guest.fusedbn):
+"""Keras 3's batch norm as TensorFlow's fused kernel in the image (localab.guest.fusedbn):
 the same outputs, gradients and moving averages as Keras' own call, the fused op really in
 the graph, and Keras left alone with LOCALAB_FUSED_BATCH_NORM=0."""
 

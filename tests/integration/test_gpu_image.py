@@ -2,8 +2,8 @@
 
 import pytest
 
-from runtime.image import build as image
-from runtime.image import lock
+from localab.host.image import build as image
+from localab.host.image import lock
 from tests.utils.runtime import build_image
 
 
@@ -31,8 +31,8 @@ def test_tensorflow_sees_one_gpu_capped_at_the_profiles_memory(engine, gpu_image
         pytest.skip("no NVIDIA container runtime on this host: the GPU run needs one (see `localab doctor`)")
     from docker.types import DeviceRequest
 
-    from runtime import profiles
-    from runtime.plan import EngineFacts, plan
+    from localab.host import profiles
+    from localab.host.plan import EngineFacts, plan
 
     profile = profiles.load().get("free")  # a T4 profile: its gpu_memory is the cap under test
     container_plan = plan(profile, EngineFacts.of(engine.info()), require_gpu=True)

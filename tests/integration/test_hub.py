@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from runtime import profiles
-from runtime.kernels import JupyterClient
+from localab.host import profiles
+from localab.host.bench.kernels import JupyterClient
 from tests.utils.runtime import cpu_profile, free_port, invoke, wait_for
 
 NAME = f"localab-hubtest-{uuid.uuid4().hex[:6]}"

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from runtime.image import build as image
-from runtime.image import lock
+from localab.host.image import build as image
+from localab.host.image import lock
 from tests.utils.runtime import engine_snapshot, invoke, repo_copy, wait_for
 
 TIMEOUT = 300
@@ -36,7 +36,7 @@ def test_labels_say_what_is_inside(cpu_image):
     assert labels["io.localab.tensorflow"] == locked.tensorflow_version
     for key in ("org.opencontainers.image.created", "org.opencontainers.image.version"):
         assert labels[key]
-    from runtime import __version__
+    from localab import __version__
 
     tags = set(cpu_image["RepoTags"])
     assert {"localab:cpu", f"localab:{__version__}-cpu", f"localab:tf{locked.tensorflow_version}-cpu"} <= tags, tags
@@ -184,7 +184,7 @@ def cached_steps(output: str) -> dict[str, bool]:
 
 def test_editing_guest_code_rebuilds_only_the_last_layers(engine, cpu_image, tmp_path):
     repo = repo_copy(tmp_path)
-    marker = repo / "runtime" / "guest" / "localab_guest" / "rebuild_marker.py"
+    marker = repo / "localab" / "guest" / "rebuild_marker.py"
     marker.write_text(f"VALUE = {time.time_ns()}\n")
     try:
         result = invoke("build", cwd=repo, timeout=600)
@@ -195,6 +195,6 @@ def test_editing_guest_code_rebuilds_only_the_last_layers(engine, cpu_image, tmp
         before = [step for step in names[:copy_guest] if step.startswith(("RUN ", "COPY "))]
         assert len(before) >= 6 and all(steps[step] for step in before), steps
         assert not steps[names[copy_guest]]
-        assert run(engine, "python -c 'import localab_guest.rebuild_marker as m; print(m.VALUE)'").strip()
+        assert run(engine, "python -c 'import localab.guest.rebuild_marker as m; print(m.VALUE)'").strip()
     finally:
         invoke("build", timeout=600)  # localab:cpu from this checkout again, for the tests after this one

@@ -36,7 +36,7 @@ def run(installed, *args, cwd):
 
 
 def test_the_installed_command_runs_from_any_folder(installed, tmp_path):
-    from runtime import __version__
+    from localab import __version__
 
     assert run(installed, "--version", cwd=tmp_path).stdout.strip() == f"localab {__version__}"
     profiles = json.loads(run(installed, "profiles", "--json", cwd=tmp_path).stdout)
@@ -48,18 +48,18 @@ def test_the_installed_command_runs_from_any_folder(installed, tmp_path):
 def test_the_installed_package_builds_the_same_images_as_this_checkout(installed, tmp_path):
     """Same source digest: the installed package carries the Dockerfile, the flavours, the
     locks, the guest and the workloads, byte for byte."""
-    script = ("from runtime.image import build, lock\n"
+    script = ("from localab.host.image import build, lock\n"
               "from runtime import paths\n"
               "print(paths.CHECKOUT, paths.DOCKER_DIR)\n"
               "print(*(build.source_digest(name) for name in lock.lock_names()))\n"
-              "from runtime.drive import default_drive; print(default_drive('default'))\n")
+              "from localab.host.drive import default_drive; print(default_drive('default'))\n")
     inside = subprocess.run([str(installed / "bin" / "python"), "-c", script], cwd=tmp_path, capture_output=True,
                             text=True, timeout=120, env={"HOME": str(tmp_path)})
     assert inside.returncode == 0, inside.stderr
     where, digests, drive = inside.stdout.splitlines()
     checkout, docker_dir = where.split()
     assert checkout == "None" and "site-packages" in docker_dir
-    from runtime.image import build, lock
+    from localab.host.image import build, lock
 
     assert digests.split() == [build.source_digest(name) for name in lock.lock_names()]
     assert drive == str(tmp_path / "localab" / "drive")

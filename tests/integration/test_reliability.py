@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.drive import give_to_drive_owner
+from localab.host.drive import give_to_drive_owner
 from tests.utils.runtime import ROOT, Runtime, cpu_profile, invoke
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime import profiles
+from localab.host import profiles
 from tests.utils.runtime import Runtime, cpu_profile, engine_snapshot, invoke
 
 

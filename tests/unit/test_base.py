@@ -3,9 +3,9 @@ from unittest.mock import MagicMock
 
 import pytest
 
-from runtime.engine import Engine
-from runtime.errors import LocalabError, UsageError
-from runtime.image import base
+from localab.host.engine import Engine
+from localab.host.errors import LocalabError, UsageError
+from localab.host.image import base
 
 
 def test_base_is_made_only_when_missing_and_pulled_when_another_is_named(monkeypatch):

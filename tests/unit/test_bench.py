@@ -2,12 +2,12 @@ import json
 
 import pytest
 
-from runtime.bench import containers, registry
-from runtime.bench import report as bench_report
-from runtime.bench import runner as bench
-from runtime.errors import UsageError
-from workloads.common import spread
-from workloads.data import BATCH_FILES, find_cifar10, synthetic, write_cifar_batches
+from localab.host.bench import containers, registry
+from localab.host.bench import report as bench_report
+from localab.host.bench import runner as bench
+from localab.host.errors import UsageError
+from localab.workloads.common import spread
+from localab.workloads.data import BATCH_FILES, find_cifar10, synthetic, write_cifar_batches
 
 
 def test_validate_lists_workloads_and_resolves_the_drive(tmp_path):
@@ -124,7 +124,7 @@ def test_a_run_whose_host_process_died_is_cleaned_up_by_the_next(tmp_path):
     import os
     import time
 
-    from runtime import drivefs
+    from localab.host import drivefs
 
     drive = tmp_path / "drive"
     root = drive / "localab" / "bench"
@@ -148,7 +148,7 @@ def test_a_run_whose_host_process_died_is_cleaned_up_by_the_next(tmp_path):
 
 
 def test_the_trace_table_sets_idle_apart_and_estimates_convolution_rates():
-    from workloads import profile
+    from localab.workloads import profile
 
     ops = [{"type": "IDLE", "name": "IDLE", "self_us": 6e6, "count": 0},
            {"type": "Conv2DBackpropInput", "name": "grad/conv1", "self_us": 2e6, "count": 3},
@@ -173,7 +173,7 @@ def test_the_trace_table_sets_idle_apart_and_estimates_convolution_rates():
 
 
 def test_trace_with_a_workload_that_has_no_training_steps_is_a_usage_error(tmp_path):
-    from runtime.bench.runner import BenchRequest, validate
+    from localab.host.bench.runner import BenchRequest, validate
 
     with pytest.raises(UsageError, match="--trace profiles the training steps of resnet50-cifar10, and matmul"):
         validate(BenchRequest(workload="matmul", trace=True, drive=str(tmp_path)))
@@ -197,7 +197,7 @@ def test_batch_is_the_fits_and_only_the_fits(tmp_path):
 
 
 def test_another_batch_size_keeps_the_number_of_measured_steps():
-    from workloads.resnet import SCALES, config
+    from localab.workloads.resnet import SCALES, config
 
     quick = config("quick", batch=64)
     assert quick["batch"] == 64 and quick["images"] // 64 == SCALES["quick"]["images"] // SCALES["quick"]["batch"]

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from runtime.errors import BuildFailed
-from runtime.image import builders
-from runtime.paths import DOCKER_DIR
+from localab.host.errors import BuildFailed
+from localab.host.image import builders
+from localab.host.paths import DOCKER_DIR
 
 # BuildKit's plain progress as Docker 20.10 prints it (trimmed).
 PLAIN = """\

@@ -1,4 +1,4 @@
-from runtime import caps, profiles
+from localab.host import caps, profiles
 
 
 def seed():

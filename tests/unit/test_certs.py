@@ -1,7 +1,7 @@
 import pytest
 
-from runtime.errors import UsageError
-from runtime.image import certs
+from localab.host.errors import UsageError
+from localab.host.image import certs
 
 PEM = b"-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
 

@@ -1,4 +1,4 @@
-"""runtime.cli.verb's `verb` wrapper, run through invoke's own Program as the CLI runs it: a
+"""localab.cli.verb's `verb` wrapper, run through invoke's own Program as the CLI runs it: a
 LocalabError becomes its exit code and one line `localab: ...`, never a traceback."""
 
 import sys
@@ -6,10 +6,10 @@ import sys
 import pytest
 from invoke import Collection, Program
 
-from runtime import cli
-from runtime.cli import images, runtimes
-from runtime.cli.verb import verb
-from runtime.errors import BuildFailed, EngineUnavailable, LocalabError, UsageError
+from localab import cli
+from localab.cli import images, runtimes
+from localab.cli.verb import verb
+from localab.host.errors import BuildFailed, EngineUnavailable, LocalabError, UsageError
 
 
 def run_verb(body, capsys, *argv):
@@ -122,7 +122,7 @@ def test_h_is_help_everywhere_and_no_flag_gets_an_automatic_short_form(capsys):
 
 
 def test_version_and_a_bare_command(capsys):
-    from runtime import __version__
+    from localab import __version__
 
     code, out, _ = run_localab(capsys, "--version")
     assert code == 0 and out.strip() == f"localab {__version__}"
@@ -152,7 +152,7 @@ def test_json_outputs_parse(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("LOCALAB_STATE_DIR", str(tmp_path / "state"))
     code, out, _ = run_localab(capsys, "secrets", "--json")
     assert code == 0 and json.loads(out) == []
-    from runtime import secretstore
+    from localab.host import secretstore
 
     secretstore.set_secret("HF_TOKEN", "x")
     assert json.loads(run_localab(capsys, "secrets", "--json")[1]) == ["HF_TOKEN"]
@@ -179,7 +179,7 @@ def test_json_outputs_parse(capsys, tmp_path, monkeypatch):
     (["lock", "--colab-freeze", "docker/colab/pip-freeze.txt"], "colab-freeze: name the flavour it is for"),
 ])
 def test_bad_colab_input_is_one_line_exit_2_and_no_lock_changes(capsys, argv, message, monkeypatch):
-    from runtime.image import lock
+    from localab.host.image import lock
     from tests.utils.fake_engine import INFO, fake_engine
 
     engine = fake_engine(INFO)
@@ -193,7 +193,7 @@ def test_bad_colab_input_is_one_line_exit_2_and_no_lock_changes(capsys, argv, me
 
 
 def test_a_file_that_is_not_a_freeze_changes_no_lock(capsys, tmp_path):
-    from runtime.image import lock
+    from localab.host.image import lock
 
     bad = tmp_path / "freeze.txt"
     bad.write_text("[global]\nindex-url = https://example.org\n")

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from runtime.errors import UsageError
-from runtime.image import colab, colablock, lock, pypi
-from runtime.paths import DOCKER_DIR
+from localab.host.errors import UsageError
+from localab.host.image import colab, colablock, lock, locking, pypi
+from localab.host.paths import DOCKER_DIR
 
 FREEZE = DOCKER_DIR / "colab" / "pip-freeze.txt"
 
@@ -118,7 +118,7 @@ def test_colab_freeze_for_a_flavour_without_one_is_refused_before_anything_is_wr
     before = lock.lock_path("cpu").read_text()
     with pytest.raises(UsageError, match="colab-freeze: the 'cpu' flavour is not built from Colab's freeze; use one "
                                          "of: colab, colab-gpu"):
-        lock.write_lock("cpu", colab_freeze=FREEZE)
+        locking.write_lock("cpu", colab_freeze=FREEZE)
     assert lock.lock_path("cpu").read_text() == before
 
 

@@ -3,7 +3,7 @@ secret file `localab secret set` wrote, from LOCALAB_SECRETS_DIR (the mount in t
 
 import pytest
 
-from localab_guest import contract
+from localab.guest import contract
 from tests.utils.guest import guest_module
 
 
@@ -67,7 +67,7 @@ def test_without_the_variable_it_reads_the_mount(userdata, monkeypatch):
 
 
 def test_a_secret_set_on_the_host_is_read_back_by_the_stand_in(userdata, monkeypatch, tmp_path):
-    from runtime import secretstore
+    from localab.host import secretstore
 
     monkeypatch.setenv("LOCALAB_STATE_DIR", str(tmp_path / "state"))
     secretstore.set_secret("API_KEY", "from the host")

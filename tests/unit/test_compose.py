@@ -1,10 +1,11 @@
 import yaml
 
-from runtime import caps, compose, profiles
+from localab.cli import composefile as compose
+from localab.host import caps, profiles
 
 
 def test_the_committed_compose_file_is_generated_from_the_profiles_file():
-    assert compose.COMPOSE_FILE.read_text() == compose.render(), "run `localab compose` after editing runtime/profiles.toml"
+    assert compose.COMPOSE_FILE.read_text() == compose.render(), "run `localab compose` after editing localab/host/profiles.toml"
 
 
 def test_compose_applies_the_default_profiles_caps_like_invoke_up():

@@ -1,7 +1,7 @@
 import pytest
 
-from runtime.errors import LocalabError
-from runtime.host import dockerd as hostengine
+from localab.host.errors import LocalabError
+from localab.host.machine import dockerd as hostengine
 
 
 class FakeEngine:

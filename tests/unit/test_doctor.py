@@ -1,7 +1,7 @@
 from unittest.mock import MagicMock
 
-from runtime import doctor
-from runtime.engine import Engine
+from localab.cli import health as doctor
+from localab.host.engine import Engine
 
 INFO = {"NCPU": 2, "MemTotal": 24 << 30, "MemoryLimit": True, "SwapLimit": True, "CpuCfsQuota": True,
         "PidsLimit": True, "CgroupVersion": "1", "CgroupDriver": "cgroupfs", "Driver": "overlay2",

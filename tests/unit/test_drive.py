@@ -2,8 +2,8 @@ import os
 
 import pytest
 
-from runtime import drive
-from runtime.errors import UsageError
+from localab.host import drive
+from localab.host.errors import UsageError
 
 
 def test_a_drive_that_is_a_file_is_refused(tmp_path):

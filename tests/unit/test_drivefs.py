@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from runtime import drivefs
-from runtime.errors import LocalabError
+from localab.host import drivefs
+from localab.host.errors import LocalabError
 
 
 @pytest.fixture

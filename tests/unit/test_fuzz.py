@@ -8,11 +8,11 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from localab_guest import contract
-from runtime import profiles
-from runtime.bench import runner as bench
-from runtime.errors import UsageError
-from runtime.lifecycle import verbs
+from localab.guest import contract
+from localab.host import profiles
+from localab.host.bench import runner as bench
+from localab.host.errors import UsageError
+from localab.host.lifecycle import verbs
 from tests.utils.fake_engine import drive_up, fake_engine
 
 text = st.text(alphabet=string.printable + "é/\\0", max_size=40)
@@ -92,7 +92,7 @@ def test_bench_input_is_refused_or_names_known_things(tmp_path, workload, scale,
         workloads, _ = bench.validate(request)
     except UsageError:
         return
-    from runtime.bench import registry
+    from localab.host.bench import registry
 
     assert workloads and set(workloads) <= set(registry.REGISTRY) and scale in bench.SCALES and pipeline in bench.PIPELINES
     assert all(registry.get(name).name == name for name in workloads)

@@ -5,8 +5,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from localab_guest import cgroup, env, start
-from runtime.paths import GUEST_DIR
+from localab.guest import cgroup, env, start
+from localab.host.paths import ROOT
 
 
 def write(root: Path, files: dict) -> Path:
@@ -101,8 +101,8 @@ class config:
 def run_with_hook(tmp_path, megabytes: str) -> str:
     (tmp_path / "tensorflow").mkdir()
     (tmp_path / "tensorflow" / "__init__.py").write_text(FAKE_TF)
-    code = "import localab_guest.gpucap\nimport tensorflow\nprint(tensorflow.calls)"
-    env_vars = {"PYTHONPATH": f"{GUEST_DIR}:{tmp_path}", "LOCALAB_GPU_MEMORY_MB": megabytes, "PATH": "/usr/bin:/bin"}
+    code = "import localab.guest.gpucap\nimport tensorflow\nprint(tensorflow.calls)"
+    env_vars = {"PYTHONPATH": f"{ROOT}:{tmp_path}", "LOCALAB_GPU_MEMORY_MB": megabytes, "PATH": "/usr/bin:/bin"}
     return subprocess.run([sys.executable, "-c", code], env=env_vars, capture_output=True, text=True, check=True).stdout
 
 
@@ -124,7 +124,7 @@ def test_a_cache_that_cannot_be_made_is_dropped_not_fatal(tmp_path, capsys):
 
 
 def test_a_uid_without_a_passwd_entry_gets_one_through_nss_wrapper_not_etc_passwd(tmp_path, monkeypatch):
-    from localab_guest import start
+    from localab.guest import start
 
     library = tmp_path / "libnss_wrapper.so"
     library.write_bytes(b"")
@@ -144,7 +144,7 @@ def test_a_uid_without_a_passwd_entry_gets_one_through_nss_wrapper_not_etc_passw
 def test_the_entry_process_ends_an_idle_server_only_without_kernels_or_activity():
     from datetime import datetime, timezone
 
-    from localab_guest import start
+    from localab.guest import start
 
     now = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
     quiet = {"kernels": 0, "last_activity": "2026-01-01T11:59:30.000000Z"}

@@ -11,8 +11,9 @@ import yaml
 from jupyterhub.objects import Hub, Server
 from traitlets.config import Config
 
-from runtime import __version__, profiles
-from runtime.hub import helm
+from localab import __version__
+from localab.host import profiles
+from localab.host.hub import helm
 
 
 class User(Mock):

@@ -5,7 +5,7 @@ import subprocess
 import sys
 import time
 
-from runtime.bench import hostload
+from localab.host.bench import hostload
 
 STAT = "cpu  1000 0 500 8000 500 0 0 0 0 0\ncpu0 500 0 250 4000 250 0 0 0 0 0\n"
 

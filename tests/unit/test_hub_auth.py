@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from traitlets.config import Config
 
-from runtime import profiles
-from runtime.hub import control
-from runtime.paths import HUB_DIR, ROOT
+from localab.host import profiles
+from localab.host.hub import control
+from localab.host.paths import HUB_DIR, ROOT
 from tests.utils.fake_engine import INFO
 
 

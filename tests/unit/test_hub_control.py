@@ -3,10 +3,11 @@ import json
 
 import pytest
 
-from runtime import __version__, caps, profiles
-from runtime.errors import UsageError
-from runtime.hub import control as hubctl
-from runtime.paths import HUB_DIR
+from localab import __version__
+from localab.host import caps, profiles
+from localab.host.errors import UsageError
+from localab.host.hub import control as hubctl
+from localab.host.paths import HUB_DIR
 
 INFO = {"NCPU": 2, "Runtimes": {"runc": {}}, "Driver": "overlay2", "DriverStatus": [["Backing Filesystem", "extfs"]]}
 
@@ -62,7 +63,7 @@ def test_a_gpu_host_offers_the_gpu_image_with_one_gpu():
 
 
 def test_the_flavours_a_hub_needs_include_hyphenated_ones():
-    from runtime.hub import control
+    from localab.host.hub import control
 
     config = {"profiles": {"a": {"image": "localab:0.2.0-cpu"}, "b": {"image": "localab:0.2.0-colab-gpu"}}}
     assert control._flavours_needed(config) == {"cpu", "colab-gpu"}

@@ -4,10 +4,10 @@ from unittest.mock import MagicMock
 
 import pytest
 
-from runtime.engine import Engine
-from runtime.errors import BuildFailed, UsageError
-from runtime.image import build as image
-from runtime.image import lock
+from localab.host.engine import Engine
+from localab.host.errors import BuildFailed, UsageError
+from localab.host.image import build as image
+from localab.host.image import lock
 
 PEM = b"-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----"
 
@@ -39,7 +39,9 @@ def members(built):
 def test_the_context_holds_only_what_the_dockerfile_copies(tmp_path):
     names = members(plan())
     assert {"Dockerfile", "trust-ca.sh", "lock.txt", "ca"} <= set(names)
-    assert "py/localab_guest/start.py" in names and "py/workloads/__init__.py" in names
+    assert {"py/localab/__init__.py", "py/localab/guest/start.py", "py/localab/workloads/__init__.py",
+            "py/localab/guest/stand_in/google/colab/__init__.py"} <= set(names)
+    assert not [n for n in names if n.startswith(("py/localab/host", "py/localab/cli"))], "the host side stays out"
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert not [n for n in names if n.startswith("ca/") and n != "ca"]
     assert names["lock.txt"] == lock.lock_path("cpu").read_bytes()
@@ -94,18 +96,19 @@ def test_ensure_image_builds_only_when_missing_or_built_from_other_sources(monke
 
 
 def test_the_source_digest_follows_guest_code_but_not_caches(tmp_path, monkeypatch):
-    for part in ("runtime/guest", "workloads"):
+    for part in ("localab/guest", "localab/workloads"):
         shutil.copytree(image.ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(image.ROOT / "localab" / "__init__.py", tmp_path / "localab" / "__init__.py")
     monkeypatch.setattr(image, "source_root", lambda: tmp_path)
-    guest = tmp_path / "runtime" / "guest"
+    guest = tmp_path / "localab" / "guest"
     digest = image.source_digest("cpu")
     assert digest == image.source_digest("cpu")
     assert digest != image.source_digest("gpu")
-    cache = guest / "localab_guest" / "__pycache__"
+    cache = guest / "__pycache__"
     cache.mkdir(exist_ok=True)
     (cache / "start.cpython-311.pyc").write_bytes(b"compiled")
     assert image.source_digest("cpu") == digest, "a bytecode cache is not a source"
-    start = guest / "localab_guest" / "start.py"
+    start = guest / "start.py"
     start.write_text(start.read_text() + "\n# an edit\n")
     assert image.source_digest("cpu") != digest, "an edit to guest code must rebuild the image"
 

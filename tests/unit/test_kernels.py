@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from runtime.kernels import JupyterClient
+from localab.host.bench.kernels import JupyterClient
 
 
 class Handler(BaseHTTPRequestHandler):

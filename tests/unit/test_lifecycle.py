@@ -2,12 +2,12 @@ import json
 
 import pytest
 
-from localab_guest import contract
-from runtime import report
-from runtime.errors import LocalabError, UsageError
-from runtime.lifecycle import state, verbs
-from runtime.lifecycle import status as statuses
-from runtime.paths import write_private
+from localab.cli import report
+from localab.guest import contract
+from localab.host.errors import LocalabError, UsageError
+from localab.host.lifecycle import state, verbs
+from localab.host.lifecycle import status as statuses
+from localab.host.paths import write_private
 from tests.utils.fake_engine import GPU_INFO, drive_up, fake_engine
 
 
@@ -157,7 +157,7 @@ def test_asking_another_profile_while_up_points_at_recreate(engine, tmp_path, mo
 
 
 def test_logs_mask_the_token():
-    from runtime.lifecycle.verbs import redact
+    from localab.host.lifecycle.verbs import redact
 
     assert redact("url ?token=s3cret ok", "s3cret") == "url ?token=<token> ok"
 

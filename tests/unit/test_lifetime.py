@@ -1,8 +1,8 @@
 import pytest
 from IPython.core.error import UsageError as IPythonUsageError
 
-from localab_guest import contract, lifetime
-from localab_guest.colab_kernel import TF1_MESSAGE, TF2_MESSAGE, tensorflow_version, warn_before_the_end
+from localab.guest import contract, lifetime
+from localab.guest.colab_kernel import TF1_MESSAGE, TF2_MESSAGE, tensorflow_version, warn_before_the_end
 
 
 class FakeTime:
@@ -68,7 +68,7 @@ def test_tensorflow_version_names_an_unknown_version(line):
 
 
 def test_the_page_status_counts_down_and_says_when_to_save():
-    from localab_guest.pagestatus import status
+    from localab.guest.pagestatus import status
 
     environ = {"LOCALAB_STARTED_AT": "1000", "LOCALAB_LIFETIME_S": "3600", "LOCALAB_PROFILE": "p100"}
     early = status(environ, now=1000.0)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from runtime.bench.load import percentile
+from localab.host.bench.load import percentile
 
 
 def test_no_values_no_percentile():

@@ -1,7 +1,7 @@
 import pytest
 
-from runtime.errors import UsageError
-from runtime.image import lock
+from localab.host.errors import UsageError
+from localab.host.image import lock, uvcompile
 
 BODY = """absl-py==2.5.1 \\
     --hash=sha256:{a} \\
@@ -72,12 +72,12 @@ def test_unknown_flavour_lists_the_known_ones():
 
 
 def test_the_compile_command_targets_the_images_python():
-    command = lock.compile_command(["requirements.in", "-"], lock.lock_path("gpu"), lock.flavour("gpu"))
+    command = uvcompile.compile_command(["requirements.in", "-"], lock.lock_path("gpu"), lock.flavour("gpu"))
     assert command[0].endswith("uv") and command[1:3] == ["pip", "compile"] and "--generate-hashes" in command
     assert "rfc3987-syntax" in command, "the slow optional IRI check stays out of the image"
     assert "libclang" in command, "TensorFlow's build-time bindings stay out of the image"
     assert command[command.index("--python-version") + 1] == "3.11"
-    colab = lock.compile_command(["colab-requirements.in", "-"], lock.lock_path("colab"), lock.flavour("colab"))
+    colab = uvcompile.compile_command(["colab-requirements.in", "-"], lock.lock_path("colab"), lock.flavour("colab"))
     assert colab[colab.index("--python-version") + 1] == "3.13", "Colab's Python, trixie's python3"
 
 

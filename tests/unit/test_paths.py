@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from runtime import paths
-from runtime.errors import LocalabError
+from localab.host import paths
+from localab.host.errors import LocalabError
 
 
 def test_a_private_file_is_0600_from_its_first_byte_and_its_new_parents_0700(tmp_path, monkeypatch):

@@ -3,11 +3,12 @@ compose.yaml must give a runtime the same environment and caps for every profile
 
 import pytest
 
-from localab_guest import contract
-from runtime import compose, profiles
-from runtime.hub import control, helm
-from runtime.lifecycle import verbs
-from runtime.plan import EngineFacts, plan
+from localab.cli import composefile as compose
+from localab.guest import contract
+from localab.host import profiles
+from localab.host.hub import control, helm
+from localab.host.lifecycle import verbs
+from localab.host.plan import EngineFacts, plan
 from tests.utils.fake_engine import INFO, drive_up, fake_engine
 
 BIG_GPU_HOST = {**INFO, "NCPU": 64, "MemTotal": 256 << 30, "Runtimes": {"runc": {}, "nvidia": {}}}

@@ -2,8 +2,8 @@ import socket
 
 import pytest
 
-from runtime import ports
-from runtime.errors import UsageError
+from localab.host import ports
+from localab.host.errors import UsageError
 
 
 @pytest.mark.parametrize("value", ["0", "70000", "-1", "http", "88.8", ""])

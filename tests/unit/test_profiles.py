@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from runtime import profiles
-from runtime.errors import UsageError
+from localab.host import profiles
+from localab.host.errors import UsageError
 
 GOOD = """
 default = "small"

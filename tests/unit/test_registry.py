@@ -6,22 +6,22 @@ from types import SimpleNamespace
 
 import pytest
 
-from runtime import cli
-from runtime.bench import registry
-from runtime.bench import report as bench_report
-from runtime.bench import runner as bench
-from runtime.bench.hub_spawn import REPEATS, WAVES
-from runtime.bench.load import SCALES as LOAD_SCALES
-from runtime.bench.startup import RUNS
-from runtime.bench.workload import Workload
-from runtime.errors import UsageError
-from workloads import WORKLOADS as CONTAINER_CODE
-from workloads import plots
-from workloads import resnet as fit
-from workloads.common import spread
-from workloads.matmul import SCALES as MATMUL_SCALES
-from workloads.pipeline import SCALES as PIPELINE_SCALES
-from workloads.storage import SCALES as STORAGE_SCALES
+from localab import cli
+from localab.host.bench import registry
+from localab.host.bench import report as bench_report
+from localab.host.bench import runner as bench
+from localab.host.bench.hub_spawn import REPEATS, WAVES
+from localab.host.bench.load import SCALES as LOAD_SCALES
+from localab.host.bench.startup import RUNS
+from localab.host.bench.workload import Workload
+from localab.host.errors import UsageError
+from localab.workloads import WORKLOADS as CONTAINER_CODE
+from localab.workloads import plots
+from localab.workloads import resnet as fit
+from localab.workloads.common import spread
+from localab.workloads.matmul import SCALES as MATMUL_SCALES
+from localab.workloads.pipeline import SCALES as PIPELINE_SCALES
+from localab.workloads.storage import SCALES as STORAGE_SCALES
 
 # summaries shaped as each workload's recorder.summary(...) writes them, at scale smoke
 SEED, TUNED = spread([2.0, 2.2, 2.1]), spread([3.0, 3.1, 2.9])

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from runtime.lifecycle import rescue
+from localab.host.lifecycle import rescue
 from tests.utils.fake_engine import fake_engine
 
 NOTEBOOK = json.dumps({"cells": [], "nbformat": 4, "nbformat_minor": 5}).encode()

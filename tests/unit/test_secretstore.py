@@ -6,9 +6,9 @@ import stat
 
 import pytest
 
-from runtime import drive as drives
-from runtime import secretstore
-from runtime.errors import UsageError
+from localab.host import drive as drives
+from localab.host import secretstore
+from localab.host.errors import UsageError
 
 
 @pytest.fixture

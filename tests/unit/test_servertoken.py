@@ -2,7 +2,7 @@
 
 import os
 
-from localab_guest import contract, servertoken
+from localab.guest import contract, servertoken
 
 
 def test_a_token_file_is_handed_to_the_server_and_gone_from_the_environment(tmp_path):

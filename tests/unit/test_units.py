@@ -2,8 +2,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from runtime.errors import UsageError
-from runtime.units import format_duration, format_size, parse_duration, parse_size
+from localab.host.errors import UsageError
+from localab.host.units import format_duration, format_size, parse_duration, parse_size
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -3,7 +3,7 @@
 import json
 import sys
 
-from localab_guest import gpucap, userpkgs
+from localab.guest import gpucap, userpkgs
 
 
 def test_the_folder_is_keyed_by_the_images_flavour_and_lock(tmp_path):

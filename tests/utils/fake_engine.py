@@ -3,8 +3,8 @@ only the engine, the image build and the readiness poll stood in for."""
 
 from unittest.mock import MagicMock
 
-from runtime.engine import Engine
-from runtime.lifecycle import verbs
+from localab.host.engine import Engine
+from localab.host.lifecycle import verbs
 
 INFO = {"NCPU": 2, "Runtimes": {"runc": {}}, "Driver": "overlay2", "DriverStatus": [["Backing Filesystem", "extfs"]]}
 GPU_INFO = {**INFO, "Runtimes": {"runc": {}, "nvidia": {}}}

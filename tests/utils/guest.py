@@ -1,12 +1,10 @@
-"""Importing the image's google.colab stand-in on the host: runtime/guest on sys.path
+"""Importing the image's google.colab stand-in on the host: localab/guest/stand_in on sys.path
 for one test, and no google.* module left behind for the next."""
 
 import importlib
 import sys
 
-from tests.utils.runtime import ROOT
-
-GUEST = ROOT / "runtime" / "guest"
+from localab.host.paths import STAND_IN_DIR as GUEST
 
 
 def _google_modules() -> set[str]:
@@ -14,7 +12,7 @@ def _google_modules() -> set[str]:
 
 
 def guest_module(monkeypatch, name: str):
-    """Import NAME (e.g. "google.colab.files") fresh from runtime/guest/; monkeypatch
+    """Import NAME (e.g. "google.colab.files") fresh from localab/guest/stand_in/; monkeypatch
     takes it and sys.path back out when the test ends."""
     before = _google_modules()
     monkeypatch.syspath_prepend(str(GUEST))
@@ -22,5 +20,5 @@ def guest_module(monkeypatch, name: str):
     module = importlib.import_module(name)
     for new in _google_modules() - before:
         monkeypatch.setitem(sys.modules, new, sys.modules[new])  # undone: deleted again
-    assert str(GUEST) in str(module.__file__), f"{name} came from {module.__file__}, not runtime/guest"
+    assert str(GUEST) in str(module.__file__), f"{name} came from {module.__file__}, not localab/guest/stand_in"
     return module

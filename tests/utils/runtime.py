@@ -17,7 +17,7 @@ ARTIFACTS = ROOT / "artifacts"
 
 def build_image(engine, flavour: str):
     """localab:FLAVOUR built from this checkout through the same code as `localab build`."""
-    from runtime.image import build as image
+    from localab.host.image import build as image
 
     lines = []
     built = image.build(engine, flavour, say=lines.append)
@@ -95,7 +95,7 @@ class Runtime:
         return json.loads(result.stdout)
 
     def client(self):
-        from runtime.kernels import JupyterClient
+        from localab.host.bench.kernels import JupyterClient
 
         token = (self.state / "runtimes" / self.name / "token").read_text().strip()
         return JupyterClient(f"http://127.0.0.1:{self.port}", token)

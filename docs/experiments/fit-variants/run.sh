@@ -14,7 +14,7 @@ out=$here/results.jsonl
 run() {  # NAME VARIANT STEPS [docker run options]
   local name=$1 variant=$2 steps=$3 line; shift 3
   line=$(docker run --rm --cpus 2 -m 16g -v "$here":/exp:ro -e LD_PRELOAD= -e LOCALAB_FUSED_BATCH_NORM=0 "$@" --entrypoint /usr/bin/tini localab-exp:alloc -- \
-         python -m localab_guest.env python /exp/step.py "$variant" "$steps" 2>&1 | grep '^RESULT' | sed 's/^RESULT //' || true)
+         python -m localab.guest.env python /exp/step.py "$variant" "$steps" 2>&1 | grep '^RESULT' | sed 's/^RESULT //' || true)
   echo "{\"name\": \"$name\", \"round\": $round, \"result\": ${line:-null}}" >> "$out"
 }
 variant() {  # NAME: one run of that variant

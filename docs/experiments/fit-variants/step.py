@@ -7,7 +7,7 @@ Fits STEPS + 2 batches of synthetic data and prints one line, `RESULT {json}`, w
 median images/s of the steps after the first two (graph tracing and oneDNN's first calls).
 Environment variants (threads, oneDNN, allocator) are `base` with variables set by run.sh.
 The 2026-11-26 results were measured with this file's first version, whose fused call
-(git history) is the one localab_guest.fusedbn ships, less its backend and GPU checks.
+(git history) is the one localab.guest.fusedbn ships, less its backend and GPU checks.
 """
 
 import json
@@ -27,7 +27,7 @@ batch = int(os.environ.get("BATCH", "32"))
 if variant == "fusedbn":  # what the image does unless LOCALAB_FUSED_BATCH_NORM=0 (run.sh sets it for all)
     from keras.src.layers.normalization import batch_normalization
 
-    from localab_guest import fusedbn
+    from localab.guest import fusedbn
 
     fusedbn.patch(batch_normalization)
 if variant == "channels_first":

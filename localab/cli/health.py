@@ -1,0 +1,101 @@
+"""`localab doctor`: one line per thing localab needs from the host, with the fix."""
+
+import os
+import shutil
+from dataclasses import dataclass
+
+from localab.guest import contract
+from localab.host import caps, ports
+from localab.host.errors import LocalabError
+from localab.host.image import certs
+from localab.host.image.base import BASE_IMAGE
+from localab.host.image.build import image_ref
+from localab.host.plan import NVIDIA_HELP, EngineFacts
+
+MIN_FREE_BYTES = 12 << 30  # the cpu image, its base and a rebuild's intermediate layer
+
+
+@dataclass
+class Check:
+    level: str  # ok | warn | fail
+    item: str
+    detail: str
+    fix: str = ""
+
+    def line(self) -> str:
+        mark = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}[self.level]
+        return f"[{mark}] {self.item}: {self.detail}" + (f"\n         fix: {self.fix}" if self.fix else "")
+
+
+def engine_checks(engine) -> list[Check]:
+    info, version = engine.info(), engine.version()
+    checks = [Check("ok", "engine", f"Docker {version['Version']} (API {version['ApiVersion']}), {info.get('NCPU')} CPUs, "
+                                    f"{info.get('MemTotal', 0) / (1 << 30):.1f} GiB")]
+    enforced = {"memory": info.get("MemoryLimit"), "swap": info.get("SwapLimit"),
+                "CPU quota": info.get("CpuCfsQuota"), "pids": info.get("PidsLimit")}
+    missing = [name for name, ok in enforced.items() if not ok]
+    cgroup = f"cgroup v{info.get('CgroupVersion', '?')} ({info.get('CgroupDriver', '?')})"
+    if missing:
+        checks.append(Check("fail", "caps", f"{cgroup}: the engine cannot enforce {', '.join(missing)} limits",
+                            "enable the memory/cpu/pids cgroup controllers (kernel command line: cgroup_enable=memory swapaccount=1)"))
+    else:
+        checks.append(Check("ok", "caps", f"{cgroup}: memory (no extra swap), CPU quota and pids limits are enforced"))
+    driver = info.get("Driver", "?")
+    backing = dict(info.get("DriverStatus") or []).get("Backing Filesystem", "?")
+    if caps.scratch_cap_possible(info):
+        checks.append(Check("ok", "scratch", f"{driver} on {backing}: scratch size can be capped"))
+    else:
+        checks.append(Check("warn", "scratch", f"{driver} on {backing}: scratch size cannot be capped; status shows real free space",
+                            "for a hard cap, put /var/lib/docker on xfs mounted with pquota"))
+    if EngineFacts.of(info).gpu_runtime:
+        gpus = _nvidia_gpus()
+        checks.append(Check("ok", "gpu", f"NVIDIA container runtime present; GPUs: {gpus or 'none listed by nvidia-smi'}"))
+    else:
+        checks.append(Check("warn", "gpu", "no NVIDIA container runtime: GPU profiles run on CPU, --gpu fails", NVIDIA_HELP))
+    root = info.get("DockerRootDir", "/var/lib/docker")
+    free = shutil.disk_usage(root if os.path.isdir(root) else "/").free
+    level = "ok" if free >= MIN_FREE_BYTES else "fail"
+    checks.append(Check(level, "disk", f"{free / (1 << 30):.0f} GiB free for images under {root}",
+                        "" if level == "ok" else f"free at least {MIN_FREE_BYTES >> 30} GiB (docker image prune)"))
+    present = [ref for ref in (BASE_IMAGE, image_ref("cpu"), image_ref("gpu")) if engine.image(ref)]
+    checks.append(Check("ok", "images", ", ".join(present) if present else "none built yet; `localab up` builds what it needs"))
+    return checks
+
+
+def _nvidia_gpus() -> str:
+    return "; ".join(gpu["name"] for gpu in contract.nvidia_smi(("name",), timeout_s=20))
+
+
+def host_checks(port: int | None) -> list[Check]:
+    checks = []
+    try:
+        bundle = certs.find_ca_bundle()
+        proxies = certs.proxy_settings()
+        detail = f"CA bundle {bundle.path} ({bundle.source}, {len(bundle.certificates)} certificates)" if bundle else "no CA bundle named"
+        if proxies:
+            detail += "; proxies: " + ", ".join(sorted(proxies))
+        checks.append(Check("ok", "proxy/CA", detail + " (builds and runtimes will trust it)" if bundle else detail))
+    except LocalabError as exc:
+        checks.append(Check("fail", "proxy/CA", str(exc), "fix or unset the variable it names"))
+    if port:
+        free = ports.is_free(port)
+        checks.append(Check("ok" if free else "fail", "port", f"{port} on 127.0.0.1 is {'free' if free else 'in use'}",
+                            "" if free else "pick another with `localab up --port N`"))
+    else:
+        try:
+            chosen = ports.choose(None, say=lambda _: None)
+            checks.append(Check("ok", "port", f"{chosen} on 127.0.0.1 is free"))
+        except LocalabError as exc:
+            checks.append(Check("fail", "port", str(exc)))
+    return checks
+
+
+def run(port: int | None = None) -> list[Check]:
+    from localab.host.engine import connect
+
+    try:
+        checks = engine_checks(connect(timeout=10))
+    except LocalabError as exc:
+        checks = [Check("fail", "engine", str(exc).split(";")[0],
+                        "run `localab engine` (installs and starts Debian's docker.io as root)")]
+    return checks + host_checks(port)

@@ -1,0 +1,93 @@
+"""The hub's verbs (`localab hub.up`, ...): JupyterHub handing each user a runtime."""
+
+from pathlib import Path
+
+from invoke import Collection
+
+from localab.cli.verb import JSON, PROFILES_FILE, connect_engine, print_json, use_profiles, verb
+from localab.host.errors import LocalabError, UsageError
+
+
+@verb(name="up", help={
+    "port": "hub port on 127.0.0.1 (default 8000, or the next free one)",
+    "profile": "the spawn form's default profile, whose idle timeout the culler uses",
+    "profiles": PROFILES_FILE,
+})
+def hub_up(c, port=None, profile=None, profiles=None):
+    """Start JupyterHub + DockerSpawner on 127.0.0.1: each user gets their own runtime."""
+    use_profiles(profiles)
+    from localab.host.hub import control
+
+    print(control.up(connect_engine(), port=port, profile=profile))
+
+
+@verb(name="status", help={"json_": JSON})
+def hub_status(c, json_=False):
+    """The hub's URL, its users and their servers."""
+    from localab.host.hub import control
+
+    if json_:
+        print_json(control.status_data(connect_engine()))
+    else:
+        print("\n".join(control.status(connect_engine())))
+
+
+@verb(name="down")
+def hub_down(c):
+    """Stop the hub and every runtime it started; drives and the hub's data are kept."""
+    from localab.host.hub import control
+
+    control.down(connect_engine())
+
+
+@verb(name="user", help={
+    "name": "the user name (a new password is printed once; a reset ends their old logins)",
+    "admin": "make the user an admin",
+    "no_admin": "take admin away (ends their logins and tokens)",
+    "remove": "remove the user (ends their logins and tokens; their drive volume is kept)",
+})
+def hub_user(c, name, admin=False, no_admin=False, remove=False):
+    """Add a hub user or reset their password; --no-admin, --remove."""
+    from localab.host.hub import control
+
+    if admin and no_admin:
+        raise UsageError("admin: --admin and --no-admin contradict each other; give one")
+    if remove:
+        print(f"removed hub user '{name}'" if control.remove_user(name) else f"no hub user '{name}'")
+    elif no_admin:
+        control.set_admin(name, False)
+        print(f"hub user '{name}' is no longer an admin; their logins and tokens are ended")
+    else:
+        existed = name in control.read_users()
+        password = control.add_user(name, admin=True if admin else None)
+        print(f"hub user '{name}'{' (admin)' if admin else ''}: password {password}  (shown once)")
+        if not existed:
+            return
+    try:
+        ended = control.revoke(connect_engine(), name)
+    except LocalabError:  # no engine: no hub running, nothing issued since it stopped
+        return
+    if ended:
+        print(f"ended {ended} API token(s) of '{name}'")
+
+
+@verb(name="helm-values", help={
+    "output": "write the values here instead of printing them",
+    "repository": "the registry repository holding the runtime images (default localab)",
+    "profiles": PROFILES_FILE,
+})
+def hub_helm_values(c, output=None, repository="localab", profiles=None):
+    """Values for the Zero to JupyterHub Helm chart, from the same profiles."""
+    use_profiles(profiles)
+    from localab.host import profiles as profile_file
+    from localab.host.hub import helm
+
+    text = helm.render(profile_file.load(), repository)
+    if output:
+        Path(output).write_text(text)
+        print(f"wrote {output}")
+    else:
+        print(text, end="")
+
+
+hub = Collection("hub", hub_up, hub_status, hub_down, hub_user, hub_helm_values)

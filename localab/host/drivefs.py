@@ -1,0 +1,250 @@
+"""Every host-side read and write in the drive, without following a link.
+
+The drive is shared with code running in the runtime, which can make symlinks there and
+swap a folder for a link at any moment. localab often runs as root, so every operation
+here walks the path one component at a time from `/` with O_NOFOLLOW and works relative
+to the directory it opened: a link at any step is refused, and a folder swapped for a
+link after it was opened changes nothing. validate_drive refuses drive paths through a
+link, so a legitimate path never has one."""
+
+import errno
+import fcntl
+import json
+import os
+import shutil
+import stat
+from contextlib import contextmanager
+from pathlib import Path
+
+from localab.host.errors import LocalabError
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _refused(path, exc: OSError) -> LocalabError:
+    return LocalabError(f"drive: {path} is a symbolic link or not a folder ({exc.strerror}); localab does not "
+                        f"follow links inside the drive")
+
+
+@contextmanager
+def opened_dir(path: Path):
+    """A file descriptor of the folder at `path`, reached without following any link."""
+    path = Path(os.path.abspath(path))
+    fd = os.open("/", _DIR_FLAGS)
+    try:
+        for part in path.parts[1:]:
+            try:
+                child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            except FileNotFoundError:
+                raise
+            except OSError as exc:
+                raise _refused(path, exc) from None
+            os.close(fd)
+            fd = child
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _open_file(path: Path, flags: int, mode: int = 0o644):
+    """(parent fd, file fd) for a file in the drive; the file itself is never a link."""
+    with opened_dir(path.parent) as parent:
+        try:
+            return os.open(path.name, flags | os.O_NOFOLLOW | os.O_CLOEXEC, mode, dir_fd=parent)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                raise _refused(path, exc) from None
+            raise
+
+
+def write_text(path: Path, text: str) -> None:
+    write_bytes(path, text.encode())
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Replace a file's content atomically (a temporary file, then a rename, both in the
+    folder already opened)."""
+    with opened_dir(path.parent) as parent:
+        tmp = f".{path.name}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path.name, src_dir_fd=parent, dst_dir_fd=parent)
+        except BaseException:
+            try:
+                os.unlink(tmp, dir_fd=parent)
+            except OSError:
+                pass
+            raise
+
+
+def append_bytes(path: Path, data: bytes) -> None:
+    fd = _open_file(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    with os.fdopen(fd, "ab") as handle:
+        handle.write(data)
+
+
+@contextmanager
+def appending(path: Path):
+    """A binary file opened for appending, for a stream of writes (a container's log)."""
+    fd = _open_file(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    with os.fdopen(fd, "ab") as handle:
+        yield handle
+
+
+def truncate(path: Path):
+    """A binary file emptied and opened for writing (a subprocess's log)."""
+    return os.fdopen(_open_file(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "wb")
+
+
+def read_text(path: Path) -> str:
+    with os.fdopen(_open_file(path, os.O_RDONLY)) as handle:
+        return handle.read()
+
+
+def tail(path: Path, lines: int = 15) -> list[str]:
+    try:
+        return read_text(path).splitlines()[-lines:]
+    except FileNotFoundError:
+        return []
+
+
+def exists(path: Path) -> bool:
+    """A regular file at `path`, reached without links."""
+    try:
+        with opened_dir(path.parent) as parent:
+            return stat.S_ISREG(os.stat(path.name, dir_fd=parent, follow_symlinks=False).st_mode)
+    except (FileNotFoundError, LocalabError):
+        return False
+
+
+def write_json(path: Path, data) -> None:
+    write_text(path, json.dumps(data, indent=2) + "\n")
+
+
+def read_json(path: Path):
+    return json.loads(read_text(path))
+
+
+def publish(private: Path, target: Path) -> None:
+    """Copy a private folder's files (made by the host, outside the drive) into a folder
+    of the drive, sub-folders included, through the link-refusing writes above."""
+    for path in sorted(private.rglob("*")):
+        relative = path.relative_to(private)
+        if path.is_dir() and not path.is_symlink():
+            make_folder(target, str(relative))
+        elif path.is_file() and not path.is_symlink():
+            write_bytes(target / relative, path.read_bytes())
+
+
+def unlink(path: Path) -> None:
+    with opened_dir(path.parent) as parent:
+        os.unlink(path.name, dir_fd=parent)
+
+
+def remove_tree(path: Path) -> None:
+    """rm -r of a folder in the drive, reached without links (and rmtree never follows one)."""
+    with opened_dir(path.parent) as parent:
+        shutil.rmtree(path.name, dir_fd=parent, ignore_errors=True)
+
+
+@contextmanager
+def held(path: Path):
+    """An exclusive lock on a lock file in the drive, held while the block runs."""
+    fd = _open_file(path, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def is_held(path: Path) -> bool | None:
+    """Whether some process holds the lock file; None when there is no such file."""
+    try:
+        fd = _open_file(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def children(folder: Path) -> list[str]:
+    """Names in a folder of the drive, reached without links."""
+    try:
+        with opened_dir(folder) as fd:
+            return sorted(entry.name for entry in _entries(fd))
+    except FileNotFoundError:
+        return []
+
+
+def rename(source: Path, target: Path) -> None:
+    """Rename within one folder of the drive."""
+    if source.parent != target.parent:
+        raise ValueError("drivefs.rename moves within one folder")
+    with opened_dir(source.parent) as fd:
+        os.rename(source.name, target.name, src_dir_fd=fd, dst_dir_fd=fd)
+
+
+def _entries(fd: int) -> list[os.DirEntry]:
+    with os.scandir(fd) as listing:
+        return list(listing)
+
+
+def chown_tree(path: Path, uid: int, gid: int) -> None:
+    """chown -R that changes links themselves, never what they point to, and descends
+    only into folders it opens without following a link (a swap mid-walk is refused)."""
+    with opened_dir(path) as top:
+        os.fchown(top, uid, gid)
+        _chown_below(top, uid, gid)
+
+
+def _chown_below(fd: int, uid: int, gid: int) -> None:
+    for entry in _entries(fd):
+        if entry.is_dir(follow_symlinks=False):
+            try:
+                child = os.open(entry.name, _DIR_FLAGS, dir_fd=fd)
+            except OSError:  # swapped for a link (or removed) since the listing: not ours to follow
+                _chown_entry(fd, entry.name, uid, gid)
+                continue
+            try:
+                os.fchown(child, uid, gid)
+                _chown_below(child, uid, gid)
+            finally:
+                os.close(child)
+        else:
+            _chown_entry(fd, entry.name, uid, gid)
+
+
+def _chown_entry(fd: int, name: str, uid: int, gid: int) -> None:
+    try:
+        os.chown(name, uid, gid, dir_fd=fd, follow_symlinks=False)
+    except FileNotFoundError:
+        pass
+
+
+def make_folder(drive: Path, relative: str, on_create=None) -> Path:
+    """mkdir -p below the drive, refusing a link at any step; `on_create(path)` for each
+    folder made here."""
+    target = drive
+    for part in Path(relative).parts:
+        with opened_dir(target) as fd:
+            try:
+                os.mkdir(part, 0o755, dir_fd=fd)
+                made = True
+            except FileExistsError:
+                made = False
+            try:
+                os.close(os.open(part, _DIR_FLAGS, dir_fd=fd))
+            except OSError as exc:
+                raise _refused(target / part, exc) from None
+        target = target / part
+        if made and on_create:
+            on_create(target)
+    return target

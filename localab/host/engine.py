@@ -1,0 +1,192 @@
+"""The container engine, behind one small interface.
+
+Everything else in localab talks to an `Engine`; only this module touches the docker
+SDK, so unit tests hand in MagicMock(spec=Engine) and another engine could be added.
+Importing this module never connects: `connect()` does, and says what to do when no
+engine answers.
+"""
+
+import io
+import tarfile
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from localab.host.errors import EngineUnavailable, LocalabError
+
+NO_ENGINE = (
+    "no Docker engine answers at {where} ({why}); run `localab engine` to install and "
+    "start one, or start yours and set DOCKER_HOST"
+)
+
+
+class Engine:
+    """A Docker engine reached through the docker SDK."""
+
+    def __init__(self, client):
+        self._client = client
+        self._api = client.api
+
+    # -- the engine itself
+    def version(self) -> dict:
+        return self._api.version()
+
+    def info(self) -> dict:
+        return self._api.info()
+
+    def is_local(self) -> bool:
+        """Reached through a local Unix socket: its containers share this host's CPUs."""
+        return self._api.base_url.startswith("http+docker://localhost")
+
+    # -- images
+    def image(self, ref: str) -> dict | None:
+        import docker.errors
+
+        try:
+            return self._api.inspect_image(ref)
+        except docker.errors.ImageNotFound:
+            return None
+
+    def build(self, context: BinaryIO, *, tag: str, buildargs: dict, labels: dict) -> Iterator[dict]:
+        """Stream the classic builder's JSON messages ({'stream': ...} or {'error': ...})."""
+        return self._api.build(
+            fileobj=context, custom_context=True, encoding="gzip", tag=tag, buildargs=buildargs,
+            labels=labels, rm=True, forcerm=True, decode=True, pull=False,
+        )
+
+    def import_image(self, data: BinaryIO, ref: str) -> None:
+        repository, _, tag = ref.partition(":")
+        self._api.import_image_from_stream(data, repository=repository, tag=tag or "latest")
+
+    def pull(self, ref: str) -> bool:
+        import docker.errors
+
+        try:
+            self._client.images.pull(ref)
+            return True
+        except docker.errors.APIError:
+            return False
+
+    def tag(self, image_id: str, ref: str) -> None:
+        repository, _, tag = ref.partition(":")
+        self._api.tag(image_id, repository, tag or "latest", force=True)
+
+    def remove_image(self, ref: str) -> None:
+        self._api.remove_image(ref)
+
+    def read_file(self, image: str, path: str) -> bytes:
+        """A file's bytes from an image, without running it."""
+        container = self._api.create_container(image, command=["true"], entrypoint=[])
+        try:
+            stream, _ = self._api.get_archive(container["Id"], path)
+            with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
+                member = archive.getmembers()[0]
+                return archive.extractfile(member).read()
+        finally:
+            self._api.remove_container(container["Id"], force=True)
+
+    # -- containers
+    def run(self, image: str, **options) -> str:
+        """Create and start a detached container; options are the SDK's run() keywords."""
+        import docker.errors
+
+        try:
+            return self._client.containers.run(image, detach=True, **options).id
+        except docker.errors.APIError as exc:
+            if exc.status_code == 409:  # another command (under sudo, say) made one of that name just now
+                raise LocalabError(f"a container named {options.get('name')} already exists: another localab "
+                                   f"command made it at the same time; see `localab status`") from None
+            raise
+
+    def container(self, name: str) -> dict | None:
+        import docker.errors
+
+        try:
+            return self._api.inspect_container(name)
+        except docker.errors.NotFound:
+            return None
+
+    def containers(self, label: str) -> list[dict]:
+        return self._api.containers(all=True, filters={"label": label})
+
+    def stop(self, name: str, timeout: int = 30) -> None:
+        self._api.stop(name, timeout=timeout)
+
+    def remove(self, name: str) -> None:
+        import docker.errors
+
+        try:
+            self._api.remove_container(name, force=True, v=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            if exc.status_code != 409 or "already in progress" not in str(exc):  # an auto-removed container
+                raise
+
+    def wait(self, name: str, timeout: float) -> int | None:
+        """The container's exit code, or None if it is still running after `timeout` seconds."""
+        import requests.exceptions
+
+        try:
+            return self._api.wait(name, timeout=timeout)["StatusCode"]
+        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+            return None
+
+    def changes(self, name: str) -> list[tuple[str, str]]:
+        """What a container changed in its own layer (bind mounts excluded), running or
+        stopped: (path, "added" | "changed" | "deleted")."""
+        kinds = {0: "changed", 1: "added", 2: "deleted"}
+        return [(entry["Path"], kinds.get(entry["Kind"], "changed")) for entry in self._api.diff(name) or []]
+
+    def container_file(self, name: str, path: str, limit: int) -> tuple[str, bytes | None]:
+        """A file from a container, running or stopped: ("file", its bytes), or ("folder" |
+        "link" | "other" | "too big", None)."""
+        stream, stat = self._api.get_archive(name, path)
+        mode = stat.get("mode", 0)
+        kind = ("link" if stat.get("linkTarget") else "folder" if mode & (1 << 31) else
+                "other" if mode & 0xFFF00000 else "too big" if stat.get("size", 0) > limit else "file")
+        if kind != "file":
+            stream.close() if hasattr(stream, "close") else None
+            return kind, None
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
+            member = archive.getmembers()[0]
+            return ("file", archive.extractfile(member).read()) if member.isfile() else ("other", None)
+
+    def kill(self, name: str, signal: str = "KILL") -> None:
+        self._api.kill(name, signal=signal)
+
+    def logs(self, name: str, *, follow: bool = False, tail: int | str = "all") -> Iterator[bytes]:
+        return self._api.logs(name, stream=True, follow=follow, tail=tail)
+
+    def stats(self, name: str) -> dict:
+        return self._api.stats(name, stream=False)
+
+    def exec(self, name: str, command: list[str], *, user: str = "") -> tuple[int, str]:
+        exec_id = self._api.exec_create(name, command, user=user)
+        output = self._api.exec_start(exec_id).decode(errors="replace")
+        return self._api.exec_inspect(exec_id)["ExitCode"], output
+
+    def ensure_network(self, name: str) -> None:
+        if not any(n["Name"] == name for n in self._api.networks(names=[name])):
+            self._api.create_network(name, driver="bridge", labels={"io.localab.hub": "network"})
+
+    def volumes(self) -> list[str]:
+        return sorted(v["Name"] for v in (self._api.volumes().get("Volumes") or []))
+
+
+def connect(timeout: int = 120) -> Engine:
+    """Connect to the engine named by DOCKER_HOST (or the default socket) and ping it."""
+    import os
+
+    import docker.errors
+    import requests.exceptions
+
+    import docker
+
+    where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    try:
+        client = docker.from_env(timeout=timeout)
+        client.ping()
+    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+        why = str(exc).split("\n")[0][:160]
+        raise EngineUnavailable(NO_ENGINE.format(where=where, why=why)) from exc
+    return Engine(client)

@@ -1,5 +1,0 @@
-"""python -m runtime.cli: the localab command without its script."""
-
-from runtime.cli import main
-
-main()
