@@ -21,23 +21,24 @@ COPY lock.txt /etc/localab/lock.txt
 RUN python3 -m venv /opt/hub \
  && /opt/hub/bin/pip install --no-cache-dir --disable-pip-version-check \
       --require-hashes --no-deps --only-binary :all: -r /etc/localab/lock.txt
-ENV PATH=/opt/hub/bin:${PATH}
+ENV PATH=/opt/hub/bin:${PATH} PYTHONPATH=/opt/localab/py
 
 # The hub runs as root inside its own container: it drives the Docker engine (socket
 # mounted by `invoke hub up`) to start each user's runtime. Runtimes themselves stay
 # unprivileged, with the same caps and security options as `invoke up`.
 WORKDIR /srv/jupyterhub
 EXPOSE 8000
+# 8000: localab.hubserver.contract.PORT
 HEALTHCHECK --interval=5s --timeout=5s --start-period=60s --retries=3 \
   CMD curl -fsS -m 4 -o /dev/null http://127.0.0.1:8000/hub/health || exit 1
-ENTRYPOINT ["/usr/bin/tini", "--", "jupyterhub", "-f", "/opt/localab/hub/jupyterhub_config.py"]
+ENTRYPOINT ["/usr/bin/tini", "--", "jupyterhub", "-f", "/opt/localab/py/localab/hubserver/jupyterhub_config.py"]
 
-COPY hub/ /opt/localab/hub/
+COPY py/ /opt/localab/py/
 ARG BASE
 ARG FLAVOUR=hub
 ARG BUILD_TIME=unknown
 ARG LOCALAB_VERSION=unknown
 ARG LOCK_SHA256=unknown
-RUN /opt/hub/bin/python /opt/localab/hub/manifest.py --flavour "${FLAVOUR}" --base "${BASE}" \
+RUN /opt/hub/bin/python /opt/localab/py/manifest.py --flavour "${FLAVOUR}" --base "${BASE}" \
       --build-time "${BUILD_TIME}" --localab-version "${LOCALAB_VERSION}" --lock-sha256 "${LOCK_SHA256}" \
       > /etc/localab/manifest.json

@@ -7,10 +7,10 @@ import yaml
 
 from localab.guest import contract
 from localab.host.drive import IMAGE_USER
-from localab.host.image.build import image_ref
 from localab.host.paths import CHECKOUT, ROOT
 from localab.host.plan import EngineFacts, plan
 from localab.host.profiles import PROFILES_FILE, Profile, load
+from localab.host.refs import image_ref
 
 COMPOSE_FILE = ROOT / "compose.yaml"
 HEADER = """\

@@ -9,8 +9,8 @@ from localab.host import caps, ports
 from localab.host.errors import LocalabError
 from localab.host.image import certs
 from localab.host.image.base import BASE_IMAGE
-from localab.host.image.build import image_ref
 from localab.host.plan import NVIDIA_HELP, EngineFacts
+from localab.host.refs import image_ref
 
 MIN_FREE_BYTES = 12 << 30  # the cpu image, its base and a rebuild's intermediate layer
 

@@ -14,7 +14,7 @@ DOCKER_DIR = CHECKOUT / "docker" if CHECKOUT else PACKAGE / "host" / "image" / "
 GUEST_DIR = PACKAGE / "guest"
 STAND_IN_DIR = GUEST_DIR / "stand_in"  # the google.colab stand-in: on the image's sys.path as `google`
 WORKLOADS_DIR = PACKAGE / "workloads"
-HUB_DIR = PACKAGE / "host" / "hub" / "server"  # what the hub image runs
+HUB_DIR = PACKAGE / "hubserver"  # what the hub image runs
 
 
 def state_dir() -> Path:

@@ -13,6 +13,7 @@ from localab.host import caps as capmap
 from localab.host import profiles
 from localab.host.errors import UsageError
 from localab.host.profiles import Profile
+from localab.host.refs import gpu_flavour
 
 NVIDIA_HELP = (
     "install the NVIDIA Container Toolkit (https://docs.nvidia.com/datacenter/cloud-native/"
@@ -77,11 +78,6 @@ class ContainerPlan:
         """(source, target, read-only) of the drive: writable where notebooks keep it, and a
         read-only view for google.colab.drive.mount(..., readonly=True)."""
         return [(source, str(contract.DRIVE), False), (source, str(contract.DRIVE_READONLY), True)]
-
-
-def gpu_flavour(name: str) -> str:
-    """The image of a runtime flavour on a GPU: cpu -> gpu, colab -> colab-gpu."""
-    return "gpu" if name == "cpu" else f"{name}-gpu"
 
 
 def plan(profile: Profile, facts: EngineFacts, *, require_gpu: bool = False, keymap: str | None = None,

@@ -14,6 +14,7 @@ from traitlets.config import Config
 from localab.host import profiles
 from localab.host.hub import control
 from localab.host.paths import HUB_DIR, ROOT
+from localab.hubserver import contract as hub
 from tests.utils.fake_engine import INFO
 
 
@@ -32,13 +33,12 @@ def hub_config(monkeypatch, tmp_path, *, admins=("admin",)) -> Config:
     for name in admins:
         control.add_user(name, admin=True)
     settings = control.settings(profiles.load(profiles.PROFILES_FILE), None, INFO)
-    monkeypatch.setenv("LOCALAB_HUB_SETTINGS", json.dumps(settings))
+    monkeypatch.setenv(hub.ENV_SETTINGS, json.dumps(settings))
     keys = tmp_path / "keys"
     keys.mkdir()
     (keys / "api-token").write_text("a" * 64)
     (keys / "crypt-key").write_text("b" * 64)
-    monkeypatch.setenv("LOCALAB_HUB_KEYS", str(keys))
-    monkeypatch.syspath_prepend(str(HUB_DIR))
+    monkeypatch.setenv(hub.ENV_KEYS, str(keys))
     config = Config()
     path = HUB_DIR / "jupyterhub_config.py"
     exec(compile(path.read_text(), str(path), "exec"), {"get_config": lambda: config, "__file__": str(path),
@@ -76,8 +76,6 @@ def test_an_oauth_login_as_the_docs_show_admits_only_the_group(monkeypatch, tmp_
 
 
 def test_localabs_own_authenticator_admits_the_users_file(monkeypatch, tmp_path):
-    from localab_auth import LocalabAuthenticator  # noqa: F401 (the config file put it on the path)
-
     config = hub_config(monkeypatch, tmp_path)
     password = control.add_user("ada")
     authenticator = config.JupyterHub.authenticator_class(config=config)
@@ -129,7 +127,7 @@ def test_a_reset_a_demotion_or_a_removal_ends_earlier_logins(monkeypatch, tmp_pa
 
 def test_repeated_failures_lock_the_name_and_unknown_names_cost_a_hash(monkeypatch, tmp_path):
 
-    import localab_auth
+    from localab.hubserver import auth as localab_auth
 
     authenticator = localab_authenticator(monkeypatch, tmp_path)
     password = control.add_user("ada")

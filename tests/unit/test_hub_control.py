@@ -1,4 +1,3 @@
-import importlib.util
 import json
 
 import pytest
@@ -7,7 +6,6 @@ from localab import __version__
 from localab.host import caps, profiles
 from localab.host.errors import UsageError
 from localab.host.hub import control as hubctl
-from localab.host.paths import HUB_DIR
 
 INFO = {"NCPU": 2, "Runtimes": {"runc": {}}, "Driver": "overlay2", "DriverStatus": [["Backing Filesystem", "extfs"]]}
 
@@ -18,10 +16,9 @@ def state(tmp_path, monkeypatch):
 
 
 def hub_auth():
-    spec = importlib.util.spec_from_file_location("localab_auth", HUB_DIR / "localab_auth.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from localab.hubserver import auth
+
+    return auth
 
 
 def test_users_get_a_password_shown_once_and_only_its_hash_is_kept():
@@ -62,8 +59,12 @@ def test_a_gpu_host_offers_the_gpu_image_with_one_gpu():
     assert config["profiles"]["cpu"]["image"] == f"localab:{__version__}-cpu"
 
 
-def test_the_flavours_a_hub_needs_include_hyphenated_ones():
+def test_the_flavours_a_hub_needs_are_those_its_profiles_plan():
+    from localab.host import profiles
     from localab.host.hub import control
+    from tests.utils.fake_engine import INFO
 
-    config = {"profiles": {"a": {"image": "localab:0.2.0-cpu"}, "b": {"image": "localab:0.2.0-colab-gpu"}}}
-    assert control._flavours_needed(config) == {"cpu", "colab-gpu"}
+    mine = profiles.load(profiles.PROFILES_FILE)
+    gpu_host = {**INFO, "Runtimes": {"runc": {}, "nvidia": {}}}
+    assert control._flavours_needed(control.settings(mine, None, INFO)) == {"cpu"}
+    assert control._flavours_needed(control.settings(mine, None, gpu_host)) == {"cpu", "gpu"}

@@ -13,6 +13,7 @@ from localab.host.bench import registry
 from localab.host.bench.containers import deadline_s, inside_drive, run_container
 from localab.host.errors import LocalabError
 from localab.host.image import build as images
+from localab.host.refs import image_ref
 
 FLAVOUR = "plain"
 FOLDER = "plain"  # the plain run's records, inside the result folder
@@ -42,13 +43,13 @@ def compare(engine, workload: str, request, container_plan, drive: Path, out: Pa
                "--checkpoints", "/tmp/checkpoints", "--scratch", "/tmp"] + spec.args(registry.baseline_request(request))
     env = environment()
     code = run_container(
-        engine, images.image_ref(FLAVOUR), f"localab-bench-plain-{uuid.uuid4().hex[:10]}", workload=workload,
+        engine, image_ref(FLAVOUR), f"localab-bench-plain-{uuid.uuid4().hex[:10]}", workload=workload,
         drive=drive, live=live, entrypoint=["python", "-m", "localab.workloads"], command=command, environment=env,
         options=options, log=out / LOG, deadline=deadline_s(request.scale))
     if code != 0 or not drivefs.exists(out / FOLDER / contract.SUMMARY_FILE):
         raise LocalabError(f"the plain-container run of {workload} failed (exit {code}); see {out / LOG}")
     ours = registry.compared(drivefs.read_json(out / contract.SUMMARY_FILE),
                              drivefs.read_json(out / FOLDER / contract.SUMMARY_FILE), "plain_container", "localab_over_plain")
-    ours["plain_container"] = {"image": images.image_ref(FLAVOUR), "id": image["Id"], "tensorflow": tensorflow,
+    ours["plain_container"] = {"image": image_ref(FLAVOUR), "id": image["Id"], "tensorflow": tensorflow,
                                "cpus": cpus, "memory_gib": memory, "environment": env}
     drivefs.write_json(out / contract.SUMMARY_FILE, ours)

@@ -33,6 +33,7 @@ from localab.host.engine import Engine
 from localab.host.errors import LocalabError, UsageError
 from localab.host.image import build as images
 from localab.host.plan import ContainerPlan, EngineFacts, plan
+from localab.host.refs import image_ref
 
 SCALES = contract.SCALES
 PIPELINES = ("seed", "tuned", "both")
@@ -123,7 +124,7 @@ def run_in_container(engine: Engine, workload: str, request: BenchRequest, conta
     others = hostload.Others(lambda: container_cpu_seconds(engine, name))
     try:
         return run_container(
-            engine, images.image_ref(container_plan.flavour), name, workload=workload, drive=drive, live=live,
+            engine, image_ref(container_plan.flavour), name, workload=workload, drive=drive, live=live,
             entrypoint=["/usr/bin/tini", "--", "python", "-m", "localab.guest.env", "python", "-m", "localab.workloads"],
             command=container_command(workload, request, inside_drive(drive, partial)),
             environment=dict(container_plan.environment), options=container_plan.run_options(),
@@ -205,7 +206,7 @@ def _run_one(engine: Engine, workload: str, request: BenchRequest, container_pla
     run = {
         "workload": workload, "params": asdict(request), "profile": asdict(container_plan.profile),
         "caps": container_plan.caps.as_dict(),
-        "image": {"ref": images.image_ref(container_plan.flavour), "id": image["Id"], "labels": image["Config"].get("Labels") or {}},
+        "image": {"ref": image_ref(container_plan.flavour), "id": image["Id"], "labels": image["Config"].get("Labels") or {}},
         "host": hostinfo.host(), "engine": engine.version().get("Version"), "software": hostinfo.software(),
         "started_at": datetime.now(timezone.utc).isoformat(),
     }

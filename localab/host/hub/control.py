@@ -10,27 +10,25 @@ import secrets
 from contextlib import contextmanager
 from pathlib import Path
 
-from localab.host import ports, profiles
+from localab.host import ports, profiles, refs
 from localab.host.engine import Engine
 from localab.host.errors import LocalabError, UsageError
 from localab.host.http import request_json, wait_answering
-from localab.host.hub.server.passwords import hash_password
 from localab.host.image import build as images
 from localab.host.lifecycle.state import published_port
 from localab.host.paths import private_dir, state_dir, write_private
 from localab.host.plan import ContainerPlan, EngineFacts, plan
+from localab.hubserver import contract as hub
+from localab.hubserver.passwords import hash_password
 
 # One hub per host by default; LOCALAB_HUB_NAME runs another beside it (tests do).
 CONTAINER = os.environ.get("LOCALAB_HUB_NAME", "localab-hub")
 NETWORK = CONTAINER
 DATA_VOLUME = f"{CONTAINER}-data"
 DRIVE_VOLUME = ("localab" if CONTAINER == "localab-hub" else CONTAINER) + "-drive-{username}"
-HUB_IMAGE = images.image_ref("hub")
-DEFAULT_PORT = 8000
-HUB_PORT = 8000  # inside the hub container
+HUB_IMAGE = refs.image_ref("hub")
 ADMIN = "admin"
 _USER = re.compile(r"[a-z][a-z0-9_-]{0,31}")
-KEYS_MOUNT = "/srv/localab/keys"  # the API token and auth-state key, as read-only files, never in the environment
 
 
 def hub_dir() -> Path:
@@ -127,7 +125,8 @@ def settings(profile_file: profiles.Profiles, default: str, info: dict) -> dict:
         offered[name] = {
             "description": profile.description + ("" if container_plan.uses_gpu or not profile.has_gpu
                                                   else " (no GPU on this host)"),
-            "image": f"{images.REPOSITORY}:{images.version_tag(container_plan.flavour)}",
+            "image": refs.versioned_ref(container_plan.flavour),
+            "flavour": container_plan.flavour,
             "host_config": {k: v for k, v in host_config.items() if v is not None},
             "environment": dict(container_plan.environment),
         }
@@ -148,8 +147,8 @@ def settings(profile_file: profiles.Profiles, default: str, info: dict) -> dict:
 
 
 def _flavours_needed(config: dict) -> set[str]:
-    """The flavours behind the offered images (localab:<version>-<flavour>, e.g. 0.2.0-colab-gpu)."""
-    return {spec["image"].partition(":")[2].partition("-")[2] for spec in config["profiles"].values()}
+    """The flavours behind the offered images."""
+    return {spec["flavour"] for spec in config["profiles"].values()}
 
 
 def hub_url(port: int) -> str:
@@ -172,10 +171,10 @@ def up(engine: Engine, *, port=None, profile: str | None = None, say=print) -> s
 def _up(engine: Engine, port, profile_file: profiles.Profiles, profile: str | None, say) -> str:
     existing = engine.container(CONTAINER)
     if existing and existing["State"].get("Running"):
-        published = published_port(existing, HUB_PORT)
+        published = published_port(existing, hub.PORT)
         say("the hub is already up; `localab hub.down` first to change it")
         return hub_url(published[1])
-    chosen_port = ports.choose(port, default=DEFAULT_PORT, say=say)
+    chosen_port = ports.choose(port, default=hub.PORT, say=say)
     password = None
     if not users_file().is_file():  # first run: the admin, written under the lock already held
         password = secrets.token_urlsafe(12)
@@ -191,15 +190,15 @@ def _up(engine: Engine, port, profile_file: profiles.Profiles, profile: str | No
         engine.remove(CONTAINER)
     engine.ensure_network(NETWORK)
     extra = hub_dir() / "extra_config.py"
-    extra_mount = {str(extra): {"bind": "/srv/localab/extra_config.py", "mode": "ro"}} if extra.is_file() else {}
+    extra_mount = {str(extra): {"bind": hub.EXTRA_CONFIG, "mode": "ro"}} if extra.is_file() else {}
     engine.run(
-        HUB_IMAGE, name=CONTAINER, network=NETWORK, ports={f"{HUB_PORT}/tcp": (ports.LOOPBACK, chosen_port)},
+        HUB_IMAGE, name=CONTAINER, network=NETWORK, ports={f"{hub.PORT}/tcp": (ports.LOOPBACK, chosen_port)},
         volumes={"/var/run/docker.sock": {"bind": "/var/run/docker.sock", "mode": "rw"},
-                 DATA_VOLUME: {"bind": "/srv/jupyterhub", "mode": "rw"},
-                 str(users_file().parent): {"bind": "/srv/localab/users", "mode": "ro"},
-                 str(keys_dir()): {"bind": KEYS_MOUNT, "mode": "ro"}, **extra_mount},
-        environment={"LOCALAB_HUB_SETTINGS": json.dumps(config)},
-        labels={"io.localab.hub": CONTAINER, "io.localab.hub.port": str(chosen_port)},
+                 DATA_VOLUME: {"bind": hub.DATA, "mode": "rw"},
+                 str(users_file().parent): {"bind": hub.USERS_DIR, "mode": "ro"},
+                 str(keys_dir()): {"bind": hub.KEYS_DIR, "mode": "ro"}, **extra_mount},
+        environment={hub.ENV_SETTINGS: json.dumps(config)},
+        labels={hub.LABEL: CONTAINER, f"{hub.LABEL}.port": str(chosen_port)},
         security_opt=["no-new-privileges"],
     )
     wait_healthy(engine, chosen_port)
@@ -221,7 +220,7 @@ def revoke(engine: Engine, name: str) -> int:
     container = engine.container(CONTAINER)
     if container is None or not container["State"].get("Running"):
         return 0
-    port = published_port(container, HUB_PORT)[1]
+    port = published_port(container, hub.PORT)[1]
     code, tokens = api(port, "GET", f"/users/{name}/tokens")
     if code != 200:
         return 0
@@ -236,7 +235,7 @@ def status_data(engine: Engine) -> dict:
     container = engine.container(CONTAINER)
     if container is None or not container["State"].get("Running"):
         return {"state": "absent" if container is None else "stopped", "url": None, "users": []}
-    port = published_port(container, HUB_PORT)[1]
+    port = published_port(container, hub.PORT)[1]
     code, users = api(port, "GET", "/users")
     if code != 200:
         return {"state": "running", "url": hub_url(port), "users": [], "error": f"the hub's API answered {code}: {users}"}
@@ -265,7 +264,7 @@ def down(engine: Engine, say=print) -> None:
     """Stop the hub and every runtime it spawned, with the same grace as `localab down`
     (each runtime's entry process saves and stops its server); drives (volumes) and the
     hub's data stay."""
-    for container in engine.containers(f"io.localab.hub={CONTAINER}"):
+    for container in engine.containers(f"{hub.LABEL}={CONTAINER}"):
         if container.get("State") == "running":
             engine.stop(container["Id"], timeout=30)
         engine.remove(container["Id"])

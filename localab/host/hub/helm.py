@@ -8,9 +8,9 @@ import copy
 import yaml
 
 from localab.host.drive import IMAGE_USER
-from localab.host.image.build import version_tag
 from localab.host.plan import EngineFacts, plan
 from localab.host.profiles import Profiles
+from localab.host.refs import version_tag, versioned_ref
 
 DRIVE_CLAIM = "localab-drive-{username}"
 DRIVE_SIZE = "15Gi"  # what Google Drive gives a free account
@@ -24,7 +24,7 @@ SECURITY_CONTEXT = {"runAsUser": IMAGE_USER[0], "runAsGroup": IMAGE_USER[1], "ru
 def profile_entry(profile, *, default: bool, repository: str) -> dict:
     container_plan = plan(profile, EngineFacts.assumed_for(profile, scratch_cap=True))
     override = {
-        "image": f"{repository}:{version_tag(container_plan.flavour)}",
+        "image": versioned_ref(container_plan.flavour, repository),
         "cpu_limit": profile.cpus, "cpu_guarantee": profile.cpus,
         "mem_limit": profile.memory_bytes, "mem_guarantee": profile.memory_bytes,
         "environment": dict(container_plan.environment),

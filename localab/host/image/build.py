@@ -17,28 +17,11 @@ from localab.host.errors import BuildFailed, UsageError
 from localab.host.image import builders, certs, lock
 from localab.host.image.base import BASE_IMAGE, ensure_base, resolve_base
 from localab.host.paths import DOCKER_DIR, ROOT
+from localab.host.refs import image_ref, immutable_refs
 
-REPOSITORY = "localab"
 MANIFEST_PATH = str(contract.MANIFEST)
 LABEL = "io.localab"
 _SKIP = {"__pycache__", ".pytest_cache"}
-
-
-def image_ref(flavour: str) -> str:
-    """The moving tag: always the latest build of this flavour."""
-    return f"{REPOSITORY}:{flavour}"
-
-
-def version_tag(flavour: str) -> str:
-    """localab:<localab version>-<flavour>: a tag you can name in a hub, Helm values or compose."""
-    return f"{__version__}-{flavour}"
-
-
-def immutable_refs(flavour: str, tensorflow_version: str | None) -> list[str]:
-    refs = [f"{REPOSITORY}:{version_tag(flavour)}"]
-    if tensorflow_version:
-        refs.append(f"{REPOSITORY}:tf{tensorflow_version}-{flavour}")
-    return refs
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from localab.host.errors import UsageError
 from localab.host.paths import DOCKER_DIR
-from localab.host.plan import gpu_flavour
+from localab.host.refs import gpu_flavour
 
 # Each Debian release's python3 (the image's interpreter) and the newest manylinux tag uv
 # knows that its glibc runs (bookworm 2.36; trixie's 2.41 is past uv's list).

@@ -30,7 +30,8 @@ from localab.host.lifecycle.state import (
 )
 from localab.host.lifecycle.status import Status, state_of, status
 from localab.host.paths import write_private
-from localab.host.plan import ContainerPlan, EngineFacts, gpu_flavour, plan
+from localab.host.plan import ContainerPlan, EngineFacts, plan
+from localab.host.refs import family, gpu_flavour, image_ref
 
 READY_TIMEOUT_S = 120
 
@@ -184,7 +185,7 @@ def _up(engine: Engine, request: UpRequest, spec: RunSpec, say) -> Status:
         say("a new token for this runtime" if request.new_token else "made this runtime's token (kept from now on)")
     write_private(token_file(spec.name), token + "\n", owner=drives.owner() if os.getuid() == 0 else None)
     run_as = {contract.ENV_RUN_AS: drives.container_user()} if container_plan.sudo else {}
-    engine.run(images.image_ref(container_plan.flavour),
+    engine.run(image_ref(container_plan.flavour),
                environment={contract.ENV_TOKEN_FILE: str(contract.TOKEN_MOUNT), **container_plan.environment, **run_as},
                **run_options(spec, container_plan, port))
     say(f"starting runtime '{spec.name}': profile {spec.profile.name}, drive {spec.drive}")
@@ -247,13 +248,6 @@ def down(engine: Engine, name: str = "default", *, discard_scratch: bool = False
         say(f"runtime '{name}' is down; the drive is kept at {label(container, 'drive')}, and the token for its "
             f"next `localab up`")
         return True
-
-
-def family(image_flavour: str | None) -> str | None:
-    """The flavour a user names (cpu, colab) for the image a runtime runs (gpu, colab-gpu)."""
-    if not image_flavour:
-        return None  # a runtime from before flavours were labelled: the profile's
-    return "cpu" if image_flavour == "gpu" else image_flavour.removesuffix("-gpu")
 
 
 def reset(engine: Engine, name: str, *, new_token: bool = False, discard_scratch: bool = False,

@@ -1,7 +1,7 @@
 # JupyterHub for localab (`localab hub.up`): DockerSpawner starts each user's own
 # localab runtime with a profile's caps, security options, lifetime and drive; the
 # idle culler stops idle servers. Everything profile-specific arrives from the host in
-# LOCALAB_HUB_SETTINGS (JSON made from the profiles by localab/host/hub/control.py).
+# contract.ENV_SETTINGS (JSON made from the profiles by localab/host/hub/control.py).
 import asyncio
 import html
 import json
@@ -12,22 +12,22 @@ import docker.errors
 from docker.types import Mount
 from dockerspawner import DockerSpawner
 
-sys.path.insert(0, os.path.dirname(__file__))
-from localab_auth import LocalabAuthenticator  # noqa: E402
+from localab.hubserver import contract
+from localab.hubserver.auth import LocalabAuthenticator
 
 c = get_config()  # noqa: F821
-settings = json.loads(os.environ["LOCALAB_HUB_SETTINGS"])
+settings = json.loads(os.environ[contract.ENV_SETTINGS])
 profiles = settings["profiles"]
 
-c.JupyterHub.bind_url = "http://0.0.0.0:8000"
+c.JupyterHub.bind_url = f"http://0.0.0.0:{contract.PORT}"
 c.JupyterHub.hub_ip = "0.0.0.0"
 c.JupyterHub.hub_connect_ip = settings["hub_host"]
-c.JupyterHub.db_url = "sqlite:////srv/jupyterhub/jupyterhub.sqlite"
-c.JupyterHub.cookie_secret_file = "/srv/jupyterhub/jupyterhub_cookie_secret"
-c.ConfigurableHTTPProxy.pid_file = "/srv/jupyterhub/jupyterhub-proxy.pid"
+c.JupyterHub.db_url = f"sqlite:///{contract.DATA}/jupyterhub.sqlite"
+c.JupyterHub.cookie_secret_file = f"{contract.DATA}/jupyterhub_cookie_secret"
+c.ConfigurableHTTPProxy.pid_file = f"{contract.DATA}/jupyterhub-proxy.pid"
 
 c.JupyterHub.authenticator_class = LocalabAuthenticator
-c.LocalabAuthenticator.users_file = "/srv/localab/users/users.json"
+c.LocalabAuthenticator.users_file = contract.USERS_FILE
 # Set on localab's own authenticator only: an OAuth authenticator loaded from
 # extra_config.py keeps its own allow list (allowed_groups ...) and its own admins.
 c.LocalabAuthenticator.admin_users = set(settings["admins"])
@@ -36,7 +36,7 @@ c.LocalabAuthenticator.allow_all = True  # the users file is the allow list: onl
 # removal on the host ends it (and its tokens) at the next refresh.
 c.LocalabAuthenticator.enable_auth_state = True
 c.LocalabAuthenticator.auth_refresh_age = 30
-KEYS = os.environ.get("LOCALAB_HUB_KEYS", "/srv/localab/keys")  # read-only files from the host, not environment
+KEYS = os.environ.get(contract.ENV_KEYS, contract.KEYS_DIR)  # read-only files from the host, not environment
 c.CryptKeeper.keys = [bytes.fromhex(open(f"{KEYS}/crypt-key").read().strip())]
 
 
@@ -69,7 +69,7 @@ c.DockerSpawner.allowed_images = sorted({spec["image"] for spec in profiles.valu
 # The drive: writable through DockerSpawner's volumes; its read-only view (the same
 # volume again) as a mount in apply_profile, since DockerSpawner keys binds by volume.
 c.DockerSpawner.volumes = {settings["drive_volume"]: target for target, ro in settings["drive_mounts"] if not ro}
-c.DockerSpawner.extra_create_kwargs = {"labels": {"io.localab.hub": settings["hub_host"]}}
+c.DockerSpawner.extra_create_kwargs = {"labels": {contract.LABEL: settings["hub_host"]}}
 c.DockerSpawner.http_timeout = 120
 c.DockerSpawner.start_timeout = 180
 c.Spawner.default_url = "/lab"
@@ -127,5 +127,5 @@ c.JupyterHub.load_roles = [
 
 # Your own additions (an OAuth login, say): `localab hub.up` mounts
 # <localab state>/hub/extra_config.py here when it exists. See docs/hub.md.
-if os.path.exists("/srv/localab/extra_config.py"):
-    load_subconfig("/srv/localab/extra_config.py")  # noqa: F821
+if os.path.exists(contract.EXTRA_CONFIG):
+    load_subconfig(contract.EXTRA_CONFIG)  # noqa: F821

@@ -13,12 +13,14 @@ import os
 import time
 
 from jupyterhub.auth import Authenticator
-from passwords import check, hash_password  # beside this file in the hub image
 from traitlets import Float, Integer, Unicode
+
+from localab.hubserver import contract
+from localab.hubserver.passwords import check, hash_password
 
 
 class LocalabAuthenticator(Authenticator):
-    users_file = Unicode("/srv/localab/users/users.json", config=True, help="the host's users file (read-only here)")
+    users_file = Unicode(contract.USERS_FILE, config=True, help="the host's users file (read-only here)")
     max_failures = Integer(5, config=True, help="failed logins for one name before it is locked")
     failure_window_s = Float(900, config=True, help="failures older than this are forgotten")
     lockout_s = Float(300, config=True, help="how long a name stays locked after max_failures")
