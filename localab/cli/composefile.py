@@ -10,7 +10,7 @@ from localab.host.drive import IMAGE_USER
 from localab.host.paths import CHECKOUT, ROOT
 from localab.host.plan import EngineFacts, plan
 from localab.host.profiles import PROFILES_FILE, Profile, load
-from localab.host.refs import image_ref
+from localab.host.runspec import run_spec
 
 COMPOSE_FILE = ROOT / "compose.yaml"
 HEADER = """\
@@ -27,30 +27,31 @@ HEADER = """\
 
 
 def service(profile: Profile, *, gpu: bool) -> dict:
-    container_plan = plan(profile, EngineFacts.assumed_for(profile, gpu=gpu))
-    options = container_plan.run_options()
-    environment = {contract.ENV_TOKEN: "${LOCALAB_TOKEN:?set LOCALAB_TOKEN to a long random string}",
-                   **container_plan.environment}
+    container = run_spec(plan(profile, EngineFacts.assumed_for(profile, gpu=gpu)),
+                         user=f"${{LOCALAB_UID:-{IMAGE_USER[0]}}}:${{LOCALAB_GID:-{IMAGE_USER[1]}}}",
+                         drive="${LOCALAB_DRIVE:-./drive}")
+    options = container.docker_options()
     spec = {
-        "image": image_ref(container_plan.flavour),
-        "user": f"${{LOCALAB_UID:-{IMAGE_USER[0]}}}:${{LOCALAB_GID:-{IMAGE_USER[1]}}}",
-        "group_add": [str(contract.IMAGE_GID)],
-        "ports": [f"127.0.0.1:${{LOCALAB_PORT:-{contract.PORT}}}:{contract.PORT}"],
-        "volumes": [f"{source}:{target}{':ro' if read_only else ''}"
-                    for source, target, read_only in container_plan.drive_mounts("${LOCALAB_DRIVE:-./drive}")],
-        "environment": environment,
+        "image": container.image,
+        "user": container.user,
+        "group_add": list(container.groups),
+        "ports": [f"127.0.0.1:${{LOCALAB_PORT:-{container.port}}}:{container.port}"],
+        "volumes": [f"{m.source}:{m.target}{':ro' if m.read_only else ''}" for m in container.mounts],
+        "environment": {contract.ENV_TOKEN: "${LOCALAB_TOKEN:?set LOCALAB_TOKEN to a long random string}",
+                        **container.environment},
         "mem_limit": options["mem_limit"],
         "memswap_limit": options["memswap_limit"],
         "cpus": options["nano_cpus"] / 1e9,
         "shm_size": options["shm_size"],
         "pids_limit": options["pids_limit"],
-        "cap_drop": list(options["cap_drop"]),
-        "security_opt": list(options["security_opt"]),
+        **{key: list(value) for key, value in container.security.items()},
     }
-    if gpu:
+    if container.labels:
+        spec["labels"] = dict(container.labels)
+    if container.caps.gpus:
         spec["profiles"] = ["gpu"]
         spec["deploy"] = {"resources": {"reservations": {"devices": [
-            {"driver": "nvidia", "count": container_plan.caps.gpus, "capabilities": ["gpu", "utility", "compute"]}]}}}
+            {"driver": "nvidia", "count": container.caps.gpus, "capabilities": ["gpu", "utility", "compute"]}]}}}
     return spec
 
 

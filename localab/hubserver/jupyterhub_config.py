@@ -96,6 +96,7 @@ def apply_profile(spawner):
         raise ValueError(f"profile '{name}' is not offered here; choose one of: {', '.join(profiles)}")
     spec = profiles[name]
     spawner.image = spec["image"]
+    spawner.extra_create_kwargs = {**spawner.extra_create_kwargs, "user": spec["user"]}
     # The caps come whole from host_config (the same mapping as `localab up`); DockerSpawner's
     # own cpu_limit would add a CPU period that the engine refuses beside NanoCpus.
     spawner.cpu_limit = None

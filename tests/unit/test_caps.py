@@ -32,12 +32,12 @@ def test_cpus_are_clamped_to_the_host_and_said():
     assert any("asks for 8 CPUs; this host has 2" in n for n in notes)
 
 
-def test_run_options_enforce_memory_without_swap_and_lock_the_container_down():
+def test_run_options_enforce_memory_without_swap():
     planned, _ = caps.plan_caps(profiles.load().get("cpu"), use_gpu=False, host_cpus=2, scratch_possible=False)
     options = caps.run_options(planned)
     assert options["mem_limit"] == options["memswap_limit"] == planned.memory_bytes
     assert options["shm_size"] == planned.shm_bytes and options["pids_limit"] == 4096
-    assert options["cap_drop"] == ["ALL"] and options["security_opt"] == ["no-new-privileges"]
+    assert "cap_drop" not in options, "security options belong to the run spec (a sudo runtime has none)"
     assert "device_requests" not in options and "storage_opt" not in options
     env = caps.environment(planned)
     assert env == {"LOCALAB_PROFILE": "cpu", "LOCALAB_LIFETIME_S": "43200", "LOCALAB_IDLE_S": "5400"}
@@ -55,3 +55,17 @@ def test_scratch_cap_only_where_the_driver_can():
     assert not caps.scratch_cap_possible({"Driver": "overlay2", "DriverStatus": [["Backing Filesystem", "extfs"]]})
     assert caps.scratch_cap_possible({"Driver": "overlay2", "DriverStatus": [["Backing Filesystem", "xfs"]]})
     assert caps.scratch_cap_possible({"Driver": "btrfs", "DriverStatus": []})
+
+
+def test_every_container_but_a_sudo_runtime_is_locked_down():
+    from localab.host import runspec
+    from localab.host.plan import EngineFacts, plan
+
+    profile = profiles.load().get("cpu")
+    facts = EngineFacts(cpus=2, gpu_runtime=False, scratch_cap=False)
+    locked = runspec.run_spec(plan(profile, facts), user="1000:100", drive="/d").docker_options()
+    assert locked["cap_drop"] == ["ALL"] and locked["security_opt"] == ["no-new-privileges"]
+    assert locked["user"] == "1000:100"
+    sudo = runspec.run_spec(plan(profile, facts, sudo=True), user="1000:100", drive="/d").docker_options()
+    assert "cap_drop" not in sudo and "security_opt" not in sudo and sudo["user"] == "0:0"
+    assert sudo["environment"]["LOCALAB_RUN_AS"] == "1000:100"

@@ -43,7 +43,7 @@ def test_the_hub_gets_the_same_caps_as_invoke_up_for_every_profile():
     assert config["default_profile"] == "cpu" and set(config["profiles"]) == set(loaded.by_name)
     for name, offered in config["profiles"].items():
         planned, _ = caps.plan_caps(loaded.get(name), use_gpu=False, host_cpus=2, scratch_possible=False)
-        assert offered["host_config"] == caps.run_options(planned)
+        assert offered["host_config"] == {**caps.run_options(planned), **caps.SECURITY, "group_add": ["100"]}
         assert offered["image"] == f"localab:{__version__}-cpu", "no GPU runtime on this host; an immutable tag"
         assert offered["environment"]["LOCALAB_LIFETIME_S"] == str(loaded.get(name).lifetime_s)
     # high-ram lives 24 h: no hub-wide max age may end it at the default profile's 12 h

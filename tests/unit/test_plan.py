@@ -5,7 +5,11 @@ import pytest
 
 from localab.cli import composefile as compose
 from localab.guest import contract
-from localab.host import profiles
+from localab.host import caps as capmap
+from localab.host import drive as drives
+from localab.host import profiles, refs, runspec
+from localab.host.bench import containers
+from localab.host.drive import IMAGE_USER
 from localab.host.hub import control, helm
 from localab.host.lifecycle import verbs
 from localab.host.plan import EngineFacts, plan
@@ -22,11 +26,6 @@ def caps_of(options: dict) -> dict:
             "shm": options["shm_size"], "pids": options["pids_limit"], "gpus": len(options.get("device_requests") or [])}
 
 
-def expected(profile) -> tuple[dict, dict]:
-    wanted = plan(profile, EngineFacts.of(BIG_GPU_HOST))
-    return wanted.environment, caps_of(wanted.run_options())
-
-
 def without_token(environment: dict) -> dict:
     return {key: value for key, value in environment.items() if key not in (contract.ENV_TOKEN, contract.ENV_TOKEN_FILE)}
 
@@ -36,40 +35,112 @@ def packaged_profiles(monkeypatch, tmp_path):
     monkeypatch.setenv("LOCALAB_STATE_DIR", str(tmp_path / "state"))
 
 
+def seen(*, environment, caps, security, groups, drive_mounts, user) -> dict:
+    """What a translation carries of a spec, in one shape for comparing."""
+    return {"environment": without_token(environment), "caps": caps, "security": security,
+            "groups": [str(g) for g in groups], "drive": [tuple(m) for m in drive_mounts], "user": user}
+
+
+def of_spec(container: runspec.RunSpec, user: str) -> dict:
+    return seen(environment=container.environment, caps=caps_of(container.docker_options()),
+                security={"cap_drop": container.security.get("cap_drop", []),
+                          "no_new_privileges": "no-new-privileges" in container.security.get("security_opt", [])},
+                groups=container.groups, drive_mounts=[(m.target, m.read_only) for m in container.drive_mounts], user=user)
+
+
+def of_docker_options(options: dict, drive: str) -> dict:
+    mounts = [volume.rsplit(":", 2) for volume in options["volumes"] if volume.startswith(drive + ":")]
+    return seen(environment=options["environment"], caps=caps_of(options),
+                security={"cap_drop": options.get("cap_drop", []),
+                          "no_new_privileges": "no-new-privileges" in options.get("security_opt", [])},
+                groups=options["group_add"], drive_mounts=[(target, mode == "ro") for _, target, mode in mounts],
+                user=options["user"])
+
+
+def of_compose(service: dict) -> dict:
+    caps = {"memory": service["mem_limit"], "swap": service["memswap_limit"], "cpus": service["cpus"],
+            "shm": service["shm_size"], "pids": service["pids_limit"],
+            "gpus": len(service.get("deploy", {}).get("resources", {}).get("reservations", {}).get("devices", []))}
+    mounts = [(v.removesuffix(":ro").rsplit(":", 1)[1], v.endswith(":ro")) for v in service["volumes"]]
+    return seen(environment=service["environment"], caps=caps,
+                security={"cap_drop": service.get("cap_drop", []),
+                          "no_new_privileges": "no-new-privileges" in service.get("security_opt", [])},
+                groups=service["group_add"], drive_mounts=mounts, user=service["user"])
+
+
+def of_hub(offered: dict, drive_mounts: list) -> dict:
+    host_config = offered["host_config"]
+    return seen(environment=offered["environment"], caps=caps_of(host_config),
+                security={"cap_drop": host_config.get("cap_drop", []),
+                          "no_new_privileges": "no-new-privileges" in host_config.get("security_opt", [])},
+                groups=host_config["group_add"], drive_mounts=[tuple(m) for m in drive_mounts], user=offered["user"])
+
+
+def of_helm(override: dict) -> dict:
+    context = override["extra_container_config"]["securityContext"]
+    caps = {"memory": override["mem_limit"], "swap": override["mem_limit"], "cpus": override["cpu_limit"],
+            "shm": int(next(v for v in override["volumes"] if v["name"] == "shm")["emptyDir"]["sizeLimit"]),
+            "pids": None, "gpus": int(override.get("extra_resource_limits", {}).get("nvidia.com/gpu", 0))}
+    mounts = [(m["mountPath"], m.get("readOnly", False)) for m in override["volume_mounts"] if m["name"] == "drive"]
+    return seen(environment=override["environment"], caps=caps,
+                security={"cap_drop": context.get("capabilities", {}).get("drop", []),
+                          "no_new_privileges": context["allowPrivilegeEscalation"] is False},
+                groups=[context["runAsGroup"]], drive_mounts=mounts, user=f"{context['runAsUser']}:{context['runAsGroup']}")
+
+
+@pytest.mark.parametrize("name", FIXED)
+def test_up_bench_compose_the_hub_and_helm_translate_one_run_spec(name, tmp_path, monkeypatch):
+    """Each translation carries the spec's environment, caps, security options, groups,
+    drive mounts and user (each path's own user: the drive's owner, compose's variables
+    defaulting to the image's user, the image's user under a hub)."""
+    profile = PROFILES.get(name)
+    facts = EngineFacts.of(BIG_GPU_HOST)
+    container_plan = plan(profile, facts)
+    drive = str(tmp_path / "d")
+    image_user = f"{IMAGE_USER[0]}:{IMAGE_USER[1]}"
+    spec = runspec.run_spec(container_plan, user=drives.container_user(), drive=drive)
+
+    up = drive_up(fake_engine(BIG_GPU_HOST), verbs.UpRequest(profile=name, drive=drive), monkeypatch)
+    assert of_docker_options(up, drive) == of_spec(spec, drives.container_user())
+    assert up["image"] == spec.image and up["ports"] == {f"{contract.PORT}/tcp": ("127.0.0.1", contract.PORT)}
+
+    bench = containers.workload_spec(container_plan, tmp_path / "d", "matmul").docker_options()
+    assert of_docker_options(bench, drive) == of_spec(spec, drives.container_user())
+
+    composed = compose.service(profile, gpu=profile.has_gpu)
+    wanted = of_spec(spec, f"${{LOCALAB_UID:-{IMAGE_USER[0]}}}:${{LOCALAB_GID:-{IMAGE_USER[1]}}}")
+    assert of_compose(composed) == wanted
+    assert composed["image"] == spec.image
+
+    hub_settings = control.settings(PROFILES, None, BIG_GPU_HOST)
+    offered = hub_settings["profiles"][name]
+    assert of_hub(offered, hub_settings["drive_mounts"]) == of_spec(spec, image_user)
+    assert offered["image"] == refs.versioned_ref(container_plan.flavour)
+
+    entry = next(e for e in helm.values(PROFILES)["singleuser"]["profileList"] if e["slug"] == name)
+    from_helm = of_helm(entry["kubespawner_override"])
+    assert from_helm == {**of_spec(spec, image_user), "caps": {**of_spec(spec, "")["caps"], "pids": None}}
+    assert entry["kubespawner_override"]["image"] == refs.versioned_ref(container_plan.flavour)
+
+
+def test_the_translations_check_sees_a_translation_that_drops_a_security_option(tmp_path, monkeypatch):
+    """The comparison above proves nothing unless it notices a path that adds or drops something."""
+    profile = PROFILES.get("cpu")
+    spec = runspec.run_spec(plan(profile, EngineFacts.of(BIG_GPU_HOST)), user="1:1", drive="/d")
+    broken = {**spec.docker_options(), "security_opt": []}
+    assert of_docker_options(broken, "/d") != of_spec(spec, "1:1")
+    extra = {**spec.docker_options(), "environment": {**spec.environment, "EXTRA": "1"}}
+    assert of_docker_options(extra, "/d") != of_spec(spec, "1:1")
+
+
 @pytest.mark.parametrize("name", list(PROFILES.by_name))
-def test_up_applies_the_plan(name, tmp_path, monkeypatch):
+def test_up_applies_the_plan_for_every_profile_the_host_relative_one_too(name, tmp_path, monkeypatch):
     profile = PROFILES.get(name)
     options = drive_up(fake_engine(BIG_GPU_HOST), verbs.UpRequest(profile=name, drive=str(tmp_path / "d")), monkeypatch)
-    assert (without_token(options["environment"]), caps_of(options)) == expected(profile)
+    wanted = plan(profile, EngineFacts.of(BIG_GPU_HOST))
+    assert without_token(options["environment"]) == wanted.environment
+    assert caps_of(options) == caps_of(capmap.run_options(wanted.caps))
     assert options["environment"][contract.ENV_KEYMAP] == profile.keymap
-
-
-@pytest.mark.parametrize("name", FIXED)
-def test_compose_applies_the_plan(name):
-    profile = PROFILES.get(name)
-    spec = compose.service(profile, gpu=profile.has_gpu)
-    caps = {"memory": spec["mem_limit"], "swap": spec["memswap_limit"], "cpus": spec["cpus"], "shm": spec["shm_size"],
-            "pids": spec["pids_limit"],
-            "gpus": len(spec.get("deploy", {}).get("resources", {}).get("reservations", {}).get("devices", []))}
-    assert (without_token(spec["environment"]), caps) == expected(profile)
-
-
-@pytest.mark.parametrize("name", list(PROFILES.by_name))
-def test_the_hub_applies_the_plan(name, monkeypatch):
-    offered = control.settings(PROFILES, None, BIG_GPU_HOST)["profiles"][name]
-    host_config = offered["host_config"]
-    caps = caps_of({**host_config, "device_requests": host_config.get("device_requests")})
-    assert (offered["environment"], caps) == expected(PROFILES.get(name))
-
-
-@pytest.mark.parametrize("name", FIXED)
-def test_helm_applies_the_plan(name):
-    entry = next(e for e in helm.values(PROFILES)["singleuser"]["profileList"] if e["slug"] == name)
-    override = entry["kubespawner_override"]
-    environment, caps = expected(PROFILES.get(name))
-    assert override["environment"] == environment
-    assert (override["mem_limit"], override["cpu_limit"]) == (caps["memory"], caps["cpus"])
-    assert len(override.get("extra_resource_limits", {})) == caps["gpus"]
 
 
 def test_a_keymap_set_in_a_profile_reaches_every_path(tmp_path, monkeypatch):
@@ -93,25 +164,6 @@ def test_the_local_profile_is_the_whole_host_and_no_file_carries_it(tmp_path, mo
     assert on_cpu.flavour == "cpu" and on_cpu.notes == (), "no GPU on the host: nothing to apologise for"
     assert "local" not in [entry["slug"] for entry in helm.values(PROFILES)["singleuser"]["profileList"]]
     assert PROFILES.default == "p100", "the tutorial's machine stays the default"
-
-
-@pytest.mark.parametrize("name", FIXED)
-def test_every_path_mounts_the_drive_writable_and_read_only_alike(name, tmp_path, monkeypatch):
-    profile = PROFILES.get(name)
-    drive = str(tmp_path / "d")
-    wanted = plan(profile, EngineFacts.of(BIG_GPU_HOST)).drive_mounts(drive)
-    options = drive_up(fake_engine(BIG_GPU_HOST), verbs.UpRequest(profile=name, drive=drive), monkeypatch)
-    up_mounts = [tuple(volume.rsplit(":", 2)) for volume in options["volumes"] if volume.startswith(drive + ":")]
-    assert up_mounts == [(source, target, "ro" if ro else "rw") for source, target, ro in wanted]
-    composed = compose.service(profile, gpu=profile.has_gpu)["volumes"]
-    assert [v.endswith(":ro") for v in composed] == [ro for _, _, ro in wanted]
-    assert [v.split(":")[-2] if v.endswith(":ro") else v.split(":")[-1] for v in composed] == [t for _, t, _ in wanted]
-    hub = control.settings(PROFILES, None, BIG_GPU_HOST)["drive_mounts"]
-    assert hub == [[target, ro] for _, target, ro in wanted]
-    entry = next(e for e in helm.values(PROFILES)["singleuser"]["profileList"] if e["slug"] == name)
-    helm_mounts = [(m["mountPath"], m.get("readOnly", False)) for m in entry["kubespawner_override"]["volume_mounts"]
-                   if m["name"] == "drive"]
-    assert helm_mounts == [(target, ro) for _, target, ro in wanted]
 
 
 @pytest.mark.parametrize("flavour, host, image", [

@@ -76,6 +76,6 @@ def test_an_empty_value_is_refused_and_nothing_is_written(state):
 
 
 def test_the_mount_appears_once_a_secret_exists_and_is_read_only(state):
-    assert secretstore.volume() == []
+    assert secretstore.mounts() == ()
     secretstore.set_secret("KEY", "v")
-    assert secretstore.volume() == [f"{state / 'secrets'}:/run/localab/secrets:ro"]
+    assert secretstore.mounts() == ((str(state / "secrets"), "/run/localab/secrets", True),)

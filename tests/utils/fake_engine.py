@@ -29,4 +29,4 @@ def drive_up(engine: MagicMock, request: verbs.UpRequest, monkeypatch) -> dict |
     if not engine.run.called:
         return None
     args, kwargs = engine.run.call_args
-    return {"image": args[0], **kwargs}
+    return {"image": args[0], **kwargs} if args else dict(kwargs)

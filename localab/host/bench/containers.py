@@ -10,10 +10,13 @@ import uuid
 from pathlib import Path
 
 from localab.guest import contract
+from localab.host import caps as capmap
 from localab.host import drive as drives
 from localab.host import drivefs
 from localab.host.engine import Engine
 from localab.host.errors import LocalabError
+from localab.host.plan import ContainerPlan
+from localab.host.runspec import RunSpec, run_spec
 
 _DEADLINE_S = {"smoke": 30 * 60, "quick": 3 * 3600}
 
@@ -84,14 +87,18 @@ def inside_drive(drive: Path, path: Path) -> str:
     return f"{contract.DRIVE}/{path.relative_to(drive).as_posix()}"
 
 
-def run_container(engine: Engine, ref: str, name: str, *, workload: str, drive: Path, live: Live, entrypoint: list[str],
-                  command: list[str], environment: dict, options: dict, log: Path, deadline: float,
-                  watch=None) -> int:
-    """One workload container with the drive mounted, run as the drive's owner: its output
-    kept in `log` and its progress shown; stopped past `deadline` s or on Ctrl-C, removed."""
-    engine.run(ref, name=name, user=drives.container_user(), group_add=[str(contract.IMAGE_GID)],
-               volumes={str(drive): {"bind": str(contract.DRIVE), "mode": "rw"}}, labels={LABEL: workload},
-               entrypoint=entrypoint, command=command, environment=environment, **options)
+def workload_spec(container_plan: ContainerPlan, drive: Path, workload: str) -> RunSpec:
+    """A workload's container: the runtime's spec (caps, environment, security, the drive
+    owner's user), serving nothing, labelled as the bench's."""
+    return run_spec(container_plan, user=drives.container_user(), drive=str(drive), labels={LABEL: workload},
+                    serves=False)
+
+
+def run_container(engine: Engine, image: str, name: str, *, workload: str, live: Live, entrypoint: list[str],
+                  command: list[str], options: dict, log: Path, deadline: float, watch=None) -> int:
+    """One workload container (`options`: the docker SDK's run() keywords, a spec's): its
+    output kept in `log` and its progress shown; stopped past `deadline` s or on Ctrl-C, removed."""
+    engine.run(image, name=name, entrypoint=entrypoint, command=command, **options)
     pump = follow(engine, name, log, live)
     try:
         with watch or contextlib.nullcontext():
@@ -120,7 +127,7 @@ def draw_plots(engine: Engine, image_ref: str, drive: Path, out: Path) -> None:
     engine.run(image_ref, name=name, user=drives.container_user(), group_add=[str(contract.IMAGE_GID)],
                volumes={str(drive): {"bind": str(contract.DRIVE), "mode": "rw"}}, labels={LABEL: "plots"},
                entrypoint=["python", "-m", "localab.workloads.plots", f"{contract.DRIVE}/{out.relative_to(drive).as_posix()}"],
-               network_disabled=True, mem_limit=2 << 30, cap_drop=["ALL"], security_opt=["no-new-privileges"])
+               network_disabled=True, mem_limit=2 << 30, **capmap.SECURITY)
     try:
         code = engine.wait(name, timeout=300)
         if code != 0:

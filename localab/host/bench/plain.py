@@ -8,9 +8,11 @@ import uuid
 from pathlib import Path
 
 from localab.guest import contract
+from localab.host import caps as capmap
+from localab.host import drive as drives
 from localab.host import drivefs
 from localab.host.bench import registry
-from localab.host.bench.containers import deadline_s, inside_drive, run_container
+from localab.host.bench.containers import LABEL, deadline_s, inside_drive, run_container
 from localab.host.errors import LocalabError
 from localab.host.image import build as images
 from localab.host.refs import image_ref
@@ -33,8 +35,8 @@ def compare(engine, workload: str, request, container_plan, drive: Path, out: Pa
         return
     image = images.ensure_image(engine, FLAVOUR, say=live.say)
     labels = image["Config"].get("Labels") or {}
-    options = {key: value for key, value in container_plan.run_options().items() if key in CAPS}
-    cpus, memory = options["nano_cpus"] / 1e9, options["mem_limit"] / 2**30
+    caps = capmap.run_options(container_plan.caps)
+    cpus, memory = caps["nano_cpus"] / 1e9, caps["mem_limit"] / 2**30
     tensorflow = labels.get(f"{images.LABEL}.tensorflow", "?")
     live.say(f"  the same {workload} in a plain container: TensorFlow {tensorflow} from PyPI, "
              f"docker run --cpus {cpus:g} --memory {memory:g}g, nothing of localab's")
@@ -42,10 +44,14 @@ def compare(engine, workload: str, request, container_plan, drive: Path, out: Pa
     command = [workload, "--scale", request.scale, "--out", inside_drive(drive, out / FOLDER),
                "--checkpoints", "/tmp/checkpoints", "--scratch", "/tmp"] + spec.args(registry.baseline_request(request))
     env = environment()
+    # Deliberately not a runtime's spec: what a user's own `docker run --cpus --memory -v` sets, no more.
+    options = {"user": drives.container_user(), "group_add": [str(contract.IMAGE_GID)],
+               "volumes": [f"{drive}:{contract.DRIVE}:rw"], "labels": {LABEL: workload}, "environment": env,
+               **{key: caps[key] for key in CAPS}}
     code = run_container(
-        engine, image_ref(FLAVOUR), f"localab-bench-plain-{uuid.uuid4().hex[:10]}", workload=workload,
-        drive=drive, live=live, entrypoint=["python", "-m", "localab.workloads"], command=command, environment=env,
-        options=options, log=out / LOG, deadline=deadline_s(request.scale))
+        engine, image_ref(FLAVOUR), f"localab-bench-plain-{uuid.uuid4().hex[:10]}", workload=workload, live=live,
+        entrypoint=["python", "-m", "localab.workloads"], command=command, options=options, log=out / LOG,
+        deadline=deadline_s(request.scale))
     if code != 0 or not drivefs.exists(out / FOLDER / contract.SUMMARY_FILE):
         raise LocalabError(f"the plain-container run of {workload} failed (exit {code}); see {out / LOG}")
     ours = registry.compared(drivefs.read_json(out / contract.SUMMARY_FILE),

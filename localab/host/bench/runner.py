@@ -28,6 +28,7 @@ from localab.host.bench.containers import (
     draw_plots,
     inside_drive,
     run_container,
+    workload_spec,
 )
 from localab.host.engine import Engine
 from localab.host.errors import LocalabError, UsageError
@@ -123,11 +124,12 @@ def run_in_container(engine: Engine, workload: str, request: BenchRequest, conta
     name = f"localab-bench-{uuid.uuid4().hex[:10]}"
     others = hostload.Others(lambda: container_cpu_seconds(engine, name))
     try:
+        container = workload_spec(container_plan, drive, workload)
         return run_container(
-            engine, image_ref(container_plan.flavour), name, workload=workload, drive=drive, live=live,
+            engine, container.image, name, workload=workload, live=live,
             entrypoint=["/usr/bin/tini", "--", "python", "-m", "localab.guest.env", "python", "-m", "localab.workloads"],
             command=container_command(workload, request, inside_drive(drive, partial)),
-            environment=dict(container_plan.environment), options=container_plan.run_options(),
+            options=container.docker_options(),
             log=partial / contract.OUTPUT_LOG, deadline=deadline_s(request.scale, container_plan.caps.lifetime_s),
             watch=others)
     finally:

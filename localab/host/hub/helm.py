@@ -3,45 +3,54 @@ profiles as `localab up` and `localab hub.*`: one profileList entry per profile 
 CPU/memory limits and guarantees, GPU request, shared memory, lifetime, security
 context and the per-user drive volume, plus culling from the default profile."""
 
-import copy
-
 import yaml
 
 from localab.host.drive import IMAGE_USER
 from localab.host.plan import EngineFacts, plan
 from localab.host.profiles import Profiles
 from localab.host.refs import version_tag, versioned_ref
+from localab.host.runspec import RunSpec, run_spec
 
 DRIVE_CLAIM = "localab-drive-{username}"
 DRIVE_SIZE = "15Gi"  # what Google Drive gives a free account
-# What the engine gives a runtime under `localab up` (no capabilities, no new privileges,
-# Docker's default seccomp filter), said the Kubernetes way.
-SECURITY_CONTEXT = {"runAsUser": IMAGE_USER[0], "runAsGroup": IMAGE_USER[1], "runAsNonRoot": True,
-                    "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
-                    "seccompProfile": {"type": "RuntimeDefault"}}
 
 
 def profile_entry(profile, *, default: bool, repository: str) -> dict:
     container_plan = plan(profile, EngineFacts.assumed_for(profile, scratch_cap=True))
+    container = run_spec(container_plan, user=f"{IMAGE_USER[0]}:{IMAGE_USER[1]}", drive="drive",
+                         image=versioned_ref(container_plan.flavour, repository))
+    cpus = container.caps.nano_cpus / 1e9
     override = {
-        "image": versioned_ref(container_plan.flavour, repository),
-        "cpu_limit": profile.cpus, "cpu_guarantee": profile.cpus,
-        "mem_limit": profile.memory_bytes, "mem_guarantee": profile.memory_bytes,
-        "environment": dict(container_plan.environment),
-        "extra_container_config": {"securityContext": copy.deepcopy(SECURITY_CONTEXT)},
+        "image": container.image,
+        "cpu_limit": cpus, "cpu_guarantee": cpus,
+        "mem_limit": container.caps.memory_bytes, "mem_guarantee": container.caps.memory_bytes,
+        "environment": dict(container.environment),
+        "extra_container_config": {"securityContext": security_context(container)},
         "volumes": [
             {"name": "drive", "persistentVolumeClaim": {"claimName": DRIVE_CLAIM}},
-            {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": str(profile.shm_bytes)}},
+            {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": str(container.caps.shm_bytes)}},
         ],
-        "volume_mounts": [*({"name": "drive", "mountPath": target, **({"readOnly": True} if read_only else {})}
-                            for _, target, read_only in container_plan.drive_mounts("drive")),
+        "volume_mounts": [*({"name": m.source, "mountPath": m.target, **({"readOnly": True} if m.read_only else {})}
+                            for m in container.drive_mounts),
                           {"name": "shm", "mountPath": "/dev/shm"}],
     }
-    if profile.has_gpu:
-        override["extra_resource_limits"] = {"nvidia.com/gpu": "1"}
-        override["extra_resource_guarantees"] = {"nvidia.com/gpu": "1"}
+    if container.caps.gpus:
+        override["extra_resource_limits"] = {"nvidia.com/gpu": str(container.caps.gpus)}
+        override["extra_resource_guarantees"] = {"nvidia.com/gpu": str(container.caps.gpus)}
     return {"display_name": profile.name, "slug": profile.name, "description": profile.description,
             "default": default, "kubespawner_override": override}
+
+
+def security_context(container: RunSpec) -> dict:
+    """The spec's user and security options, said the Kubernetes way (Docker's default
+    seccomp filter is the runtime's default profile there)."""
+    uid, gid = (int(part) for part in container.user.split(":"))
+    context = {"runAsUser": uid, "runAsGroup": gid, "runAsNonRoot": uid != 0,
+               "allowPrivilegeEscalation": "no-new-privileges" not in container.security.get("security_opt", []),
+               "seccompProfile": {"type": "RuntimeDefault"}}
+    if container.security.get("cap_drop"):
+        context["capabilities"] = {"drop": list(container.security["cap_drop"])}
+    return context
 
 
 def values(profile_file: Profiles, repository: str = "localab") -> dict:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from localab.guest import contract
 from localab.host import drive as drives
-from localab.host import drivefs, ports, profiles, secretstore
+from localab.host import drivefs, ports, profiles, runspec, secretstore
 from localab.host.engine import Engine
 from localab.host.errors import LocalabError, UsageError
 from localab.host.http import request_json, wait_answering
@@ -31,7 +31,7 @@ from localab.host.lifecycle.state import (
 from localab.host.lifecycle.status import Status, state_of, status
 from localab.host.paths import write_private
 from localab.host.plan import ContainerPlan, EngineFacts, plan
-from localab.host.refs import family, gpu_flavour, image_ref
+from localab.host.refs import family, gpu_flavour
 
 READY_TIMEOUT_S = 120
 
@@ -55,7 +55,7 @@ class UpRequest:
 
 
 @dataclass(frozen=True)
-class RunSpec:
+class ValidRequest:
     """A request after validation: everything `up` needs that the engine does not decide."""
 
     name: str
@@ -66,7 +66,7 @@ class RunSpec:
     flavour: str  # cpu or colab, checked against the flavours table
 
 
-def validate(request: UpRequest) -> RunSpec:
+def validate(request: UpRequest) -> ValidRequest:
     validate_name(request.name)
     if request.keymap is not None:
         profiles.validate_keymap(request.keymap)
@@ -80,22 +80,16 @@ def validate(request: UpRequest) -> RunSpec:
                          f"127.0.0.1, so leave --listen out")
     flavour = lock.runtime_flavour(request.flavour or profile.flavour,
                                    "flavour" if request.flavour else f"profiles.{profile.name}.flavour")
-    return RunSpec(request.name, profile, drive, port, listen, flavour)
+    return ValidRequest(request.name, profile, drive, port, listen, flavour)
 
 
-def run_options(spec: RunSpec, container_plan: ContainerPlan, port: int) -> dict:
-    """The docker SDK's run() keywords for a runtime container (all but its token)."""
-    return {
-        "name": container_name(spec.name),
-        "hostname": "localab",
-        "user": "0:0" if container_plan.sudo else drives.container_user(),
-        "group_add": [str(contract.IMAGE_GID)],
-        "ports": {f"{contract.PORT}/tcp": (spec.listen, port)},
-        # the list form: the drive is bound twice (writable, and a read-only view)
-        "volumes": [f"{source}:{target}:{'ro' if read_only else 'rw'}"
-                    for source, target, read_only in container_plan.drive_mounts(str(spec.drive))]
-        + [f"{token_file(spec.name)}:{contract.TOKEN_MOUNT}:ro"] + secretstore.volume(),
-        "labels": {
+def run_spec(spec: ValidRequest, container_plan: ContainerPlan) -> runspec.RunSpec:
+    """The runtime container: the plan's spec with its token file, secrets and labels."""
+    return runspec.run_spec(
+        container_plan, user=drives.container_user(), drive=str(spec.drive),
+        mounts=(runspec.Mount(str(token_file(spec.name)), str(contract.TOKEN_MOUNT), True), *(runspec.Mount(*m) for m in secretstore.mounts())),
+        environment={contract.ENV_TOKEN_FILE: str(contract.TOKEN_MOUNT)},
+        labels={
             LABEL: spec.name,
             f"{LABEL}.profile": container_plan.profile.name,
             f"{LABEL}.drive": str(spec.drive),
@@ -105,9 +99,14 @@ def run_options(spec: RunSpec, container_plan: ContainerPlan, port: int) -> dict
             f"{LABEL}.colab-frontend": container_plan.environment.get(contract.ENV_COLAB_FRONTEND, "0"),
             f"{LABEL}.flavour": container_plan.flavour,
             f"{LABEL}.sudo": "1" if container_plan.sudo else "0",
-        },
-        **container_plan.run_options(),
-    }
+        })
+
+
+def run_options(spec: ValidRequest, container_plan: ContainerPlan, port: int) -> dict:
+    """The docker SDK's run() keywords for a runtime container, image included."""
+    container = run_spec(spec, container_plan)
+    return {"image": container.image, "name": container_name(spec.name), "hostname": "localab",
+            "ports": {f"{container.port}/tcp": (spec.listen, port)}, **container.docker_options()}
 
 
 def wait_ready(engine: Engine, cname: str, port: int, token: str, *, listen: str = ports.LOOPBACK,
@@ -123,7 +122,7 @@ def wait_ready(engine: Engine, cname: str, port: int, token: str, *, listen: str
     return waited
 
 
-def _reuse(existing: dict, request: UpRequest, spec: RunSpec) -> None:
+def _reuse(existing: dict, request: UpRequest, spec: ValidRequest) -> None:
     """A running runtime is reused only when it is what the request asks for."""
     running = label(existing, "profile")
     wanted = spec.profile.name if request.profile else running
@@ -148,7 +147,7 @@ def up(engine: Engine, request: UpRequest, *, say=print) -> Status:
         return _up(engine, request, spec, say)
 
 
-def _up(engine: Engine, request: UpRequest, spec: RunSpec, say) -> Status:
+def _up(engine: Engine, request: UpRequest, spec: ValidRequest, say) -> Status:
     """`up` with the runtimes' lock held."""
     cname = container_name(spec.name)
     existing = find(engine, spec.name)
@@ -184,10 +183,7 @@ def _up(engine: Engine, request: UpRequest, spec: RunSpec, say) -> Status:
         token = secrets.token_hex(24)
         say("a new token for this runtime" if request.new_token else "made this runtime's token (kept from now on)")
     write_private(token_file(spec.name), token + "\n", owner=drives.owner() if os.getuid() == 0 else None)
-    run_as = {contract.ENV_RUN_AS: drives.container_user()} if container_plan.sudo else {}
-    engine.run(image_ref(container_plan.flavour),
-               environment={contract.ENV_TOKEN_FILE: str(contract.TOKEN_MOUNT), **container_plan.environment, **run_as},
-               **run_options(spec, container_plan, port))
+    engine.run(**run_options(spec, container_plan, port))
     say(f"starting runtime '{spec.name}': profile {spec.profile.name}, drive {spec.drive}")
     waited = wait_ready(engine, cname, port, token, listen=spec.listen)
     say(f"Jupyter answered after {waited:.1f} s")
