@@ -5,8 +5,6 @@ loudly. Never fake data silently."""
 import os
 from pathlib import Path
 
-import numpy as np
-
 CLASSES = 10
 BATCH_FILES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
 
@@ -27,6 +25,7 @@ def find_cifar10(home: Path | None = None) -> Path | None:
 
 def load_real(folder: Path):
     """Keras' CIFAR batch reader over the cached files: ((x_train, y_train), (x_test, y_test))."""
+    import numpy as np
     from keras.src.datasets.cifar import load_batch  # the reader keras.datasets.cifar10 uses
 
     parts = [load_batch(str(folder / name)) for name in BATCH_FILES[:5]]
@@ -38,6 +37,8 @@ def load_real(folder: Path):
 
 def synthetic(train: int, test: int, seed: int = 0):
     """Random 32x32x3 uint8 images with labels: CIFAR-10's shapes and dtypes, no content."""
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     return ((rng.integers(0, 256, (train, 32, 32, 3), dtype="uint8"), rng.integers(0, CLASSES, train, dtype="uint8")),
             (rng.integers(0, 256, (test, 32, 32, 3), dtype="uint8"), rng.integers(0, CLASSES, test, dtype="uint8")))
@@ -56,6 +57,8 @@ def cifar10(train: int, test: int):
 def write_cifar_batches(folder: Path, per_batch: int, seed: int = 0) -> None:
     """Write files in the real cifar-10-batches-py pickle format (for tests and demos)."""
     import pickle
+
+    import numpy as np
 
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)

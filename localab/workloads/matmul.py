@@ -6,6 +6,9 @@ import time
 from pathlib import Path
 
 from .common import Recorder, spread
+from .fmt import number, shown
+from .plots import median_bars
+from .workload import Row, Workload, host_sgemm_peak, median_of
 
 SCALES = {"smoke": dict(n=256, seconds=1.0), "quick": dict(n=2048, seconds=10.0), "full": dict(n=4096, seconds=30.0)}
 
@@ -59,3 +62,37 @@ def run(out: Path, scale: str, options: dict) -> dict:
     for name, figure in figures.items():
         recorder.metric(measure=name, **{f"gflop_s_{k}": v for k, v in figure.items()})
     return recorder.summary(workload="matmul", params=params, synthetic=False, figures=figures)
+
+
+# -- how the host reads and shows its result
+def rows(summary: dict) -> list[Row]:
+    figures, out = summary.get("figures", {}), []
+    for name, figure in figures.items():
+        if isinstance(figure, dict) and "median" in figure:
+            value, note = shown(figure, " GFLOP/s")
+            out.append((name.replace("_", " "), value, note))
+    if figures.get("container_over_host_numpy"):
+        out.append(("container / host NumPy", number(figures["container_over_host_numpy"], "x"), "measured in this run"))
+    return out
+
+
+def main_spread(summary: dict) -> dict | None:
+    return summary.get("figures", {}).get("tensorflow_cpu_float32")
+
+
+def finish(summary: dict, run: dict) -> None:
+    """The host's own NumPy sgemm next to the container's."""
+    figures, peak = summary["figures"], host_sgemm_peak(run)
+    if peak:
+        figures["host_numpy_float32"] = run["host_sgemm"]["gflop_s"]
+        container = figures.get("numpy_float32", {}).get("median")
+        if container:
+            figures["container_over_host_numpy"] = container / peak
+
+
+WORKLOAD = Workload(
+    name="matmul", where="container", help="peak matrix-multiply GFLOP/s of TensorFlow and NumPy",
+    rows=rows, headline=median_of(main_spread), needs_sgemm=True, compare_host=True,
+    main_spread=main_spread, host_figure=lambda spread: spread, finish=finish, run=run,
+    charts=median_bars("GFLOP/s (median)"),
+)

@@ -6,7 +6,10 @@ from pathlib import Path
 
 from .common import SYNTHETIC_NOTE, Recorder, spread
 from .data import cifar10
+from .fmt import phase_rows, ratio_rows
+from .plots import pipeline_bars
 from .resnet import PIPELINES
+from .workload import Row, Workload, median_of
 
 SCALES = {"smoke": dict(images=256, size=32, batch=32, warmup=2),
           "quick": dict(images=2048, size=224, batch=32, warmup=4),
@@ -38,3 +41,19 @@ def run(out: Path, scale: str, options: dict) -> dict:
         figures[phase] = {"images_per_s": spread(rates)}
     figures["tuned_over_seed"] = figures["tuned"]["images_per_s"]["median"] / figures["seed"]["images_per_s"]["median"]
     return recorder.summary(workload="input-pipeline", params=params, synthetic=synthetic, data=source, figures=figures)
+
+
+# -- how the host reads and shows its result
+def rows(summary: dict) -> list[Row]:
+    return phase_rows(summary.get("figures", {})) + ratio_rows(summary)
+
+
+def main_spread(summary: dict) -> dict | None:
+    return summary.get("figures", {}).get("seed", {}).get("images_per_s")
+
+
+WORKLOAD = Workload(
+    name="input-pipeline", where="container", help="the fit's tf.data input pipeline alone, seed vs tuned (images/s)",
+    rows=rows, headline=median_of(main_spread), compare_host=True, main_spread=main_spread, run=run,
+    charts=pipeline_bars,
+)

@@ -1,8 +1,8 @@
 """PNG plots of a result folder, made from its files (metrics.jsonl, summary.json),
-never from memory: `python -m localab.workloads.plots DIR` redraws them at any time."""
+never from memory: `python -m localab.workloads --plots DIR` redraws them at any time.
+The chart kinds a workload picks for its own figures are here too."""
 
 import json
-import sys
 from pathlib import Path
 
 from localab.guest import contract
@@ -91,18 +91,6 @@ def load_bars(out: Path, summary: dict, figures: dict) -> list[Path | None]:
                  | {f"{kind} p99": f["p99_s"] for kind, f in by_kind.items()}, "seconds", "comparison")]
 
 
-# the bar charts of each workload's summary.json, by its "workload" (throughput per step is drawn for any)
-CHARTS = {
-    "resnet50-cifar10": pipeline_bars,
-    "input-pipeline": pipeline_bars,
-    "matmul": median_bars("GFLOP/s (median)"),
-    "storage": storage_bars,
-    "load": load_bars,
-    "startup": median_bars("seconds (median)"),
-    "hub-spawn": median_bars("seconds (median)"),
-}
-
-
 def op_time(out: Path, summary: dict) -> Path | None:
     """--trace: each category's share of the ops' time in the profiled steps."""
     categories = (summary.get("profile") or {}).get("categories")
@@ -112,15 +100,11 @@ def op_time(out: Path, summary: dict) -> Path | None:
                 "% of the ops' time in the profiled steps", "op_time")
 
 
-def make(out: Path) -> list[Path]:
+def make(out: Path, charts=None) -> list[Path]:
+    """Every plot of a result folder: throughput per step and op time where it has them,
+    and the workload's own `charts` (its Workload's)."""
     summary = json.loads((out / contract.SUMMARY_FILE).read_text())
     made = [throughput_over_steps(out, summary), op_time(out, summary)]
-    chart = CHARTS.get(summary["workload"])
-    if chart:
-        made += chart(out, summary, summary.get("figures", {}))
+    if charts:
+        made += charts(out, summary, summary.get("figures", {}))
     return [path for path in made if path]
-
-
-if __name__ == "__main__":
-    for path in make(Path(sys.argv[1])):
-        print(path)

@@ -13,6 +13,9 @@ from pathlib import Path
 from localab.guest import contract
 
 from .common import Recorder
+from .fmt import number
+from .plots import storage_bars
+from .workload import Row, Workload
 
 SCALES = {"smoke": dict(sequential_mb=16, small_files=100, small_kb=4),
           "quick": dict(sequential_mb=512, small_files=2000, small_kb=4),
@@ -91,3 +94,22 @@ def run(out: Path, scale: str, options: dict) -> dict:
     figures["drive_over_scratch"] = {key: figures["drive"][key] / figures["scratch"][key] for key in figures["drive"]}
     recorder.note("reads follow posix_fadvise(DONTNEED): from the disk where the kernel drops the pages")
     return recorder.summary(workload="storage", params=params, synthetic=False, figures=figures)
+
+
+# -- how the host reads and shows its result
+MEASURES = (("write_mb_s", " MB/s", "sequential write"), ("read_mb_s", " MB/s", "sequential read"),
+            ("write_files_s", " files/s", "small-file writes"), ("read_files_s", " files/s", "small-file reads"))
+
+
+def rows(summary: dict) -> list[Row]:
+    figures = summary.get("figures", {})
+    return [(label, f"drive {number(figures['drive'][key], unit)} | scratch {number(figures['scratch'][key], unit)}",
+             f"drive/scratch {number(figures['drive_over_scratch'][key], 'x')}") for key, unit, label in MEASURES]
+
+
+def headline(summary: dict) -> float | None:
+    return summary.get("figures", {}).get("drive_over_scratch", {}).get("write_mb_s")
+
+
+WORKLOAD = Workload(name="storage", where="container", help="drive vs scratch I/O, sequential and small files",
+                    rows=rows, headline=headline, run=run, charts=storage_bars)

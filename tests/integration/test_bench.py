@@ -11,7 +11,7 @@ from PIL import Image
 
 from localab.host.drive import give_to_drive_owner
 from localab.workloads.data import write_cifar_batches
-from tests.utils.runtime import ROOT, engine_snapshot, invoke, wait_for
+from tests.utils.runtime import ROOT, engine_snapshot, invoke, repo_copy, wait_for
 
 RUN_KEYS = {"workload", "params", "profile", "caps", "image", "host", "engine", "software", "started_at", "ended_at"}
 
@@ -252,3 +252,61 @@ def test_a_trace_on_a_full_disk_is_one_note_and_the_result_is_still_written(engi
     notes = [note for note in summary["notes"] if note.startswith("profile:")]
     assert len(notes) == 1 and "MB free" in notes[0], summary["notes"]
     assert output.count("NOTE: profile:") == 1, output[-3000:]
+
+
+TINY = '''"""tiny: a workload added for a test, in one file."""
+
+import time
+from pathlib import Path
+
+from .common import Recorder, spread
+from .fmt import shown
+from .plots import median_bars
+from .workload import Workload, median_of
+
+
+def run(out: Path, scale: str, options: dict) -> dict:
+    recorder = Recorder(out)
+    laps = []
+    for step in range(5):
+        started = time.perf_counter()
+        sum(range(100_000))
+        laps.append(time.perf_counter() - started)
+        recorder.metric(step=step, seconds=laps[-1])
+    return recorder.summary(workload="tiny", params={"scale": scale}, synthetic=True,
+                            figures={"sum_s": spread(laps)})
+
+
+def main_spread(summary: dict) -> dict | None:
+    return summary.get("figures", {}).get("sum_s")
+
+
+WORKLOAD = Workload(name="tiny", where="container", help="sums a range five times",
+                    rows=lambda summary: [("sum of a range", *shown(main_spread(summary), " s"))],
+                    headline=median_of(main_spread), run=run, charts=median_bars("seconds (median)"))
+'''
+
+
+def test_a_workload_is_one_file_and_one_registry_line(cpu_image, drive, tmp_path):
+    """Adding a workload to a copy of this checkout: the new file and its line in the
+    registry, nothing else; `localab bench` builds it into the image, runs it in a
+    container under the profile's caps, tabulates and plots it."""
+    repo = repo_copy(tmp_path)
+    (repo / "localab" / "workloads" / "tiny.py").write_text(TINY)
+    registry = repo / "localab" / "workloads" / "__init__.py"
+    text = registry.read_text()
+    text = text.replace("from . import hub_spawn,", "from . import tiny, hub_spawn,")
+    text = text.replace("    hub_spawn.WORKLOAD,\n", "    hub_spawn.WORKLOAD,\n    tiny.WORKLOAD,\n")
+    registry.write_text(text)
+    try:
+        result = invoke("bench", "--profile", "cpu", "--drive", str(drive), "--workload", "tiny", cwd=repo, timeout=900)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "sum of a range" in result.stdout
+        folder, = results(drive, "tiny")
+        summary = check_result(folder, "tiny")
+        assert summary["figures"]["sum_s"]["n"] == 5
+        assert (folder / "comparison.png").is_file(), sorted(p.name for p in folder.iterdir())
+        listed = invoke("bench", "--help", cwd=repo)
+        assert "tiny: sums a range five times" in listed.stdout
+    finally:
+        invoke("build", "--flavour", "cpu", timeout=900)  # this checkout's image again, for the tests after

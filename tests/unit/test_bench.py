@@ -12,7 +12,7 @@ from localab.workloads.data import BATCH_FILES, find_cifar10, synthetic, write_c
 
 def test_validate_lists_workloads_and_resolves_the_drive(tmp_path):
     workloads, drive = bench.validate(bench.BenchRequest(workload="all", drive=str(tmp_path)))
-    assert workloads == list(registry.REGISTRY) and drive == tmp_path
+    assert workloads == list(registry.REGISTRY.values()) and drive == tmp_path
     with pytest.raises(UsageError, match="or all"):
         bench.validate(bench.BenchRequest(workload="bert", drive=str(tmp_path)))
 
@@ -20,12 +20,12 @@ def test_validate_lists_workloads_and_resolves_the_drive(tmp_path):
 def test_resume_needs_a_checkpoint_and_the_fit(tmp_path):
     with pytest.raises(UsageError, match="no checkpoint"):
         bench.validate(bench.BenchRequest(resume=True, drive=str(tmp_path)))
-    with pytest.raises(UsageError, match="continues a resnet50-cifar10 fit"):
+    with pytest.raises(UsageError, match="continues a resnet50-cifar10 fit, and matmul takes no --resume"):
         bench.validate(bench.BenchRequest(workload="matmul", resume=True, drive=str(tmp_path)))
     state = bench.checkpoint_dir(tmp_path, "smoke", "seed") / "state.json"
     state.parent.mkdir(parents=True)
     state.write_text('{"phase": "seed", "epoch": 1}')
-    assert bench.validate(bench.BenchRequest(resume=True, drive=str(tmp_path)))[0] == ["resnet50-cifar10"]
+    assert [w.name for w in bench.validate(bench.BenchRequest(resume=True, drive=str(tmp_path)))[0]] == ["resnet50-cifar10"]
 
 
 @pytest.mark.parametrize("value, expected", [(None, 1), ("3", 3), (5, 5)])
@@ -175,7 +175,7 @@ def test_the_trace_table_sets_idle_apart_and_estimates_convolution_rates():
 def test_trace_with_a_workload_that_has_no_training_steps_is_a_usage_error(tmp_path):
     from localab.host.bench.runner import BenchRequest, validate
 
-    with pytest.raises(UsageError, match="--trace profiles the training steps of resnet50-cifar10, and matmul"):
+    with pytest.raises(UsageError, match="--trace profiles the training steps of a resnet50-cifar10 fit, and matmul takes no --trace"):
         validate(BenchRequest(workload="matmul", trace=True, drive=str(tmp_path)))
 
 
@@ -191,7 +191,7 @@ def test_bad_batch(value):
 
 
 def test_batch_is_the_fits_and_only_the_fits(tmp_path):
-    with pytest.raises(UsageError, match="--batch sets the batch size of resnet50-cifar10's fit, and storage"):
+    with pytest.raises(UsageError, match="--batch sets the batch size of a resnet50-cifar10 fit, and storage takes no --batch"):
         bench.validate(bench.BenchRequest(workload="storage", batch=64, drive=str(tmp_path)))
     assert registry.get("resnet50-cifar10").args(bench.BenchRequest(batch=64))[-2:] == ["--batch", "64"]
 

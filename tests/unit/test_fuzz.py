@@ -94,5 +94,5 @@ def test_bench_input_is_refused_or_names_known_things(tmp_path, workload, scale,
         return
     from localab.host.bench import registry
 
-    assert workloads and set(workloads) <= set(registry.REGISTRY) and scale in bench.SCALES and pipeline in bench.PIPELINES
-    assert all(registry.get(name).name == name for name in workloads)
+    assert workloads and {w.name for w in workloads} <= set(registry.REGISTRY) and scale in bench.SCALES
+    assert pipeline in bench.PIPELINES and all(registry.get(w.name) is w for w in workloads)

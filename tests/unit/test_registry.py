@@ -1,7 +1,6 @@
 """The bench registry: every workload declared once, and everything read from it."""
 
 import json
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -13,15 +12,14 @@ from localab.host.bench import runner as bench
 from localab.host.bench.hub_spawn import REPEATS, WAVES
 from localab.host.bench.load import SCALES as LOAD_SCALES
 from localab.host.bench.startup import RUNS
-from localab.host.bench.workload import Workload
 from localab.host.errors import UsageError
-from localab.workloads import WORKLOADS as CONTAINER_CODE
 from localab.workloads import plots
 from localab.workloads import resnet as fit
 from localab.workloads.common import spread
 from localab.workloads.matmul import SCALES as MATMUL_SCALES
 from localab.workloads.pipeline import SCALES as PIPELINE_SCALES
 from localab.workloads.storage import SCALES as STORAGE_SCALES
+from localab.workloads.workload import Workload
 
 # summaries shaped as each workload's recorder.summary(...) writes them, at scale smoke
 SEED, TUNED = spread([2.0, 2.2, 2.1]), spread([3.0, 3.1, 2.9])
@@ -69,9 +67,10 @@ def test_every_workload_is_registered_once_and_runs_somewhere():
     for name, workload in registry.REGISTRY.items():
         assert workload.name == name and workload.help and "\n" not in workload.help
         if workload.where == "container":
-            assert name in CONTAINER_CODE, f"{name} has no code under workloads/"
+            assert callable(workload.run), f"{name} has no code under localab/workloads/"
         else:
             assert callable(workload.run_host)
+        assert workload.charts, f"{name} draws no chart of its own"
 
 
 @pytest.mark.parametrize("name", list(SAMPLES))
@@ -126,13 +125,15 @@ def test_a_workload_declaration_is_checked():
     with pytest.raises(ValueError, match="where"):
         Workload(name="x", where="cloud", help="x", rows=rows, headline=rows)
     with pytest.raises(ValueError, match="compare-host"):
-        Workload(name="x", where="container", help="x", rows=rows, headline=rows, compare_host=True)
+        Workload(name="x", where="container", help="x", rows=rows, headline=rows, compare_host=True, run=rows)
+    with pytest.raises(ValueError, match="run is for container workloads"):
+        Workload(name="x", where="container", help="x", rows=rows, headline=rows)
 
 
 def test_container_arguments_come_from_the_workload():
     request = bench.BenchRequest(pipeline="tuned", resume=True)
-    assert bench.container_command("resnet50-cifar10", request, "/out")[-3:] == ["--pipeline", "tuned", "--resume"]
-    assert bench.container_command("matmul", request, "/out") == ["matmul", "--scale", "smoke", "--out", "/out"]
+    assert bench.container_command(registry.get("resnet50-cifar10"), request, "/out")[-3:] == ["--pipeline", "tuned", "--resume"]
+    assert bench.container_command(registry.get("matmul"), request, "/out") == ["matmul", "--scale", "smoke", "--out", "/out"]
 
 
 def test_the_sgemm_peak_is_measured_for_the_workloads_that_use_it():
@@ -140,17 +141,22 @@ def test_the_sgemm_peak_is_measured_for_the_workloads_that_use_it():
     assert {n for n, w in registry.REGISTRY.items() if w.compare_host} == {"resnet50-cifar10", "matmul", "input-pipeline"}
 
 
-def test_plots_know_every_workload_without_the_host_package():
-    assert set(plots.CHARTS) == set(registry.REGISTRY)
-    assert not any(line.startswith(("import runtime", "from runtime"))
-                   for line in Path(plots.__file__).read_text().splitlines())
+def test_importing_the_registry_loads_no_framework():
+    """The host reads the registry with nothing but localab installed; frameworks load in a workload's run."""
+    import subprocess
+    import sys
+
+    code = ("import sys, localab.workloads; heavy = [m for m in ('numpy', 'tensorflow', 'matplotlib', 'keras', "
+            "'localab.host') if m in sys.modules]; print(heavy); sys.exit(1 if heavy else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 @pytest.mark.parametrize("name", list(SAMPLES))
 def test_plots_are_drawn_from_the_summary_alone(name, tmp_path):
     pytest.importorskip("matplotlib")
     (tmp_path / "summary.json").write_text(json.dumps(SAMPLES[name]))
-    made = plots.make(tmp_path)
+    made = plots.make(tmp_path, registry.get(name).charts)
     assert made and {p.name for p in made} <= set(plots.FILES)
 
 

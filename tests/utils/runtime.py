@@ -39,7 +39,7 @@ def invoke(*args, env=None, cwd=ROOT, timeout=600, user=None, input=None) -> sub
         # Another user cannot enter root's home, where this venv's interpreter may live:
         # Debian's own python3 (the same 3.11 ABI) runs the venv's packages instead.
         site = next(Path(sys.prefix).glob("lib/python3.*/site-packages"))
-        merged["PYTHONPATH"] = f"{ROOT}:{ROOT / 'runtime' / 'guest'}:{site}"  # the editable finder's .pth is not read
+        merged["PYTHONPATH"] = f"{ROOT}:{site}"  # the editable finder's .pth is not read
         command = ["runuser", "-u", user, "--", "/usr/bin/python3", "-m", "invoke", *args]
     return subprocess.run(command, check=False, cwd=cwd, env=merged, capture_output=True, text=True, timeout=timeout,
                           input=input)

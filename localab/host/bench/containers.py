@@ -17,6 +17,7 @@ from localab.host.engine import Engine
 from localab.host.errors import LocalabError
 from localab.host.plan import ContainerPlan
 from localab.host.runspec import RunSpec, run_spec
+from localab.workloads.workload import Workload
 
 _DEADLINE_S = {"smoke": 30 * 60, "quick": 3 * 3600}
 
@@ -119,14 +120,14 @@ def run_container(engine: Engine, image: str, name: str, *, workload: str, live:
         engine.remove(name)
 
 
-def draw_plots(engine: Engine, image_ref: str, drive: Path, out: Path) -> None:
+def draw_plots(engine: Engine, image_ref: str, workload: Workload, drive: Path, out: Path) -> None:
     """The plots, drawn from the result's files in a fresh container of the runtime image:
     matplotlib lives there, not on the host, and it writes into the drive as the runtime's
     own user, where a link planted in the drive cannot reach a host file."""
     name = f"localab-plots-{uuid.uuid4().hex[:10]}"
     engine.run(image_ref, name=name, user=drives.container_user(), group_add=[str(contract.IMAGE_GID)],
                volumes={str(drive): {"bind": str(contract.DRIVE), "mode": "rw"}}, labels={LABEL: "plots"},
-               entrypoint=["python", "-m", "localab.workloads.plots", f"{contract.DRIVE}/{out.relative_to(drive).as_posix()}"],
+               entrypoint=["python", "-m", "localab.workloads", workload.name, "--plots", "--out", inside_drive(drive, out)],
                network_disabled=True, mem_limit=2 << 30, **capmap.SECURITY)
     try:
         code = engine.wait(name, timeout=300)

@@ -14,6 +14,7 @@ from localab.host.bench import registry
 from localab.host.errors import LocalabError, UsageError
 from localab.host.image import lock
 from localab.host.paths import ROOT, state_dir
+from localab.workloads.workload import Workload
 
 HOST_LOG = "host-output.log"
 
@@ -37,8 +38,8 @@ def venv_python() -> Path:
     return python
 
 
-def compare(workload: str, request, caps, out: Path, live) -> None:
-    spec = registry.get(workload)
+def compare(spec: Workload, request, caps, out: Path, live) -> None:
+    workload = spec.name
     if not spec.compare_host:
         live.say(f"  --compare-host: not meaningful for {workload}; skipped")
         return

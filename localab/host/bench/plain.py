@@ -16,6 +16,7 @@ from localab.host.bench.containers import LABEL, deadline_s, inside_drive, run_c
 from localab.host.errors import LocalabError
 from localab.host.image import build as images
 from localab.host.refs import image_ref
+from localab.workloads.workload import Workload
 
 FLAVOUR = "plain"
 FOLDER = "plain"  # the plain run's records, inside the result folder
@@ -28,8 +29,8 @@ def environment() -> dict:
     return {"KERAS_HOME": str(contract.DRIVE / contract.KERAS_CACHE_DIR)}
 
 
-def compare(engine, workload: str, request, container_plan, drive: Path, out: Path, live) -> None:
-    spec = registry.get(workload)
+def compare(engine, spec: Workload, request, container_plan, drive: Path, out: Path, live) -> None:
+    workload = spec.name
     if not spec.compare_host:
         live.say(f"  --compare-plain: not meaningful for {workload}; skipped")
         return

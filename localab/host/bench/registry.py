@@ -1,25 +1,14 @@
-"""Every bench workload, by name, in the order `--workload all` runs them.
-
-Adding a workload: a module under localab/host/bench/specs/ declaring its `WORKLOAD` (and, for
-one that runs in a container, its code under workloads/), plus one line below.
-"""
+"""The bench's side of the workloads' one registry (localab.workloads.REGISTRY): a name
+checked into its Workload, the --workload help, and how a baseline's figure joins ours."""
 
 from dataclasses import replace
 
-from localab.host.bench.specs import hub_spawn, load, matmul, pipeline, resnet, startup, storage
-from localab.host.bench.workload import Workload
 from localab.host.errors import UsageError
+from localab.workloads import DEFAULT, REGISTRY
+from localab.workloads.workload import Workload
 
-REGISTRY: dict[str, Workload] = {w.name: w for w in (
-    resnet.WORKLOAD,
-    matmul.WORKLOAD,
-    pipeline.WORKLOAD,
-    storage.WORKLOAD,
-    startup.WORKLOAD,
-    load.WORKLOAD,
-    hub_spawn.WORKLOAD,
-)}
-DEFAULT = "resnet50-cifar10"
+__all__ = ["DEFAULT", "REGISTRY", "get", "names", "help_text", "main_spread", "main_figure", "baseline_request",
+           "compared"]
 
 
 def names() -> list[str]:

@@ -5,8 +5,8 @@ from pathlib import Path
 from localab.guest import contract
 from localab.host import drivefs
 from localab.host.bench import registry
-from localab.host.bench.fmt import number as _fmt
 from localab.host.bench.runner import bench_root
+from localab.workloads.fmt import number as _fmt
 
 
 def rows(summary: dict) -> list[tuple[str, str, str]]:

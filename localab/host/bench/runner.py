@@ -35,6 +35,7 @@ from localab.host.errors import LocalabError, UsageError
 from localab.host.image import build as images
 from localab.host.plan import ContainerPlan, EngineFacts, plan
 from localab.host.refs import image_ref
+from localab.workloads.workload import Workload
 
 SCALES = contract.SCALES
 PIPELINES = ("seed", "tuned", "both")
@@ -80,8 +81,12 @@ def checkpoint_dir(drive: Path, scale: str, phase: str) -> Path:
     return drive / contract.CHECKPOINTS_DIR / contract.checkpoint_name(scale, phase)
 
 
-def validate(request: BenchRequest) -> tuple[list[str], Path]:
-    """Every input error, before anything is created."""
+# What each option does, for the workloads that take it (Workload.takes)
+OPTIONS = {"batch": "sets the batch size of", "trace": "profiles the training steps of", "resume": "continues"}
+
+
+def validate(request: BenchRequest) -> tuple[list[Workload], Path]:
+    """Every input error, before anything is created; the workloads to run."""
     if request.workload != "all":
         registry.get(request.workload)
     if request.scale not in SCALES:
@@ -93,19 +98,17 @@ def validate(request: BenchRequest) -> tuple[list[str], Path]:
     drive = drives.validate_drive(request.drive, "default")
     if drive.exists() and not os.access(drive, os.W_OK):
         raise UsageError(f"drive: '{drive}' is not writable by you; name a folder you can write to")
-    workloads = registry.names() if request.workload == "all" else [request.workload]
-    if parse_batch(request.batch) and workloads != ["resnet50-cifar10"]:
-        raise UsageError(f"batch: --batch sets the batch size of resnet50-cifar10's fit, and {request.workload} "
-                         f"has none; add --workload resnet50-cifar10")
-    if request.trace and workloads != ["resnet50-cifar10"]:
-        raise UsageError(f"trace: --trace profiles the training steps of resnet50-cifar10, and "
-                         f"{request.workload} has none; add --workload resnet50-cifar10")
+    workloads = list(registry.REGISTRY.values()) if request.workload == "all" else [registry.get(request.workload)]
+    asked = {"batch": parse_batch(request.batch), "trace": request.trace, "resume": request.resume}
+    for option, does in OPTIONS.items():
+        if asked[option] and any(option not in w.takes for w in workloads):
+            takers = [w.name for w in registry.REGISTRY.values() if option in w.takes]
+            raise UsageError(f"{option}: --{option} {does} a {' or '.join(takers)} fit, and {request.workload} takes "
+                             f"no --{option}; add --workload {takers[0]}")
     if request.resume:
-        if workloads != ["resnet50-cifar10"]:
-            raise UsageError("resume: --resume continues a resnet50-cifar10 fit; add --workload resnet50-cifar10")
         phases = ["seed", "tuned"] if request.pipeline == "both" else [request.pipeline]
         if not any((checkpoint_dir(drive, request.scale, p) / contract.CHECKPOINT_STATE).is_file() for p in phases):
-            raise UsageError(f"resume: no checkpoint for resnet50-cifar10 at scale {request.scale} under "
+            raise UsageError(f"resume: no checkpoint for {workloads[0].name} at scale {request.scale} under "
                              f"{drive / contract.CHECKPOINTS_DIR}; run without --resume first")
     return workloads, drive
 
@@ -114,19 +117,19 @@ def stamp() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
-def container_command(workload: str, request: BenchRequest, out_inside: str) -> list[str]:
-    return [workload, "--scale", request.scale, "--out", out_inside] + registry.get(workload).args(request)
+def container_command(workload: Workload, request: BenchRequest, out_inside: str) -> list[str]:
+    return [workload.name, "--scale", request.scale, "--out", out_inside] + workload.args(request)
 
 
-def run_in_container(engine: Engine, workload: str, request: BenchRequest, container_plan: ContainerPlan,
+def run_in_container(engine: Engine, workload: Workload, request: BenchRequest, container_plan: ContainerPlan,
                      drive: Path, partial: Path, live: Live, during: dict) -> int:
     """The workload's exit code; `during` gets the CPU that other processes used meanwhile."""
     name = f"localab-bench-{uuid.uuid4().hex[:10]}"
     others = hostload.Others(lambda: container_cpu_seconds(engine, name))
     try:
-        container = workload_spec(container_plan, drive, workload)
+        container = workload_spec(container_plan, drive, workload.name)
         return run_container(
-            engine, container.image, name, workload=workload, live=live,
+            engine, container.image, name, workload=workload.name, live=live,
             entrypoint=["/usr/bin/tini", "--", "python", "-m", "localab.guest.env", "python", "-m", "localab.workloads"],
             command=container_command(workload, request, inside_drive(drive, partial)),
             options=container.docker_options(),
@@ -152,7 +155,7 @@ def finish_summary(out: Path, run: dict) -> dict:
     path = out / contract.SUMMARY_FILE
     summary = drivefs.read_json(path)
     summary["figures"] = summary.get("figures", {})
-    finish = registry.get(summary["workload"]).finish
+    finish = registry.get(summary["workload"]).finish  # the name the container wrote: checked again
     if finish:
         finish(summary, run)
     busy = (run.get("host_load") or {}).get("busy")
@@ -170,10 +173,10 @@ def workload_config(out: Path) -> dict:
     return drivefs.read_json(out / contract.SUMMARY_FILE).get("params", {})
 
 
-def run_one(engine: Engine, workload: str, request: BenchRequest, container_plan: ContainerPlan,
+def run_one(engine: Engine, workload: Workload, request: BenchRequest, container_plan: ContainerPlan,
             drive: Path, image: dict, say) -> Path:
     root = bench_root(drive)
-    final = root / f"{stamp()}-{workload}"
+    final = root / f"{stamp()}-{workload.name}"
     partial = drives.make_drive_folder(drive, str((root / f".partial-{final.name}").relative_to(drive)))
     with drivefs.held(partial / PARTIAL_LOCK):
         return _run_one(engine, workload, request, container_plan, drive, image, say, partial, final)
@@ -202,9 +205,9 @@ def clean_abandoned(drive: Path, say=print) -> None:
             drivefs.remove_tree(folder)
 
 
-def _run_one(engine: Engine, workload: str, request: BenchRequest, container_plan: ContainerPlan, drive: Path,
+def _run_one(engine: Engine, spec: Workload, request: BenchRequest, container_plan: ContainerPlan, drive: Path,
              image: dict, say, partial: Path, final: Path) -> Path:
-    spec = registry.get(workload)
+    workload = spec.name
     run = {
         "workload": workload, "params": asdict(request), "profile": asdict(container_plan.profile),
         "caps": container_plan.caps.as_dict(),
@@ -232,7 +235,7 @@ def _run_one(engine: Engine, workload: str, request: BenchRequest, container_pla
             code = 0
         else:
             during: dict = {}
-            code = run_in_container(engine, workload, request, container_plan, drive, partial, live, during)
+            code = run_in_container(engine, spec, request, container_plan, drive, partial, live, during)
             if local:
                 run["host_load"]["during"] = during or None
                 run["host_load"]["busy"] = hostload.verdict(run["host_load"]["before"], run.get("host_sgemm"),
@@ -240,11 +243,11 @@ def _run_one(engine: Engine, workload: str, request: BenchRequest, container_pla
             if code == 0 and request.compare_host:
                 from localab.host.bench import hostvenv
 
-                hostvenv.compare(workload, request, container_plan.caps, partial, live)
+                hostvenv.compare(spec, request, container_plan.caps, partial, live)
             if code == 0 and request.compare_plain:
                 from localab.host.bench import plain
 
-                plain.compare(engine, workload, request, container_plan, drive, partial, live)
+                plain.compare(engine, spec, request, container_plan, drive, partial, live)
         if code == contract.WORKLOAD_STOPPED:
             raise LocalabError(f"{workload} was stopped before it finished; its checkpoint is on the drive, "
                                f"run again with --resume to continue")
@@ -255,7 +258,7 @@ def _run_one(engine: Engine, workload: str, request: BenchRequest, container_pla
         run["config"] = workload_config(partial)
         drivefs.write_json(partial / contract.RUN_FILE, run)
         finish_summary(partial, run)
-        draw_plots(engine, run["image"]["ref"], drive, partial)
+        draw_plots(engine, run["image"]["ref"], spec, drive, partial)
         drivefs.unlink(partial / PARTIAL_LOCK)  # still held through its open descriptor until the rename
         drives.give_to_drive_owner(partial)
         drivefs.rename(partial, final)
@@ -280,6 +283,6 @@ def bench(engine: Engine, request: BenchRequest, say=print) -> list[Path]:
     for workload in workloads:
         for number in range(1, request.runs + 1):
             run_label = f" (run {number}/{request.runs})" if request.runs > 1 else ""
-            say(f"{workload} at scale {request.scale}, profile {container_plan.profile.name}{run_label}")
+            say(f"{workload.name} at scale {request.scale}, profile {container_plan.profile.name}{run_label}")
             results.append(run_one(engine, workload, request, container_plan, drive, image, say))
     return results

@@ -1,7 +1,25 @@
-"""input-pipeline: the seed's tf.data pipeline alone and the tuned one (workloads/pipeline.py)."""
+"""How bench figures are written in tables: numbers with units, medians with their spread,
+and the rows the fit and the input pipeline share."""
 
-from localab.host.bench.fmt import number, spread
-from localab.host.bench.workload import Row, Workload, median_of
+Row = tuple[str, str, str]  # (measure, value, spread or note)
+
+
+def number(value, unit="", digits=3) -> str:
+    if value is None:
+        return "-"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}{unit}"
+    return f"{value:.{digits}g}{unit}"
+
+
+def shown(figure: dict | None, unit: str) -> tuple[str, str]:
+    """(median, '± MAD (n)') of a figure made by localab.workloads.common.spread."""
+    if not figure or figure.get("median") is None:
+        return "-", ""
+    if figure.get("mad") is None:
+        return number(figure["median"], unit), "median"
+    return number(figure["median"], unit), f"± {number(figure['mad'])} (MAD, n={figure['n']})"
+
 
 PHASES = ("seed", "tuned", "host", "plain_container")
 LABELS = {"host": "host venv", "plain_container": "plain container"}
@@ -12,7 +30,7 @@ def phase_rows(figures: dict) -> list[Row]:
     out = []
     for phase in PHASES:
         if phase in figures:
-            value, note = spread(figures[phase].get("images_per_s"), " images/s")
+            value, note = shown(figures[phase].get("images_per_s"), " images/s")
             out.append((LABELS.get(phase, f"{phase} pipeline"), value, note))
             if figures[phase].get("mfu_vs_host_sgemm"):
                 out.append((f"{phase}: utilisation of host sgemm peak", number(100 * figures[phase]["mfu_vs_host_sgemm"], " %"), ""))
@@ -29,17 +47,3 @@ def ratio_rows(summary: dict) -> list[Row]:
     for reference in summary.get("references", []):
         out.append((f"reference: {reference['match']}", number(reference["images_per_s"], " images/s"), reference["source"]))
     return out
-
-
-def rows(summary: dict) -> list[Row]:
-    return phase_rows(summary.get("figures", {})) + ratio_rows(summary)
-
-
-def main_spread(summary: dict) -> dict | None:
-    return summary.get("figures", {}).get("seed", {}).get("images_per_s")
-
-
-WORKLOAD = Workload(
-    name="input-pipeline", where="container", help="the fit's tf.data input pipeline alone, seed vs tuned (images/s)",
-    rows=rows, headline=median_of(main_spread), compare_host=True, main_spread=main_spread,
-)

@@ -1,7 +1,9 @@
-"""startup: `localab up` until Jupyter answers, reuse, first cell (localab/host/bench/startup.py)."""
+"""startup: `localab up` until Jupyter answers, reuse, first cell (localab/host/bench/startup.py).
+It runs on the host: its declaration and result reading are here, with the others."""
 
-from localab.host.bench.fmt import spread
-from localab.host.bench.workload import Row, Workload, host_run
+from .fmt import shown
+from .plots import median_bars
+from .workload import Row, Workload, host_run
 
 MEASURES = (("up_to_answering_s", "localab up -> Jupyter answering"), ("second_up_s", "second localab up (reuse)"),
             ("kernel_first_cell_s", "kernel start -> first cell"))
@@ -9,7 +11,7 @@ MEASURES = (("up_to_answering_s", "localab up -> Jupyter answering"), ("second_u
 
 def rows(summary: dict) -> list[Row]:
     figures = summary.get("figures", {})
-    return [(label, *spread(figures.get(key), " s")) for key, label in MEASURES]
+    return [(label, *shown(figures.get(key), " s")) for key, label in MEASURES]
 
 
 def headline(summary: dict) -> float | None:
@@ -17,4 +19,5 @@ def headline(summary: dict) -> float | None:
 
 
 WORKLOAD = Workload(name="startup", where="host", help="seconds from `localab up` to Jupyter answering, and to a first cell",
-                    rows=rows, headline=headline, run_host=host_run("localab.host.bench.startup"))
+                    rows=rows, headline=headline, run_host=host_run("localab.host.bench.startup"),
+                    charts=median_bars("seconds (median)"))

@@ -1,7 +1,9 @@
-"""load: concurrent Jupyter clients against one runtime (localab/host/bench/load.py)."""
+"""load: concurrent Jupyter clients against one runtime (localab/host/bench/load.py).
+It runs on the host: its declaration and result reading are here, with the others."""
 
-from localab.host.bench.fmt import number
-from localab.host.bench.workload import Row, Workload, host_run
+from .fmt import number
+from .plots import load_bars
+from .workload import Row, Workload, host_run
 
 
 def rows(summary: dict) -> list[Row]:
@@ -22,4 +24,4 @@ def headline(summary: dict) -> float | None:
 
 
 WORKLOAD = Workload(name="load", where="host", help="requests/s and latency of concurrent Jupyter clients on one runtime",
-                    rows=rows, headline=headline, run_host=host_run("localab.host.bench.load"))
+                    rows=rows, headline=headline, run_host=host_run("localab.host.bench.load"), charts=load_bars)

@@ -1,14 +1,14 @@
-"""What a bench workload is to the host: how to run it and how to read its summary.json.
-
-Each workload declares one `Workload` in localab/host/bench/specs/; localab/host/bench/registry.py
-lists them. Nothing here imports a workload's code: host-run workloads load on first use.
-"""
+"""What a bench workload is: how it runs, what it takes, how its summary.json is read,
+shown and drawn. Each workload declares one `Workload` in its own module of this package
+(its container code beside it), and localab/workloads/__init__.py lists them: one file and
+one line. Host-run workloads name their host module, which loads on first use."""
 
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-Row = tuple[str, str, str]  # (measure, value, spread or note)
+from .fmt import Row
+
 WHERE = ("container", "host")
 
 
@@ -27,7 +27,7 @@ def images_per_s(spread: dict) -> dict:
 @dataclass(frozen=True)
 class Workload:
     name: str
-    where: str  # "container": python -m localab.workloads NAME in a fresh container; "host": run_host here
+    where: str  # "container": `run` by python -m localab.workloads NAME in a fresh container; "host": run_host
     help: str  # one line for `localab bench --help`
     rows: Callable[[dict], list[Row]]  # the table lines of one summary (report.py adds the shared ones)
     headline: Callable[[dict], float | None]  # the one figure `bench --history` compares
@@ -38,12 +38,17 @@ class Workload:
     main_spread: Callable[[dict], dict | None] = no_spread  # the figure container and host are compared on
     host_figure: Callable[[dict], dict] = images_per_s  # how the host's main spread is kept in figures["host"]
     finish: Callable[[dict, dict], None] | None = None  # (summary, run): add what only the host knows
+    run: Callable | None = None  # (out, scale, options) -> summary, in the container, for where="container"
+    charts: Callable | None = None  # (out, summary, figures) -> PNG paths; a throughput plot is drawn for any
+    takes: frozenset = frozenset()  # the request options it uses beyond the scale: pipeline, resume, trace, batch
 
     def __post_init__(self):
         if self.where not in WHERE:
             raise ValueError(f"{self.name}: where is {self.where!r}, not one of {WHERE}")
         if (self.where == "host") != (self.run_host is not None):
             raise ValueError(f"{self.name}: run_host is for host workloads, and they need one")
+        if (self.where == "container") != (self.run is not None):
+            raise ValueError(f"{self.name}: run is for container workloads, and they need one")
         if self.compare_host and (self.where != "container" or self.main_spread is no_spread):
             raise ValueError(f"{self.name}: --compare-host needs a container workload with a main_spread")
 
