@@ -48,18 +48,18 @@ def hub_down(c):
 })
 def hub_user(c, name, admin=False, no_admin=False, remove=False):
     """Add a hub user or reset their password; --no-admin, --remove."""
-    from localab.host.hub import control
+    from localab.host.hub import control, users
 
     if admin and no_admin:
         raise UsageError("admin: --admin and --no-admin contradict each other; give one")
     if remove:
-        print(f"removed hub user '{name}'" if control.remove_user(name) else f"no hub user '{name}'")
+        print(f"removed hub user '{name}'" if users.remove_user(name) else f"no hub user '{name}'")
     elif no_admin:
-        control.set_admin(name, False)
+        users.set_admin(name, False)
         print(f"hub user '{name}' is no longer an admin; their logins and tokens are ended")
     else:
-        existed = name in control.read_users()
-        password = control.add_user(name, admin=True if admin else None)
+        existed = name in users.read_users()
+        password = users.add_user(name, admin=True if admin else None)
         print(f"hub user '{name}'{' (admin)' if admin else ''}: password {password}  (shown once)")
         if not existed:
             return

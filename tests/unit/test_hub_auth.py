@@ -12,7 +12,8 @@ import pytest
 from traitlets.config import Config
 
 from localab.host import profiles
-from localab.host.hub import control
+from localab.host.hub import names, users
+from localab.host.hub import settings as hubsettings
 from localab.host.paths import HUB_DIR, ROOT
 from localab.hubserver import contract as hub
 from tests.utils.fake_engine import INFO
@@ -31,8 +32,8 @@ def run(coroutine):
 def hub_config(monkeypatch, tmp_path, *, admins=("admin",)) -> Config:
     monkeypatch.setenv("LOCALAB_STATE_DIR", str(tmp_path / "state"))
     for name in admins:
-        control.add_user(name, admin=True)
-    settings = control.settings(profiles.load(profiles.PROFILES_FILE), None, INFO)
+        users.add_user(name, admin=True)
+    settings = hubsettings.settings(profiles.load(profiles.PROFILES_FILE), None, INFO)
     monkeypatch.setenv(hub.ENV_SETTINGS, json.dumps(settings))
     keys = tmp_path / "keys"
     keys.mkdir()
@@ -77,9 +78,9 @@ def test_an_oauth_login_as_the_docs_show_admits_only_the_group(monkeypatch, tmp_
 
 def test_localabs_own_authenticator_admits_the_users_file(monkeypatch, tmp_path):
     config = hub_config(monkeypatch, tmp_path)
-    password = control.add_user("ada")
+    password = users.add_user("ada")
     authenticator = config.JupyterHub.authenticator_class(config=config)
-    authenticator.users_file = str(control.users_file())
+    authenticator.users_file = str(names.users_file())
     assert authenticator.allow_all is True and authenticator.admin_users == {"admin"}
     assert run(authenticator.authenticate(None, {"username": "ada", "password": password}))["name"] == "ada"
     assert run(authenticator.authenticate(None, {"username": "ada", "password": "wrong"})) is None
@@ -102,26 +103,26 @@ class User:
 def localab_authenticator(monkeypatch, tmp_path):
     config = hub_config(monkeypatch, tmp_path)
     authenticator = config.JupyterHub.authenticator_class(config=config)
-    authenticator.users_file = str(control.users_file())
+    authenticator.users_file = str(names.users_file())
     return authenticator
 
 
 def test_a_reset_a_demotion_or_a_removal_ends_earlier_logins(monkeypatch, tmp_path):
     authenticator = localab_authenticator(monkeypatch, tmp_path)
-    password = control.add_user("ada", admin=True)
+    password = users.add_user("ada", admin=True)
     login = run(authenticator.authenticate(None, {"username": "ada", "password": password}))
     user = User("ada", login["auth_state"])
     assert run(authenticator.refresh_user(user))["admin"] is True
-    control.set_admin("ada", False)
+    users.set_admin("ada", False)
     assert run(authenticator.refresh_user(user)) is False, "a demotion ends the admin's login"
     login = run(authenticator.authenticate(None, {"username": "ada", "password": password}))
     user = User("ada", login["auth_state"])
     assert login["admin"] is False and run(authenticator.refresh_user(user))["admin"] is False
-    control.add_user("ada")
+    users.add_user("ada")
     assert run(authenticator.refresh_user(user)) is False, "a password reset ends old logins"
-    fresh = control.add_user("ada")
+    fresh = users.add_user("ada")
     user = User("ada", run(authenticator.authenticate(None, {"username": "ada", "password": fresh}))["auth_state"])
-    assert control.remove_user("ada") is True
+    assert users.remove_user("ada") is True
     assert run(authenticator.refresh_user(user)) is False, "a removed user's login ends"
 
 
@@ -130,7 +131,7 @@ def test_repeated_failures_lock_the_name_and_unknown_names_cost_a_hash(monkeypat
     from localab.hubserver import auth as localab_auth
 
     authenticator = localab_authenticator(monkeypatch, tmp_path)
-    password = control.add_user("ada")
+    password = users.add_user("ada")
     hashed_on = []
     real_check = localab_auth.check
 
@@ -153,7 +154,7 @@ def test_repeated_failures_lock_the_name_and_unknown_names_cost_a_hash(monkeypat
     assert run(authenticator.authenticate(None, {"username": "nobody", "password": "x"})) is None
     assert hashed_on and not any(on_loop for on_loop, _ in hashed_on), "hashing runs off the event loop's thread"
     assert len(hashed_on) == before_unknown + 1, "an unknown name costs a hash, as a known one does"
-    ada_hash = json.loads(control.users_file().read_text())["ada"]["hash"]
+    ada_hash = json.loads(names.users_file().read_text())["ada"]["hash"]
     assert hashed_on[-1][1] != ada_hash and hashed_on[-1][1].startswith("pbkdf2_sha256$600000$"), \
         "an unknown name is hashed like a real one"
     authenticator.lockout_s = 0

@@ -5,7 +5,8 @@ import pytest
 from localab import __version__
 from localab.host import caps, profiles
 from localab.host.errors import UsageError
-from localab.host.hub import control as hubctl
+from localab.host.hub import names, users
+from localab.host.hub import settings as hubsettings
 
 INFO = {"NCPU": 2, "Runtimes": {"runc": {}}, "Driver": "overlay2", "DriverStatus": [["Backing Filesystem", "extfs"]]}
 
@@ -22,24 +23,24 @@ def hub_auth():
 
 
 def test_users_get_a_password_shown_once_and_only_its_hash_is_kept():
-    password = hubctl.add_user("ada", admin=True)
-    stored = json.loads(hubctl.users_file().read_text())
-    assert password not in hubctl.users_file().read_text()
+    password = users.add_user("ada", admin=True)
+    stored = json.loads(names.users_file().read_text())
+    assert password not in names.users_file().read_text()
     assert stored["ada"]["admin"] is True and stored["ada"]["hash"].startswith("pbkdf2_sha256$")
     assert hub_auth().check(password, stored["ada"]["hash"])
     assert not hub_auth().check(password + "x", stored["ada"]["hash"])
-    assert hubctl.hub_dir().stat().st_mode & 0o077 == 0
+    assert names.hub_dir().stat().st_mode & 0o077 == 0
 
 
 @pytest.mark.parametrize("name", ["", "Ada", "a b", "x" * 40, "../etc", "ada\n"])
 def test_bad_user_names(name):
     with pytest.raises(UsageError, match="is not a hub user name"):
-        hubctl.add_user(name)
+        users.add_user(name)
 
 
 def test_the_hub_gets_the_same_caps_as_invoke_up_for_every_profile():
     loaded = profiles.load()
-    config = hubctl.settings(loaded, "cpu", INFO)
+    config = hubsettings.settings(loaded, "cpu", INFO)
     assert config["default_profile"] == "cpu" and set(config["profiles"]) == set(loaded.by_name)
     for name, offered in config["profiles"].items():
         planned, _ = caps.plan_caps(loaded.get(name), use_gpu=False, host_cpus=2, scratch_possible=False)
@@ -53,7 +54,7 @@ def test_the_hub_gets_the_same_caps_as_invoke_up_for_every_profile():
 
 
 def test_a_gpu_host_offers_the_gpu_image_with_one_gpu():
-    config = hubctl.settings(profiles.load(), None, {**INFO, "Runtimes": {"nvidia": {}}})
+    config = hubsettings.settings(profiles.load(), None, {**INFO, "Runtimes": {"nvidia": {}}})
     p100 = config["profiles"]["p100"]
     assert p100["image"] == f"localab:{__version__}-gpu" and p100["host_config"]["device_requests"][0]["Count"] == 1
     assert config["profiles"]["cpu"]["image"] == f"localab:{__version__}-cpu"
@@ -61,10 +62,9 @@ def test_a_gpu_host_offers_the_gpu_image_with_one_gpu():
 
 def test_the_flavours_a_hub_needs_are_those_its_profiles_plan():
     from localab.host import profiles
-    from localab.host.hub import control
     from tests.utils.fake_engine import INFO
 
     mine = profiles.load(profiles.PROFILES_FILE)
     gpu_host = {**INFO, "Runtimes": {"runc": {}, "nvidia": {}}}
-    assert control._flavours_needed(control.settings(mine, None, INFO)) == {"cpu"}
-    assert control._flavours_needed(control.settings(mine, None, gpu_host)) == {"cpu", "gpu"}
+    assert hubsettings.flavours_needed(hubsettings.settings(mine, None, INFO)) == {"cpu"}
+    assert hubsettings.flavours_needed(hubsettings.settings(mine, None, gpu_host)) == {"cpu", "gpu"}

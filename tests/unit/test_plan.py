@@ -10,7 +10,8 @@ from localab.host import drive as drives
 from localab.host import profiles, refs, runspec
 from localab.host.bench import containers
 from localab.host.drive import IMAGE_USER
-from localab.host.hub import control, helm
+from localab.host.hub import helm
+from localab.host.hub import settings as hubsettings
 from localab.host.lifecycle import verbs
 from localab.host.plan import EngineFacts, plan
 from tests.utils.fake_engine import INFO, drive_up, fake_engine
@@ -112,7 +113,7 @@ def test_up_bench_compose_the_hub_and_helm_translate_one_run_spec(name, tmp_path
     assert of_compose(composed) == wanted
     assert composed["image"] == spec.image
 
-    hub_settings = control.settings(PROFILES, None, BIG_GPU_HOST)
+    hub_settings = hubsettings.settings(PROFILES, None, BIG_GPU_HOST)
     offered = hub_settings["profiles"][name]
     assert of_hub(offered, hub_settings["drive_mounts"]) == of_spec(spec, image_user)
     assert offered["image"] == refs.versioned_ref(container_plan.flavour)

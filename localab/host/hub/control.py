@@ -1,174 +1,33 @@
-"""`localab hub.*`: JupyterHub with DockerSpawner, handing each user their own localab
-runtime with a profile's caps, security options, lifetime and drive; and the values
-for Zero to JupyterHub on Kubernetes, from the same profiles."""
+"""`localab hub.*`: the hub itself, JupyterHub with DockerSpawner in a container of its
+own, handing each user their own localab runtime: starting it, asking its API, its
+status, stopping it with every runtime it spawned."""
 
-import fcntl
 import json
-import os
-import re
 import secrets
-from contextlib import contextmanager
-from pathlib import Path
 
-from localab.host import ports, profiles, refs
-from localab.host.drive import IMAGE_USER
+from localab.host import ports, profiles
 from localab.host.engine import Engine
-from localab.host.errors import LocalabError, UsageError
+from localab.host.errors import LocalabError
 from localab.host.http import request_json, wait_answering
+from localab.host.hub.names import (
+    CONTAINER,
+    DATA_VOLUME,
+    HUB_IMAGE,
+    NETWORK,
+    api_token_file,
+    crypt_key_file,
+    hub_dir,
+    hub_lock,
+    keys_dir,
+    users_file,
+)
+from localab.host.hub.settings import flavours_needed, settings
+from localab.host.hub.users import ADMIN, write_users
 from localab.host.image import build as images
 from localab.host.lifecycle.state import published_port
-from localab.host.paths import private_dir, state_dir, write_private
-from localab.host.plan import EngineFacts, plan
-from localab.host.runspec import RunSpec, run_spec
+from localab.host.paths import write_private
 from localab.hubserver import contract as hub
 from localab.hubserver.passwords import hash_password
-
-# One hub per host by default; LOCALAB_HUB_NAME runs another beside it (tests do).
-CONTAINER = os.environ.get("LOCALAB_HUB_NAME", "localab-hub")
-NETWORK = CONTAINER
-DATA_VOLUME = f"{CONTAINER}-data"
-DRIVE_VOLUME = ("localab" if CONTAINER == "localab-hub" else CONTAINER) + "-drive-{username}"
-HUB_IMAGE = refs.image_ref("hub")
-ADMIN = "admin"
-_USER = re.compile(r"[a-z][a-z0-9_-]{0,31}")
-
-
-def hub_dir() -> Path:
-    return private_dir(state_dir() / "hub")
-
-
-def users_file() -> Path:
-    # In a folder of its own, mounted into the hub: a mounted single file would keep
-    # showing the old copy after each atomic rewrite.
-    return hub_dir() / "users" / "users.json"
-
-
-def keys_dir() -> Path:
-    return hub_dir() / "keys"
-
-
-def api_token_file() -> Path:
-    return keys_dir() / "api-token"
-
-
-def crypt_key_file() -> Path:
-    return keys_dir() / "crypt-key"
-
-
-@contextmanager
-def hub_lock():
-    """One `hub up` or `hub user` at a time: concurrent calls lost updates and printed two
-    admin passwords of which one worked."""
-    fd = os.open(hub_dir(), os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
-def read_users() -> dict:
-    return json.loads(users_file().read_text()) if users_file().is_file() else {}
-
-
-def _write_users(users: dict) -> None:
-    write_private(users_file(), json.dumps(users, indent=2) + "\n")
-
-
-def validate_user(name: str) -> str:
-    if not _USER.fullmatch(name or ""):
-        raise UsageError(f"user: '{name}' is not a hub user name; use lowercase letters, digits, '-' or '_' (at most 32)")
-    return name
-
-
-def add_user(name: str, *, admin: bool | None = None) -> str:
-    """Create a hub user or reset one's password (which ends their logins and tokens);
-    returns the new password (shown once, never stored). `admin`: None keeps it."""
-    validate_user(name)
-    with hub_lock():
-        users = read_users()
-        before = users.get(name, {})
-        password = secrets.token_urlsafe(12)
-        users[name] = {"hash": hash_password(password), "admin": before.get("admin", False) if admin is None else admin,
-                       "epoch": before.get("epoch", 0) + 1}
-        _write_users(users)
-    return password
-
-
-def set_admin(name: str, admin: bool) -> None:
-    """Promote or demote; a demotion ends the user's logins and tokens."""
-    with hub_lock():
-        users = read_users()
-        if validate_user(name) not in users:
-            raise UsageError(f"user: no hub user '{name}'; add one with `localab hub.user --name {name}`")
-        users[name] = {**users[name], "admin": admin, "epoch": users[name].get("epoch", 0) + (0 if admin else 1)}
-        _write_users(users)
-
-
-def remove_user(name: str) -> bool:
-    """Remove a user: their logins and tokens end; their drive volume is kept."""
-    with hub_lock():
-        users = read_users()
-        if users.pop(validate_user(name), None) is None:
-            return False
-        _write_users(users)
-    return True
-
-
-def settings(profile_file: profiles.Profiles, default: str, info: dict) -> dict:
-    """What the hub's jupyterhub_config.py needs, made from the profiles: each profile's
-    run spec (the same as `localab up`'s), said the way DockerSpawner takes it."""
-    facts = EngineFacts.of(info)
-    offered, drive_mounts = {}, []
-    for name, profile in profile_file.by_name.items():
-        container_plan = plan(profile, facts)
-        container = spawned_spec(container_plan)
-        options = container.docker_options()
-        host_config = {key: options[key] for key in HOST_CONFIG if key in options}
-        if "device_requests" in host_config:
-            host_config["device_requests"] = [dict(r) for r in host_config["device_requests"]]
-        offered[name] = {
-            "description": profile.description + ("" if container_plan.uses_gpu or not profile.has_gpu
-                                                  else " (no GPU on this host)"),
-            "image": container.image,
-            "flavour": container_plan.flavour,
-            "user": container.user,
-            "host_config": host_config,
-            "environment": dict(container.environment),
-        }
-        drive_mounts = [[m.target, m.read_only] for m in container.drive_mounts]
-    chosen = profile_file.get(default)
-    return {
-        "profiles": offered,
-        "default_profile": chosen.name,
-        "network": NETWORK,
-        "hub_host": CONTAINER,
-        "drive_volume": DRIVE_VOLUME,
-        "drive_mounts": drive_mounts,
-        "admins": sorted(n for n, u in read_users().items() if u.get("admin")),
-        # No max age: each runtime's entry process ends it at its own profile's lifetime (with
-        # the page's warnings and a save); one hub-wide age would cut the longer profiles short.
-        "culler": {"timeout_s": chosen.idle_s or 86400, "every_s": max(5, min(60, (chosen.idle_s or 240) // 4)),
-                   "max_age_s": 0},
-    }
-
-
-# What a spawned runtime takes from its spec as the engine's host config (DockerSpawner's
-# extra_host_config); image, user, environment and the drive are its own settings.
-HOST_CONFIG = ("mem_limit", "memswap_limit", "nano_cpus", "shm_size", "pids_limit", "device_requests", "storage_opt",
-               "cap_drop", "security_opt", "group_add")
-
-
-def spawned_spec(container_plan) -> RunSpec:
-    """A user's runtime under the hub: the plan's spec, on the pinned image, as the image's
-    user, the drive a per-user volume (DockerSpawner names it from DRIVE_VOLUME)."""
-    return run_spec(container_plan, user=f"{IMAGE_USER[0]}:{IMAGE_USER[1]}", drive=DRIVE_VOLUME,
-                    image=refs.versioned_ref(container_plan.flavour))
-
-
-def _flavours_needed(config: dict) -> set[str]:
-    """The flavours behind the offered images."""
-    return {spec["flavour"] for spec in config["profiles"].values()}
 
 
 def hub_url(port: int) -> str:
@@ -198,13 +57,13 @@ def _up(engine: Engine, port, profile_file: profiles.Profiles, profile: str | No
     password = None
     if not users_file().is_file():  # first run: the admin, written under the lock already held
         password = secrets.token_urlsafe(12)
-        _write_users({ADMIN: {"hash": hash_password(password), "admin": True, "epoch": 1}})
+        write_users({ADMIN: {"hash": hash_password(password), "admin": True, "epoch": 1}})
     for key in (api_token_file(), crypt_key_file()):
         if not key.is_file():
             write_private(key, secrets.token_hex(32) + "\n")
     info = engine.info()
     config = settings(profile_file, profile, info)
-    for flavour in sorted(_flavours_needed(config) | {"hub"}):
+    for flavour in sorted(flavours_needed(config) | {"hub"}):
         images.ensure_image(engine, flavour, say=say)
     if existing:
         engine.remove(CONTAINER)
