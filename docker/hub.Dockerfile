@@ -1,4 +1,4 @@
-# The JupyterHub image for `invoke hub`: the hub, configurable-http-proxy (Debian's),
+# The JupyterHub image for `localab hub.up`: the hub, configurable-http-proxy (Debian's),
 # DockerSpawner and the idle culler, from the same base image, CA handling and hashed
 # lock machinery as the runtime image. It spawns localab:cpu / localab:gpu runtimes.
 ARG BASE=localab-base:bookworm
@@ -24,8 +24,8 @@ RUN python3 -m venv /opt/hub \
 ENV PATH=/opt/hub/bin:${PATH} PYTHONPATH=/opt/localab/py
 
 # The hub runs as root inside its own container: it drives the Docker engine (socket
-# mounted by `invoke hub up`) to start each user's runtime. Runtimes themselves stay
-# unprivileged, with the same caps and security options as `invoke up`.
+# mounted by `localab hub.up`) to start each user's runtime. Runtimes themselves stay
+# unprivileged, with the same caps and security options as `localab up`.
 WORKDIR /srv/jupyterhub
 EXPOSE 8000
 # 8000: localab.hubserver.contract.PORT

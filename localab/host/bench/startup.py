@@ -16,7 +16,7 @@ from localab.host.lifecycle import verbs
 RUNS = {"smoke": 1, "quick": 3, "full": 10}
 
 
-def invoke_up(name: str, profile: str | None, drive: Path) -> tuple[float, str]:
+def timed_up(name: str, profile: str | None, drive: Path) -> tuple[float, str]:
     command = [sys.executable, "-m", "localab.cli", "up", "--name", name, "--drive", str(drive)]
     command += ["--profile", profile] if profile else []
     started = time.perf_counter()
@@ -35,9 +35,9 @@ def run(engine, out: Path, request, drive: Path, live) -> dict:
     for number in range(RUNS[request.scale]):
         name = f"bench-startup-{uuid.uuid4().hex[:8]}"
         try:
-            seconds, url = invoke_up(name, request.profile, drive)
+            seconds, url = timed_up(name, request.profile, drive)
             up.append(seconds)
-            seconds, same = invoke_up(name, request.profile, drive)
+            seconds, same = timed_up(name, request.profile, drive)
             again.append(seconds)
             if same != url:
                 raise LocalabError("the second `localab up` did not reuse the runtime")

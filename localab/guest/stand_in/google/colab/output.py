@@ -8,10 +8,6 @@ def proxy_path(port: int, path: str = "/") -> str:
     return f"/proxy/{int(port)}/{path.lstrip('/')}"
 
 
-def _base_url_js() -> str:
-    return "JSON.parse(document.getElementById('jupyter-config-data').textContent).baseUrl"
-
-
 def serve_kernel_port_as_iframe(port: int, path: str = "/", height: int = 400, width: str = "100%", cache_in_notebook=False):
     """Show a server running in the runtime (e.g. on port 6006) in an iframe, through the
     runtime's own port: nothing else is published."""
