@@ -49,7 +49,7 @@ def test_the_installed_package_builds_the_same_images_as_this_checkout(installed
     """Same source digest: the installed package carries the Dockerfile, the flavours, the
     locks, the guest and the workloads, byte for byte."""
     script = ("from localab.host.image import build, lock\n"
-              "from runtime import paths\n"
+              "from localab.host import paths\n"
               "print(paths.CHECKOUT, paths.DOCKER_DIR)\n"
               "print(*(build.source_digest(name) for name in lock.lock_names()))\n"
               "from localab.host.drive import default_drive; print(default_drive('default'))\n")
@@ -71,3 +71,16 @@ def test_the_host_install_is_light(installed):
     names = {entry["name"].lower() for entry in json.loads(listed.stdout)}
     assert not names & {"numpy", "matplotlib", "uv", "playwright", "hypothesis", "pytest"}, names
     assert sys.version_info >= (3, 11)
+
+
+def test_the_install_adds_one_top_level_package(installed):
+    """`localab` and its dist-info, nothing with a generic name beside them."""
+    site = next((installed / "lib").glob("python3.*/site-packages"))
+    listed = subprocess.run([str(installed / "bin" / "python"), "-m", "pip", "show", "-f", "localab"],
+                            capture_output=True, text=True, timeout=120)
+    files = listed.stdout.split("Files:", 1)[1].split()
+    tops = {path.split("/")[0] for path in files if not path.startswith("..")}
+    assert {top for top in tops if not top.endswith(".dist-info")} == {"localab"}, sorted(tops)
+    assert (site / "localab" / "host" / "image" / "dockerfiles" / "Dockerfile").is_file()
+    assert (site / "localab" / "guest" / "stand_in" / "google" / "colab" / "__init__.py").is_file()
+    assert not (site / "runtime").exists() and not (site / "workloads").exists() and not (site / "google").exists()

@@ -244,3 +244,14 @@ def test_the_literal_check_sees_a_result_file_and_a_content_path(tmp_path):
     planted.write_text('"""Writes summary.json into /content."""\nA = "summary.json"\nB = f"/content/{A}"\n'
                        'C = out / "metrics.jsonl.tmp"\n')
     assert contract_literals(planted) == ["summary.json", "/content/", "metrics.jsonl.tmp"]
+
+
+def test_every_package_under_localab_ships():
+    """pyproject.toml lists the packages `pip install .` carries: a new one left out of it
+    works in a checkout and is missing once installed."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {module_name(init) for init in PACKAGE.rglob("__init__.py") if "stand_in" not in init.parts}
+    assert found - listed == set(), f"add to pyproject.toml's packages: {sorted(found - listed)}"
+    assert listed - found == {"localab.host.image.dockerfiles"}, f"listed but gone: {sorted(listed - found - {'localab.host.image.dockerfiles'})}"
