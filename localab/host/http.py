@@ -1,5 +1,7 @@
 """The one small HTTP helper of the host package: JSON over urllib, and a bounded poll
-for a starting container's endpoint. Only loopback addresses are ever asked."""
+for a starting container's endpoint. Only the host's own published ports are asked, and
+never through a proxy: http_proxy names one for the outside world, which would not reach
+this host's loopback (and would see the runtime's token)."""
 
 import json
 import time
@@ -9,6 +11,8 @@ import urllib.request
 from localab.host.engine import Engine
 from localab.host.errors import LocalabError
 
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy, whatever the environment says
+
 
 def request_json(url: str, *, method: str = "GET", body=None, headers: dict | None = None,
                  timeout_s: float = 30) -> tuple[int, object]:
@@ -17,7 +21,7 @@ def request_json(url: str, *, method: str = "GET", body=None, headers: dict | No
     request = urllib.request.Request(url, data=data, method=method,
                                      headers={"Content-Type": "application/json", **(headers or {})})
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        with _DIRECT.open(request, timeout=timeout_s) as response:
             return response.status, _parse(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, _parse(exc.read())
@@ -34,7 +38,7 @@ def _parse(raw: bytes):
 
 def answers(url: str, headers: dict | None = None, *, timeout_s: float = 2) -> bool:
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=timeout_s) as response:
+        with _DIRECT.open(urllib.request.Request(url, headers=headers or {}), timeout=timeout_s) as response:
             return response.status == 200
     except OSError:  # URLError and HTTPError included
         return False

@@ -262,3 +262,39 @@ def test_colab_frontend_with_a_network_address_is_refused(runtime, engine):
     result = runtime.up("--colab-frontend", "--listen", "0.0.0.0", check=False)
     assert result.returncode == 2 and "colab-frontend: refused with --listen 0.0.0.0" in result.stderr
     assert engine.container(runtime.container) is None, "nothing started"
+
+
+def test_up_status_and_down_never_send_the_token_through_a_proxy(engine, cpu_image, tmp_path):
+    """Behind a corporate proxy without no_proxy: the host's requests to its own runtime
+    (the readiness wait, status, the page's save before down) go straight to loopback."""
+    import http.server
+    import threading
+
+    seen = []
+
+    class Recording(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append((self.command, self.path, self.headers.get("Authorization")))
+            self.send_error(502, "a proxy that cannot reach the host's loopback")
+
+        do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recording)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{proxy.server_port}"
+    env = {name: url for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY")}
+    owned = Runtime(tmp_path, env={**env, "no_proxy": "", "NO_PROXY": ""})
+    try:
+        owned.up()
+        status = owned.invoke("status", "--name", owned.name)
+        assert status.returncode == 0 and "running" in status.stdout, status.stdout + status.stderr
+        down = owned.invoke("down", "--name", owned.name)
+        assert down.returncode == 0, down.stdout + down.stderr
+    finally:
+        engine.remove(owned.container)
+        proxy.shutdown()
+        proxy.server_close()
+    assert seen == [], f"the proxy was asked: {seen}"
