@@ -46,15 +46,26 @@ def opened_dir(path: Path):
         os.close(fd)
 
 
-def _open_file(path: Path, flags: int, mode: int = 0o644):
-    """(parent fd, file fd) for a file in the drive; the file itself is never a link."""
+def _open_file(path: Path, flags: int, mode: int = 0o644) -> int:
+    """A file descriptor of a regular file in the drive; the file itself is never a link,
+    and anything else planted there (a FIFO, a device) is refused without waiting on it:
+    O_NONBLOCK keeps the open of a FIFO from blocking until a writer comes."""
     with opened_dir(path.parent) as parent:
         try:
-            return os.open(path.name, flags | os.O_NOFOLLOW | os.O_CLOEXEC, mode, dir_fd=parent)
+            fd = os.open(path.name, flags | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, mode, dir_fd=parent)
         except OSError as exc:
             if exc.errno in (errno.ELOOP, errno.ENOTDIR):
                 raise _refused(path, exc) from None
+            if exc.errno == errno.ENXIO:  # a FIFO opened for writing with no reader
+                raise LocalabError(f"drive: {path} is not a regular file; localab reads and writes only "
+                                   f"regular files in the drive") from None
             raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise LocalabError(f"drive: {path} is not a regular file; localab reads and writes only regular files "
+                           f"in the drive")
+    os.set_blocking(fd, True)
+    return fd
 
 
 def write_text(path: Path, text: str) -> None:

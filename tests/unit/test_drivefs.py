@@ -1,7 +1,9 @@
 """Host-side reads and writes in the drive never follow links planted there by the
 runtime, nor a folder swapped for a link while localab works in it."""
 
+import contextlib
 import os
+import threading
 
 import pytest
 
@@ -50,14 +52,30 @@ def test_a_linked_folder_anywhere_on_the_path_is_refused(drive):
     assert outside.read_text() == "host file" and not (outside.parent / "run.json").exists()
 
 
-def test_a_folder_swapped_for_a_link_after_it_was_opened_changes_nothing(drive):
+@pytest.mark.parametrize("operation", ["write_text", "append_bytes", "truncate"])
+def test_a_folder_swapped_for_a_link_after_it_was_opened_changes_nothing(drive, monkeypatch, operation):
+    """The swap happens inside drivefs, between its check of the folder and its write:
+    code that opened the path again (and so followed the new link) would write outside."""
     folder, outside = drive
     (folder / "bench").mkdir()
-    with drivefs.opened_dir(folder / "bench") as fd:
-        os.rename(folder / "bench", folder / "bench-moved")
-        (folder / "bench").symlink_to(outside.parent)
-        written = os.open("run.json", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
-        os.close(written)
+    real = drivefs.opened_dir
+
+    @contextlib.contextmanager
+    def swapped_once_opened(path):
+        with real(path) as fd:
+            if path == folder / "bench" and not (folder / "bench-moved").exists():
+                os.rename(folder / "bench", folder / "bench-moved")
+                (folder / "bench").symlink_to(outside.parent)
+            yield fd
+
+    monkeypatch.setattr(drivefs, "opened_dir", swapped_once_opened)
+    target = folder / "bench" / "run.json"
+    if operation == "write_text":
+        drivefs.write_text(target, "{}")
+    elif operation == "append_bytes":
+        drivefs.append_bytes(target, b"{}")
+    else:
+        drivefs.truncate(target).close()
     assert (folder / "bench-moved" / "run.json").exists() and not (outside.parent / "run.json").exists()
 
 
@@ -116,3 +134,49 @@ def test_chown_refuses_a_folder_swapped_for_a_link_mid_walk(drive, tmp_path, mon
     drivefs.chown_tree(folder, 1234, 1234)
     assert all((etc / name).stat().st_uid == 0 for name in ("passwd", "shadow", "sudoers"))
     assert etc.stat().st_uid == 0
+
+
+def in_time(call, seconds: float = 10):
+    """call()'s result or exception, or a failure when it is still waiting after `seconds`."""
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:  # noqa: BLE001 (handed back to the test)
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still waiting after {seconds} s (blocked on a FIFO?)"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+@pytest.mark.parametrize("operation", ["read_text", "append_bytes", "held", "is_held"])
+def test_a_fifo_planted_in_the_drive_is_refused_at_once(drive, operation):
+    folder, _ = drive
+    fifo = folder / "summary.json"
+    os.mkfifo(fifo)
+    calls = {"read_text": lambda: drivefs.read_text(fifo), "append_bytes": lambda: drivefs.append_bytes(fifo, b"x"),
+             "held": lambda: drivefs.held(fifo).__enter__(), "is_held": lambda: drivefs.is_held(fifo)}
+    with pytest.raises(LocalabError, match="not a regular file"):
+        in_time(calls[operation])
+
+
+def test_bench_history_and_cleanup_pass_fifos_planted_in_the_bench_folder(drive):
+    """`localab bench` cleans abandoned runs and lists the history before it starts."""
+    from localab.host.bench import report, runner
+
+    folder, _ = drive
+    bench = folder / "localab" / "bench"
+    (bench / ".partial-20260101T000000Z-matmul").mkdir(parents=True)
+    os.mkfifo(bench / ".partial-20260101T000000Z-matmul" / runner.PARTIAL_LOCK)
+    (bench / "20260101T000000Z-matmul").mkdir()
+    os.mkfifo(bench / "20260101T000000Z-matmul" / "summary.json")
+    said = []
+    with pytest.raises(LocalabError, match="not a regular file"):
+        in_time(lambda: runner.clean_abandoned(folder, said.append))
+    assert in_time(lambda: report.history_entries(folder)) == []
