@@ -45,7 +45,7 @@ def give_to_drive_owner(path: Path) -> None:
 
 def make_drive_folder(drive: Path, relative: str) -> Path:
     """mkdir -p inside the drive, each new folder owned like the drive's own files."""
-    return drivefs.make_folder(drive, relative, on_create=give_to_drive_owner)
+    return drivefs.make_folder(drive, relative, owner=owner() if os.getuid() == 0 else None)
 
 
 # Trees a drive may never be in (the host's own system), and folders a drive may not be

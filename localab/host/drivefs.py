@@ -11,7 +11,6 @@ import errno
 import fcntl
 import json
 import os
-import shutil
 import stat
 from contextlib import contextmanager
 from pathlib import Path
@@ -154,10 +153,69 @@ def unlink(path: Path) -> None:
         os.unlink(path.name, dir_fd=parent)
 
 
-def remove_tree(path: Path) -> None:
-    """rm -r of a folder in the drive, reached without links (and rmtree never follows one)."""
-    with opened_dir(path.parent) as parent:
-        shutil.rmtree(path.name, dir_fd=parent, ignore_errors=True)
+def remove_tree(path: Path) -> list[str]:
+    """rm -r of a folder in the drive, reached without links and never following one,
+    however deep (a loop over directory fds, not recursion). Returns what it could not
+    remove (a root-owned file a sudo runtime left, say), as paths; [] when all is gone."""
+    left: list[str] = []
+    try:
+        with opened_dir(path.parent) as parent:
+            top = os.open(path.name, _DIR_FLAGS, dir_fd=parent)
+            _empty(top, path, left)
+            try:
+                os.rmdir(path.name, dir_fd=parent)
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                if exc.errno != errno.ENOTEMPTY:  # not empty: what stayed inside is listed already
+                    left.append(str(path))
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        if exc.errno not in (errno.ELOOP, errno.ENOTDIR):
+            raise
+        unlink(path)  # a link (or a file) where the folder was: removed itself, never followed
+    return left
+
+
+def _empty(top: int, path: Path, left: list[str]) -> None:
+    """Remove everything below the folder open as `top` (closed here); depth-first with an
+    explicit stack of (fd, path, names left to visit)."""
+    stack = [(top, path, _entries(top))]
+    while stack:
+        fd, where, entries = stack[-1]
+        if not entries:
+            os.close(fd)
+            stack.pop()
+            if stack:
+                parent_fd = stack[-1][0]
+                try:
+                    os.rmdir(where.name, dir_fd=parent_fd)
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:
+                    if exc.errno != errno.ENOTEMPTY:
+                        left.append(str(where))
+            continue
+        entry = entries.pop()
+        if entry.is_dir(follow_symlinks=False):
+            try:
+                child = os.open(entry.name, _DIR_FLAGS, dir_fd=fd)
+            except OSError:  # swapped for a link since the listing: the link goes, its target stays
+                _unlink_entry(fd, where / entry.name, left)
+                continue
+            stack.append((child, where / entry.name, _entries(child)))
+        else:
+            _unlink_entry(fd, where / entry.name, left)
+
+
+def _unlink_entry(fd: int, path: Path, left: list[str]) -> None:
+    try:
+        os.unlink(path.name, dir_fd=fd)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        left.append(str(path))
 
 
 @contextmanager
@@ -216,19 +274,25 @@ def chown_tree(path: Path, uid: int, gid: int) -> None:
         _chown_below(top, uid, gid)
 
 
-def _chown_below(fd: int, uid: int, gid: int) -> None:
-    for entry in _entries(fd):
+def _chown_below(top: int, uid: int, gid: int) -> None:
+    """Below the open folder `top`, however deep: a loop with a stack of open folders."""
+    stack = [(None, _entries(top), top)]
+    while stack:
+        owned, entries, fd = stack[-1]
+        if not entries:
+            if owned is not None:
+                os.close(owned)
+            stack.pop()
+            continue
+        entry = entries.pop()
         if entry.is_dir(follow_symlinks=False):
             try:
                 child = os.open(entry.name, _DIR_FLAGS, dir_fd=fd)
             except OSError:  # swapped for a link (or removed) since the listing: not ours to follow
                 _chown_entry(fd, entry.name, uid, gid)
                 continue
-            try:
-                os.fchown(child, uid, gid)
-                _chown_below(child, uid, gid)
-            finally:
-                os.close(child)
+            os.fchown(child, uid, gid)
+            stack.append((child, _entries(child), child))
         else:
             _chown_entry(fd, entry.name, uid, gid)
 
@@ -240,22 +304,29 @@ def _chown_entry(fd: int, name: str, uid: int, gid: int) -> None:
         pass
 
 
-def make_folder(drive: Path, relative: str, on_create=None) -> Path:
-    """mkdir -p below the drive, refusing a link at any step; `on_create(path)` for each
-    folder made here."""
+def make_folder(drive: Path, relative: str, owner: tuple[int, int] | None = None) -> Path:
+    """mkdir -p below the drive, refusing a link at any step; each folder made here is
+    given to `owner` (uid, gid), and only those. One walk down through directory fds: as
+    cheap 900 levels deep as one."""
     target = drive
-    for part in Path(relative).parts:
-        with opened_dir(target) as fd:
-            try:
-                os.mkdir(part, 0o755, dir_fd=fd)
-                made = True
-            except FileExistsError:
-                made = False
-            try:
-                os.close(os.open(part, _DIR_FLAGS, dir_fd=fd))
-            except OSError as exc:
-                raise _refused(target / part, exc) from None
-        target = target / part
-        if made and on_create:
-            on_create(target)
+    with opened_dir(drive) as top:
+        fd = os.dup(top)
+        try:
+            for part in Path(relative).parts:
+                try:
+                    os.mkdir(part, 0o755, dir_fd=fd)
+                    made = True
+                except FileExistsError:
+                    made = False
+                try:
+                    child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+                except OSError as exc:
+                    raise _refused(target / part, exc) from None
+                os.close(fd)
+                fd = child
+                target = target / part
+                if made and owner is not None:
+                    os.fchown(fd, *owner)
+        finally:
+            os.close(fd)
     return target

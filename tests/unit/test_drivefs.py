@@ -3,7 +3,9 @@ runtime, nor a folder swapped for a link while localab works in it."""
 
 import contextlib
 import os
+import subprocess
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -180,3 +182,61 @@ def test_bench_history_and_cleanup_pass_fifos_planted_in_the_bench_folder(drive)
     with pytest.raises(LocalabError, match="not a regular file"):
         in_time(lambda: runner.clean_abandoned(folder, said.append))
     assert in_time(lambda: report.history_entries(folder)) == []
+
+
+def deep(top: Path, depth: int) -> Path:
+    """A chain of `depth` nested folders below `top`, made through fds (a path that long
+    is past PATH_MAX), with a file at the bottom; returns top."""
+    fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _ in range(depth):
+            os.mkdir("d", dir_fd=fd)
+            child = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = child
+        os.close(os.open("bottom.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd))
+    finally:
+        os.close(fd)
+    return top
+
+
+def test_a_tree_deeper_than_pythons_recursion_limit_is_removed_and_chowned(drive):
+    """Scratch and the drive can hold folders 1000 deep: no RecursionError, and no cost per
+    level that grows with the depth."""
+    import sys
+
+    folder, _ = drive
+    (folder / "deep").mkdir()
+    tree = deep(folder / "deep", sys.getrecursionlimit() + 200)
+    try:
+        in_time(lambda: drivefs.chown_tree(tree, os.getuid(), os.getgid()), 60)
+        assert in_time(lambda: drivefs.remove_tree(tree), 60) == []
+        assert not os.path.lexists(tree)
+    finally:  # pytest's own clean-up of old tmp folders recurses: never leave such a tree behind
+        subprocess.run(["rm", "-rf", str(tree)], check=False, timeout=120)
+
+
+def test_remove_tree_says_what_it_could_not_remove(drive, monkeypatch):
+    folder, _ = drive
+    (folder / "pip" / "site").mkdir(parents=True)
+    (folder / "pip" / "site" / "root-owned.pth").write_text("import x\n")
+    (folder / "pip" / "site" / "mine.py").write_text("")
+    real = os.unlink
+
+    def refusing(name, *args, **kwargs):  # as unlinking another user's file in a sticky folder is refused
+        if name == "root-owned.pth":
+            raise PermissionError(1, "Operation not permitted")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(drivefs.os, "unlink", refusing)
+    left = drivefs.remove_tree(folder / "pip")
+    assert left == [str(folder / "pip" / "site" / "root-owned.pth")], "the file, not the folders it kept"
+    assert not (folder / "pip" / "site" / "mine.py").exists()
+    assert (folder / "pip" / "site" / "root-owned.pth").exists()
+
+
+def test_remove_tree_of_a_planted_link_removes_the_link_only(drive):
+    folder, outside = drive
+    (folder / "pip").symlink_to(outside.parent)
+    assert drivefs.remove_tree(folder / "pip") == []
+    assert not os.path.lexists(folder / "pip") and outside.read_text() == "host file"

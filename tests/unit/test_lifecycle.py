@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 
@@ -236,3 +237,31 @@ def test_down_keeps_a_container_whose_scratch_could_not_be_rescued(engine, tmp_p
     engine.remove.assert_not_called()
     verbs.down(engine, "default", discard_scratch=True, say=lambda _: None)
     engine.remove.assert_called_once()
+
+
+def test_reset_clean_installs_says_what_it_left_and_keeps_the_runtime(engine, tmp_path, monkeypatch):
+    """A sudo runtime's root-owned .pth left in the installs folder would run in every
+    kernel: reset must not say "removed" then, nor delete the runtime."""
+    drive = tmp_path / "d"
+    installs = drive / contract.USER_PACKAGES / "site"
+    installs.mkdir(parents=True)
+    (installs / "root-owned.pth").write_text("import x\n")
+    container = inspected({"Running": True})
+    container["Config"]["Labels"]["io.localab.runtime.drive"] = str(drive)
+    engine.container.return_value = container
+    real = os.unlink
+
+    def refusing(name, *args, **kwargs):
+        if name == "root-owned.pth":
+            raise PermissionError(1, "Operation not permitted")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", refusing)
+    said = []
+    with pytest.raises(LocalabError, match=r"clean-installs: 1 of what `pip install` put in .* could not be removed "
+                                           r"\(.*root-owned.pth"):
+        verbs.reset(engine, "default", clean_installs=True, say=said.append)
+    assert not any("removed" in line or "deleting" in line for line in said), said
+    engine.remove.assert_not_called()
+    engine.stop.assert_not_called()
+    assert (installs / "root-owned.pth").exists()

@@ -71,3 +71,30 @@ def test_nothing_left_nothing_made(tmp_path):
     engine = fake_engine()
     result = rescue.rescue(engine, "localab-x", tmp_path, say=pytest.fail)
     assert result.folder is None and not (tmp_path / "localab").exists()
+
+
+def test_a_file_left_deeper_than_pythons_recursion_limit_is_rescued(tmp_path):
+    """down and reset rescue scratch first: a folder 1100 deep in /content must neither
+    raise RecursionError (which kept the container) nor cost a walk from / per level."""
+    import subprocess
+    import sys
+    import threading
+
+    depth = sys.getrecursionlimit() + 100
+    path = "/content/" + "/".join(["d"] * depth) + "/deep.txt"
+    engine = fake_engine()
+    engine.changes.return_value = [(path, "added")]
+    engine.container_file.side_effect = lambda name, p, limit: ("file", b"deep\n")
+    drive = tmp_path / "drive"
+    drive.mkdir()
+    outcome = {}
+    worker = threading.Thread(target=lambda: outcome.update(done=rescue.rescue(engine, "c", drive, say=lambda _: None)),
+                              daemon=True)
+    worker.start()
+    worker.join(60)
+    try:
+        assert not worker.is_alive(), "still rescuing after 60 s"
+        assert outcome["done"].files == [path]
+        assert outcome["done"].folder is not None
+    finally:  # pytest's own clean-up of old tmp folders recurses: never leave such a tree behind
+        subprocess.run(["rm", "-rf", str(drive)], check=False, timeout=120)

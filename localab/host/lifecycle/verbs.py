@@ -266,14 +266,17 @@ def reset(engine: Engine, name: str, *, new_token: bool = False, discard_scratch
             flavour=family(label(container, "flavour")), sudo=label(container, "sudo") == "1",
         )
         spec = validate(request)
-        say(f"deleting runtime '{name}' and its scratch; the drive is kept")
         if clean_installs:
             installs = spec.drive / contract.USER_PACKAGES
-            try:
-                drivefs.remove_tree(installs)  # never through a link planted in the drive
-                say(f"removed what `pip install` had put in {installs}")
-            except FileNotFoundError:
-                pass
+            left = drivefs.remove_tree(installs)  # never through a link planted in the drive
+            if left:
+                shown = ", ".join(left[:3]) + (f" and {len(left) - 3} more" if len(left) > 3 else "")
+                raise LocalabError(
+                    f"clean-installs: {len(left)} of what `pip install` put in {installs} could not be removed "
+                    f"({shown}: a sudo runtime's root-owned files, say); the runtime is left as it was. Remove "
+                    f"them as their owner (e.g. sudo rm -r {installs}), then reset again")
+            say(f"removed what `pip install` had put in {installs}")
+        say(f"deleting runtime '{name}' and its scratch; the drive is kept")
         return _up(engine, request, spec, say)
 
 
