@@ -20,6 +20,12 @@ def test_a_plotly_figure_renders_in_jupyterlab(engine, colab_image, tmp_path, pa
         expect(plot).to_be_visible(timeout=60_000)
         expect(plot.locator(".gtitle")).to_have_text("localab plotly", timeout=30_000)
         assert plot.locator(".scatterlayer .point").count() == 3, "three points drawn"
+        frame = page.locator(f"{NOTEBOOK} iframe.localab-plotly").first
+        expect(frame).to_have_attribute("sandbox", "allow-scripts")
+        inner = next(f for f in page.frames if f.url == "about:srcdoc")
+        reach = inner.evaluate("() => { try { return String(window.parent.document.cookie.length >= 0) } "
+                               "catch (error) { return error.name } }")
+        assert reach == "SecurityError", f"the figure's frame reached the lab's page: {reach}"
         screenshot(page, "colab-plotly")
     finally:
         engine.remove(owned.container)

@@ -7,6 +7,7 @@ import json
 import re
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from traitlets.config import Config
@@ -126,12 +127,14 @@ def test_a_reset_a_demotion_or_a_removal_ends_earlier_logins(monkeypatch, tmp_pa
     assert run(authenticator.refresh_user(user)) is False, "a removed user's login ends"
 
 
-def test_repeated_failures_lock_the_name_and_unknown_names_cost_a_hash(monkeypatch, tmp_path):
+def from_address(address: str):
+    """What JupyterHub hands authenticate(): a handler whose request has the client's address."""
+    return SimpleNamespace(request=SimpleNamespace(remote_ip=address))
 
+
+def recorded_hashing(monkeypatch) -> list:
     from localab.hubserver import auth as localab_auth
 
-    authenticator = localab_authenticator(monkeypatch, tmp_path)
-    password = users.add_user("ada")
     hashed_on = []
     real_check = localab_auth.check
 
@@ -145,17 +148,51 @@ def test_repeated_failures_lock_the_name_and_unknown_names_cost_a_hash(monkeypat
         return real_check(candidate, stored)
 
     monkeypatch.setattr(localab_auth, "check", recording_check)
+    return hashed_on
+
+
+def test_repeated_failures_lock_the_name_from_that_address_before_any_hashing(monkeypatch, tmp_path):
+    authenticator = localab_authenticator(monkeypatch, tmp_path)
+    password = users.add_user("ada")
+    hashed_on = recorded_hashing(monkeypatch)
     authenticator.max_failures = 3
+    attacker, ada = from_address("192.0.2.66"), from_address("192.0.2.10")
     for _ in range(3):
-        assert run(authenticator.authenticate(None, {"username": "ada", "password": "wrong"})) is None
-    assert run(authenticator.authenticate(None, {"username": "ada", "password": password})) is None, \
-        "the right password is refused while the name is locked"
+        assert run(authenticator.authenticate(attacker, {"username": "ada", "password": "wrong"})) is None
+    hashed = len(hashed_on)
+    assert run(authenticator.authenticate(attacker, {"username": "ada", "password": password})) is None, \
+        "the right password is refused from that address while the name is locked there"
+    assert len(hashed_on) == hashed, "a locked attempt is refused before hashing: it costs nothing"
+    assert run(authenticator.authenticate(ada, {"username": "ada", "password": password}))["name"] == "ada", \
+        "someone else's failures do not lock ada out from her own address"
     before_unknown = len(hashed_on)
-    assert run(authenticator.authenticate(None, {"username": "nobody", "password": "x"})) is None
+    assert run(authenticator.authenticate(ada, {"username": "nobody", "password": "x"})) is None
     assert hashed_on and not any(on_loop for on_loop, _ in hashed_on), "hashing runs off the event loop's thread"
     assert len(hashed_on) == before_unknown + 1, "an unknown name costs a hash, as a known one does"
     ada_hash = json.loads(names.users_file().read_text())["ada"]["hash"]
     assert hashed_on[-1][1] != ada_hash and hashed_on[-1][1].startswith("pbkdf2_sha256$600000$"), \
         "an unknown name is hashed like a real one"
     authenticator.lockout_s = 0
-    assert run(authenticator.authenticate(None, {"username": "ada", "password": password}))["name"] == "ada"
+    assert run(authenticator.authenticate(attacker, {"username": "ada", "password": password}))["name"] == "ada"
+
+
+def test_an_address_that_keeps_failing_or_tries_too_fast_is_refused_before_hashing(monkeypatch, tmp_path):
+    authenticator = localab_authenticator(monkeypatch, tmp_path)
+    password = users.add_user("ada")
+    hashed_on = recorded_hashing(monkeypatch)
+    authenticator.max_address_failures = 4
+    sprayer = from_address("192.0.2.66")
+    for number in range(4):  # a different unknown name each time: no one name is locked
+        assert run(authenticator.authenticate(sprayer, {"username": f"guess{number}", "password": "x"})) is None
+    hashed = len(hashed_on)
+    for name in ("guess9", "ada"):
+        assert run(authenticator.authenticate(sprayer, {"username": name, "password": password})) is None
+    assert len(hashed_on) == hashed, "the address is locked: no hash is spent on it"
+    assert run(authenticator.authenticate(from_address("192.0.2.10"), {"username": "ada", "password": password}))
+    authenticator.max_attempts_per_minute = 2
+    fast = from_address("192.0.2.77")
+    for _ in range(2):
+        run(authenticator.authenticate(fast, {"username": "ada", "password": "wrong"}))
+    hashed = len(hashed_on)
+    assert run(authenticator.authenticate(fast, {"username": "ada", "password": password})) is None
+    assert len(hashed_on) == hashed, "past the rate, refused before hashing"
