@@ -15,10 +15,10 @@ from localab.cli.bench import bench
 from localab.cli.develop import compose, labextension, test
 from localab.cli.hub import hub
 from localab.cli.images import base, build, doctor, engine, lock, manifest
-from localab.cli.runtimes import down, list_profiles, logs, reset, secret, secrets, status, up
+from localab.cli.runtimes import down, exec_, list_profiles, logs, reset, secret, secrets, shell, status, up
 
-ns = Collection(engine, doctor, base, build, lock, manifest, up, status, logs, down, reset, list_profiles, secret,
-                secrets, bench, hub, compose, labextension, test)
+ns = Collection(engine, doctor, base, build, lock, manifest, up, status, logs, exec_, shell, down, reset, list_profiles,
+                secret, secrets, bench, hub, compose, labextension, test)
 
 
 class LocalabProgram(Program):

@@ -66,6 +66,37 @@ def logs(c, name="default", follow=False):
     verbs.logs(connect_engine(), name, follow=follow)
 
 
+@verb(name="exec", help={"name": RUNTIME_NAME})
+def exec_(c, name="default"):
+    """Run a command in the runtime, as the notebook's user in /content with its environment:
+    `localab exec -- python train.py`. Its output streams here; its exit code is localab's."""
+    from localab.host.lifecycle import attach
+
+    command = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else []
+    out = sys.stdout.buffer
+
+    def write(chunk: bytes) -> None:
+        out.write(chunk)
+        out.flush()
+
+    code = attach.run(connect_engine(), name, command, write)
+    if code:
+        raise Exit(code=code)
+
+
+@verb(help={"name": RUNTIME_NAME})
+def shell(c, name="default"):
+    """An interactive login shell in the runtime, as the notebook's user in /content, with the
+    environment its kernels and Terminal have (needs the docker client and a terminal)."""
+    import os
+
+    from localab.host.lifecycle import attach
+
+    command = attach.shell_command(connect_engine(), name)
+    sys.stdout.flush()
+    os.execv(command[0], command)
+
+
 @verb(help={"name": RUNTIME_NAME, "discard_scratch": "do not copy the notebooks and text files left in /content to the drive's localab/rescued/",})
 def down(c, name="default", discard_scratch=False):
     """Stop and remove the runtime; the drive is kept, and what was left in /content is copied into it."""

@@ -22,6 +22,7 @@ TOKEN_MOUNT = PurePosixPath("/run/localab/token")  # the server's token: a read-
 MANIFEST = PurePosixPath("/etc/localab/manifest.json")
 COLAB_DIR = PurePosixPath("/etc/localab/colab")  # a colab image's freeze, parity and their licence
 USER_PACKAGES = "localab/pip"  # in the drive: what `!pip install` adds, one folder per image
+SHELL_ENV = PurePosixPath("/tmp/localab-environment")  # the kernels' environment, for login shells (profile.sh)
 STOP_FLAG = PurePosixPath("/tmp/localab-stopping")  # made by the host before a stop: the page saves open notebooks
 PORT = 8888  # Jupyter Server, inside the container
 

@@ -19,7 +19,7 @@ import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import contract, gpucap, lifetime, servertoken, userpkgs
+from . import contract, gpucap, lifetime, servertoken, shellenv, userpkgs
 from .env import default_environment, make_cache_dirs
 
 JUPYTER_DIR = Path(__file__).with_name("jupyter")
@@ -206,6 +206,7 @@ def main() -> int:
     make_cache_dirs(env)
     userpkgs.environment(env, userpkgs.folder())
     gpucap.jax_environment(env)
+    shellenv.write(env)
     apply_keymap(env.get(contract.ENV_KEYMAP, "jupyterlab"))
     supervisor = Supervisor(env)
     lifetime = "none" if supervisor.lifetime is None else f"{supervisor.lifetime:.0f} s"

@@ -165,6 +165,11 @@ class Engine:
         output = self._api.exec_start(exec_id).decode(errors="replace")
         return self._api.exec_inspect(exec_id)["ExitCode"], output
 
+    def exec_stream(self, name: str, command: list[str], *, user: str = "", workdir: str | None = None):
+        """(output chunks as they come, a function giving the exit code once they are read)."""
+        exec_id = self._api.exec_create(name, command, user=user, workdir=workdir, stdout=True, stderr=True)
+        return self._api.exec_start(exec_id, stream=True), lambda: self._api.exec_inspect(exec_id)["ExitCode"]
+
     def ensure_network(self, name: str) -> None:
         if not any(n["Name"] == name for n in self._api.networks(names=[name])):
             self._api.create_network(name, driver="bridge", labels={"io.localab.hub": "network"})

@@ -8,6 +8,11 @@ import itables
 from itables import javascript as _itables_js
 from itables import options as _itables_options
 
+# itables believes it is in Colab once google.colab can be found, and warns that its offline
+# mode cannot work there (Colab puts each output in an iframe of its own). JupyterLab draws
+# outputs in the page, where the offline mode works: the warning would be wrong here.
+_itables_js.GOOGLE_COLAB = False
+
 _state = {"enabled": False, "loaded": False}
 DEFAULT_PAGE = 25
 
