@@ -188,7 +188,8 @@ def test_resume_after_the_container_is_killed_mid_fit(cpu_image, drive, engine):
     (["--scale", "huge"], "scale: 'huge' is not a scale; use one of: smoke, quick, full"),
     (["--runs", "zero"], "runs: 'zero' is not a run count"),
     (["--resume"], "resume: no checkpoint for resnet50-cifar10 at scale smoke"),
-    (["--workload", "matmul", "--trace"], "trace: --trace profiles the training steps of resnet50-cifar10, and matmul"),
+    (["--workload", "matmul", "--trace"],
+     "trace: --trace profiles the training steps of a resnet50-cifar10 fit, and matmul takes no --trace"),
     (["--drive", "FILE"], "is a file, not a folder"),
 ])
 def test_bad_input_is_one_line_and_leaves_no_result(engine, cpu_image, drive, tmp_path, args, message):
