@@ -107,7 +107,7 @@ def validate(request: BenchRequest) -> tuple[list[Workload], Path]:
                              f"no --{option}; add --workload {takers[0]}")
     if request.resume:
         phases = ["seed", "tuned"] if request.pipeline == "both" else [request.pipeline]
-        if not any((checkpoint_dir(drive, request.scale, p) / contract.CHECKPOINT_STATE).is_file() for p in phases):
+        if not any(drivefs.exists(checkpoint_dir(drive, request.scale, p) / contract.CHECKPOINT_STATE) for p in phases):
             raise UsageError(f"resume: no checkpoint for {workloads[0].name} at scale {request.scale} under "
                              f"{drive / contract.CHECKPOINTS_DIR}; run without --resume first")
     return workloads, drive
