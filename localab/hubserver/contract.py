@@ -8,7 +8,6 @@ USERS_DIR = "/srv/localab/users"  # the host's users folder, read-only
 USERS_FILE = f"{USERS_DIR}/users.json"
 KEYS_DIR = "/srv/localab/keys"  # the API token and auth-state key as read-only files, never in the environment
 EXTRA_CONFIG = "/srv/localab/extra_config.py"  # the operator's own additions (OAuth, ...), when the host has one
-CONFIG = "/opt/localab/py/localab/hubserver/jupyterhub_config.py"
 ENV_SETTINGS = "LOCALAB_HUB_SETTINGS"  # JSON the host makes from the profiles (hub.control.settings)
 ENV_KEYS = "LOCALAB_HUB_KEYS"  # where KEYS_DIR is, for the unit tests that run the config on the host
 LABEL = "io.localab.hub"  # on the hub, its network and every runtime it spawned

@@ -1,4 +1,4 @@
-"""google.colab.drive (runtime/guest/google/colab/drive.py): mount anywhere under
+"""google.colab.drive (localab/guest/stand_in/google/colab/drive.py): mount anywhere under
 /content, Colab's messages and errors, a read-only view, flush_and_unmount."""
 
 import os

@@ -1,4 +1,4 @@
-"""google.colab.files (runtime/guest/google/colab/files.py): upload() and download()
+"""google.colab.files (localab/guest/stand_in/google/colab/files.py): upload() and download()
 with /content stood in by a temporary folder and the browser by a fake `display` that
 does what the page's script does (PUT the files, then the manifest, into staging)."""
 

@@ -1,4 +1,4 @@
-"""google.colab.userdata (runtime/guest/google/colab/userdata.py): get(NAME) reads the
+"""google.colab.userdata (localab/guest/stand_in/google/colab/userdata.py): get(NAME) reads the
 secret file `localab secret set` wrote, from LOCALAB_SECRETS_DIR (the mount in the image)."""
 
 import pytest
