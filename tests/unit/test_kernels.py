@@ -1,4 +1,4 @@
-"""runtime/kernels.py: JupyterClient.request against a tiny HTTP server on 127.0.0.1:
+"""localab/host/bench/kernels.py: JupyterClient.request against a tiny HTTP server on 127.0.0.1:
 the status, the JSON both ways, and the token header only when asked."""
 
 import json

@@ -1,4 +1,4 @@
-"""runtime/bench/load.py: the percentiles the load report prints."""
+"""localab/host/bench/load.py: the percentiles the load report prints."""
 
 import pytest
 

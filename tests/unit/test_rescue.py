@@ -1,4 +1,4 @@
-"""What is rescued from /content before a runtime's container goes (runtime/lifecycle/rescue.py)."""
+"""What is rescued from /content before a runtime's container goes (localab/host/lifecycle/rescue.py)."""
 
 import json
 import os

@@ -1,4 +1,4 @@
-"""runtime/secretstore.py: one 0600 file per secret in the state folder, names checked,
+"""localab/host/secretstore.py: one 0600 file per secret in the state folder, names checked,
 empty values refused, and nothing else read back as a secret."""
 
 import os

@@ -46,7 +46,7 @@ def invoke(*args, env=None, cwd=ROOT, timeout=600, user=None, input=None) -> sub
 
 
 def profiles_file(tmp_path: Path, text: str) -> dict[str, str]:
-    """Write a profiles TOML laid over the packaged runtime/profiles.toml; returns the env
+    """Write a profiles TOML laid over the packaged localab/host/profiles.toml; returns the env
     (LOCALAB_PROFILES) that makes a subprocess read it."""
     path = tmp_path / "profiles.toml"
     path.write_text(text)
