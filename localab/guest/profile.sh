@@ -7,6 +7,9 @@ if [ -f "$localab_env" ] && [ ! -L "$localab_env" ] && [ "$(stat -c %u "$localab
   . "$localab_env"
 fi
 unset localab_env
+# as in the kernels: the server's token (or where it is) is not for shells; docker exec
+# starts from the container's own environment, which names the token file
+unset JUPYTER_TOKEN JUPYTER_TOKEN_FILE
 case ":$PATH:" in
   *:/opt/venv/bin:*) ;;
   *) PATH="/opt/venv/bin:$PATH" ;;

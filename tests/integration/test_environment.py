@@ -6,6 +6,7 @@ same thread settings, and no token. Each through its real path."""
 import io
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -23,8 +24,11 @@ PROBE = ("import json, os, sys; print('ENV=' + json.dumps({'python': sys.executa
 
 
 def probed(text: str) -> dict:
-    line = next(line for line in text.splitlines() if line.startswith("ENV="))
-    return json.loads(line[4:])
+    """The probe's line (a terminal puts escape sequences before it; the echo of the typed
+    command has no `ENV={`)."""
+    found = re.search(r"ENV=(\{.*\})", text)
+    assert found, f"no probe output in:\n{text[-2000:]}"
+    return json.loads(found.group(1))
 
 
 def tiny_wheel(folder) -> str:
@@ -73,8 +77,8 @@ def test_kernel_terminal_docker_exec_and_localab_exec_share_one_environment(runt
 
     wheel = tiny_wheel(runtime.drive)
     seen = terminal(runtime, ["cd /content", "python -c " + shlex.quote(PROBE),
-                              f"pip install --no-index --no-deps /content/drive/MyDrive/{wheel} && echo PIP-DONE"],
-                    "PIP-DONE")
+                              f"pip install --no-index --no-deps /content/drive/MyDrive/{wheel} && echo PIP-$((40 + 2))"],
+                    "PIP-42")  # the output, not the echo of the line typed
     assert probed(seen.replace("\r", "")) == kernel, "the Terminal's login shell differs from the kernel"
     installed = list((runtime.drive / "localab" / "pip").rglob("localab_tiny.py"))
     assert installed, "pip in the Terminal installs into the drive, as !pip does"
