@@ -141,6 +141,7 @@ def test_a_missing_ca_path_changes_no_tag(engine, cpu_image, tmp_path):
 
 
 def test_a_tampered_lock_is_refused_before_building(engine, cpu_image, tmp_path):
+    before = engine.image("localab:cpu")["Id"]  # as it is now: an earlier test may have rebuilt it since the session began
     repo = repo_copy(tmp_path)
     path = repo / "docker" / "lock-cpu.txt"
     text = path.read_text()
@@ -156,6 +157,7 @@ def test_a_tampered_lock_is_refused_before_building(engine, cpu_image, tmp_path)
 def test_a_hash_mismatch_at_download_fails_the_build_and_keeps_the_tag(engine, cpu_image, tmp_path):
     """A lock whose header was re-signed after tampering gets past the first check; pip's
     --require-hashes stops it, the failing step is shown and localab:cpu stays as it was."""
+    before = engine.image("localab:cpu")["Id"]  # as it is now: an earlier test may have rebuilt it since the session began
     repo = repo_copy(tmp_path)
     path = repo / "docker" / "lock-cpu.txt"
     text = path.read_text()
@@ -168,7 +170,7 @@ def test_a_hash_mismatch_at_download_fails_the_build_and_keeps_the_tag(engine, c
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr
     assert "build failed at [" in result.stderr and "uv pip install" in result.stderr
     assert "hash mismatch" in result.stderr.lower(), result.stderr
-    assert engine.image("localab:cpu")["Id"] == cpu_image["Id"]
+    assert engine.image("localab:cpu")["Id"] == before
 
 
 def cached_steps(output: str) -> dict[str, bool]:
