@@ -6,7 +6,7 @@ import shlex
 from pathlib import Path
 
 from localab.guest import contract
-from localab.host import drivefs
+from localab.host import drivefs, drivetree
 from localab.host.errors import UsageError
 from localab.host.paths import CHECKOUT, state_dir
 
@@ -40,7 +40,7 @@ def container_user() -> str:
 def give_to_drive_owner(path: Path) -> None:
     """Files localab writes into the drive as root belong to whoever the container runs as."""
     if os.getuid() == 0:
-        drivefs.chown_tree(path, *owner())
+        drivetree.chown_tree(path, *owner())
 
 
 def make_drive_folder(drive: Path, relative: str) -> Path:

@@ -5,7 +5,7 @@ swap a folder for a link at any moment. localab often runs as root, so every ope
 here walks the path one component at a time from `/` with O_NOFOLLOW and works relative
 to the directory it opened: a link at any step is refused, and a folder swapped for a
 link after it was opened changes nothing. validate_drive refuses drive paths through a
-link, so a legitimate path never has one."""
+link, so a legitimate path never has one. Whole trees (rm -r, chown -R) are drivetree's."""
 
 import errno
 import fcntl
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from localab.host.errors import LocalabError
 
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def _refused(path, exc: OSError) -> LocalabError:
@@ -29,11 +29,11 @@ def _refused(path, exc: OSError) -> LocalabError:
 def opened_dir(path: Path):
     """A file descriptor of the folder at `path`, reached without following any link."""
     path = Path(os.path.abspath(path))
-    fd = os.open("/", _DIR_FLAGS)
+    fd = os.open("/", DIR_FLAGS)
     try:
         for part in path.parts[1:]:
             try:
-                child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+                child = os.open(part, DIR_FLAGS, dir_fd=fd)
             except FileNotFoundError:
                 raise
             except OSError as exc:
@@ -153,71 +153,6 @@ def unlink(path: Path) -> None:
         os.unlink(path.name, dir_fd=parent)
 
 
-def remove_tree(path: Path) -> list[str]:
-    """rm -r of a folder in the drive, reached without links and never following one,
-    however deep (a loop over directory fds, not recursion). Returns what it could not
-    remove (a root-owned file a sudo runtime left, say), as paths; [] when all is gone."""
-    left: list[str] = []
-    try:
-        with opened_dir(path.parent) as parent:
-            top = os.open(path.name, _DIR_FLAGS, dir_fd=parent)
-            _empty(top, path, left)
-            try:
-                os.rmdir(path.name, dir_fd=parent)
-            except FileNotFoundError:
-                pass
-            except OSError as exc:
-                if exc.errno != errno.ENOTEMPTY:  # not empty: what stayed inside is listed already
-                    left.append(str(path))
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        if exc.errno not in (errno.ELOOP, errno.ENOTDIR):
-            raise
-        unlink(path)  # a link (or a file) where the folder was: removed itself, never followed
-    return left
-
-
-def _empty(top: int, path: Path, left: list[str]) -> None:
-    """Remove everything below the folder open as `top` (closed here); depth-first with an
-    explicit stack of (fd, path, names left to visit)."""
-    stack = [(top, path, _entries(top))]
-    while stack:
-        fd, where, entries = stack[-1]
-        if not entries:
-            os.close(fd)
-            stack.pop()
-            if stack:
-                parent_fd = stack[-1][0]
-                try:
-                    os.rmdir(where.name, dir_fd=parent_fd)
-                except FileNotFoundError:
-                    pass
-                except OSError as exc:
-                    if exc.errno != errno.ENOTEMPTY:
-                        left.append(str(where))
-            continue
-        entry = entries.pop()
-        if entry.is_dir(follow_symlinks=False):
-            try:
-                child = os.open(entry.name, _DIR_FLAGS, dir_fd=fd)
-            except OSError:  # swapped for a link since the listing: the link goes, its target stays
-                _unlink_entry(fd, where / entry.name, left)
-                continue
-            stack.append((child, where / entry.name, _entries(child)))
-        else:
-            _unlink_entry(fd, where / entry.name, left)
-
-
-def _unlink_entry(fd: int, path: Path, left: list[str]) -> None:
-    try:
-        os.unlink(path.name, dir_fd=fd)
-    except FileNotFoundError:
-        pass
-    except OSError:
-        left.append(str(path))
-
-
 @contextmanager
 def held(path: Path):
     """An exclusive lock on a lock file in the drive, held while the block runs."""
@@ -248,7 +183,7 @@ def children(folder: Path) -> list[str]:
     """Names in a folder of the drive, reached without links."""
     try:
         with opened_dir(folder) as fd:
-            return sorted(entry.name for entry in _entries(fd))
+            return sorted(os.listdir(fd))
     except FileNotFoundError:
         return []
 
@@ -259,49 +194,6 @@ def rename(source: Path, target: Path) -> None:
         raise ValueError("drivefs.rename moves within one folder")
     with opened_dir(source.parent) as fd:
         os.rename(source.name, target.name, src_dir_fd=fd, dst_dir_fd=fd)
-
-
-def _entries(fd: int) -> list[os.DirEntry]:
-    with os.scandir(fd) as listing:
-        return list(listing)
-
-
-def chown_tree(path: Path, uid: int, gid: int) -> None:
-    """chown -R that changes links themselves, never what they point to, and descends
-    only into folders it opens without following a link (a swap mid-walk is refused)."""
-    with opened_dir(path) as top:
-        os.fchown(top, uid, gid)
-        _chown_below(top, uid, gid)
-
-
-def _chown_below(top: int, uid: int, gid: int) -> None:
-    """Below the open folder `top`, however deep: a loop with a stack of open folders."""
-    stack = [(None, _entries(top), top)]
-    while stack:
-        owned, entries, fd = stack[-1]
-        if not entries:
-            if owned is not None:
-                os.close(owned)
-            stack.pop()
-            continue
-        entry = entries.pop()
-        if entry.is_dir(follow_symlinks=False):
-            try:
-                child = os.open(entry.name, _DIR_FLAGS, dir_fd=fd)
-            except OSError:  # swapped for a link (or removed) since the listing: not ours to follow
-                _chown_entry(fd, entry.name, uid, gid)
-                continue
-            os.fchown(child, uid, gid)
-            stack.append((child, _entries(child), child))
-        else:
-            _chown_entry(fd, entry.name, uid, gid)
-
-
-def _chown_entry(fd: int, name: str, uid: int, gid: int) -> None:
-    try:
-        os.chown(name, uid, gid, dir_fd=fd, follow_symlinks=False)
-    except FileNotFoundError:
-        pass
 
 
 def make_folder(drive: Path, relative: str, owner: tuple[int, int] | None = None) -> Path:
@@ -319,7 +211,7 @@ def make_folder(drive: Path, relative: str, owner: tuple[int, int] | None = None
                 except FileExistsError:
                     made = False
                 try:
-                    child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+                    child = os.open(part, DIR_FLAGS, dir_fd=fd)
                 except OSError as exc:
                     raise _refused(target / part, exc) from None
                 os.close(fd)

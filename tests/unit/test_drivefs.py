@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from localab.host import drivefs
+from localab.host import drivefs, drivetree
 from localab.host.errors import LocalabError
 
 
@@ -106,7 +106,7 @@ def test_chown_changes_links_not_their_targets(drive):
     (folder / "sub" / "data.txt").write_text("x")
     (folder / "sub" / "escape").symlink_to(outside)
     (folder / "sub" / "escape-dir").symlink_to(outside.parent)
-    drivefs.chown_tree(folder, 1234, 1234)
+    drivetree.chown_tree(folder, 1234, 1234)
     assert (folder / "sub" / "data.txt").stat().st_uid == 1234
     assert os.lstat(folder / "sub" / "escape").st_uid == 1234
     assert outside.stat().st_uid == 0 and outside.parent.stat().st_uid == 0, "what links point to keeps its owner"
@@ -123,7 +123,7 @@ def test_chown_refuses_a_folder_swapped_for_a_link_mid_walk(drive, tmp_path, mon
         (etc / name).write_text("root only")
     (folder / "results").mkdir()
     (folder / "results" / "run.json").write_text("{}")
-    listed = drivefs._entries
+    listed = drivetree.entries
 
     def listing_then_swap(fd):
         entries = listed(fd)
@@ -132,8 +132,8 @@ def test_chown_refuses_a_folder_swapped_for_a_link_mid_walk(drive, tmp_path, mon
             (folder / "results").symlink_to(etc)
         return entries
 
-    monkeypatch.setattr(drivefs, "_entries", listing_then_swap)
-    drivefs.chown_tree(folder, 1234, 1234)
+    monkeypatch.setattr(drivetree, "entries", listing_then_swap)
+    drivetree.chown_tree(folder, 1234, 1234)
     assert all((etc / name).stat().st_uid == 0 for name in ("passwd", "shadow", "sudoers"))
     assert etc.stat().st_uid == 0
 
@@ -209,8 +209,8 @@ def test_a_tree_deeper_than_pythons_recursion_limit_is_removed_and_chowned(drive
     (folder / "deep").mkdir()
     tree = deep(folder / "deep", sys.getrecursionlimit() + 200)
     try:
-        in_time(lambda: drivefs.chown_tree(tree, os.getuid(), os.getgid()), 60)
-        assert in_time(lambda: drivefs.remove_tree(tree), 60) == []
+        in_time(lambda: drivetree.chown_tree(tree, os.getuid(), os.getgid()), 60)
+        assert in_time(lambda: drivetree.remove_tree(tree), 60) == []
         assert not os.path.lexists(tree)
     finally:  # pytest's own clean-up of old tmp folders recurses: never leave such a tree behind
         subprocess.run(["rm", "-rf", str(tree)], check=False, timeout=120)
@@ -229,7 +229,7 @@ def test_remove_tree_says_what_it_could_not_remove(drive, monkeypatch):
         return real(name, *args, **kwargs)
 
     monkeypatch.setattr(drivefs.os, "unlink", refusing)
-    left = drivefs.remove_tree(folder / "pip")
+    left = drivetree.remove_tree(folder / "pip")
     assert left == [str(folder / "pip" / "site" / "root-owned.pth")], "the file, not the folders it kept"
     assert not (folder / "pip" / "site" / "mine.py").exists()
     assert (folder / "pip" / "site" / "root-owned.pth").exists()
@@ -238,5 +238,5 @@ def test_remove_tree_says_what_it_could_not_remove(drive, monkeypatch):
 def test_remove_tree_of_a_planted_link_removes_the_link_only(drive):
     folder, outside = drive
     (folder / "pip").symlink_to(outside.parent)
-    assert drivefs.remove_tree(folder / "pip") == []
+    assert drivetree.remove_tree(folder / "pip") == []
     assert not os.path.lexists(folder / "pip") and outside.read_text() == "host file"

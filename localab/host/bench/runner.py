@@ -18,7 +18,7 @@ from pathlib import Path
 
 from localab.guest import contract
 from localab.host import drive as drives
-from localab.host import drivefs, profiles
+from localab.host import drivefs, drivetree, profiles
 from localab.host.bench import hostload, registry
 from localab.host.bench import machine as hostinfo
 from localab.host.bench.containers import (
@@ -202,7 +202,7 @@ def clean_abandoned(drive: Path, say=print) -> None:
                 continue
         if not held:
             say(f"removing {folder}: a bench run that ended without finishing left it")
-            drivefs.remove_tree(folder)
+            drivetree.remove_tree(folder)
 
 
 def _run_one(engine: Engine, spec: Workload, request: BenchRequest, container_plan: ContainerPlan, drive: Path,
@@ -264,7 +264,7 @@ def _run_one(engine: Engine, spec: Workload, request: BenchRequest, container_pl
         drivefs.rename(partial, final)
         return final
     except BaseException:
-        drivefs.remove_tree(partial)
+        drivetree.remove_tree(partial)
         raise
 
 

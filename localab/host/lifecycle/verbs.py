@@ -10,7 +10,7 @@ from pathlib import Path
 
 from localab.guest import contract
 from localab.host import drive as drives
-from localab.host import drivefs, ports, profiles, runspec, secretstore
+from localab.host import drivetree, ports, profiles, runspec, secretstore
 from localab.host.engine import Engine
 from localab.host.errors import LocalabError, UsageError
 from localab.host.http import request_json, wait_answering
@@ -268,7 +268,7 @@ def reset(engine: Engine, name: str, *, new_token: bool = False, discard_scratch
         spec = validate(request)
         if clean_installs:
             installs = spec.drive / contract.USER_PACKAGES
-            left = drivefs.remove_tree(installs)  # never through a link planted in the drive
+            left = drivetree.remove_tree(installs)  # never through a link planted in the drive
             if left:
                 shown = ", ".join(left[:3]) + (f" and {len(left) - 3} more" if len(left) > 3 else "")
                 raise LocalabError(
