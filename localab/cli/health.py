@@ -77,6 +77,10 @@ def host_checks(port: int | None) -> list[Check]:
         checks.append(Check("ok", "proxy/CA", detail + " (builds and runtimes will trust it)" if bundle else detail))
     except LocalabError as exc:
         checks.append(Check("fail", "proxy/CA", str(exc), "fix or unset the variable it names"))
+    checks.append(Check("ok", "sudo runtimes", "bindfs is installed (`up --sudo` sees its drive through it)")
+                  if shutil.which("bindfs") else
+                  Check("warn", "sudo runtimes", "bindfs is not installed: `localab up --sudo` is refused",
+                        "sudo apt-get install bindfs"))
     if port:
         free = ports.is_free(port)
         checks.append(Check("ok" if free else "fail", "port", f"{port} on 127.0.0.1 is {'free' if free else 'in use'}",

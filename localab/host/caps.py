@@ -11,6 +11,9 @@ from localab.host.profiles import Profile
 from localab.host.units import format_size
 
 SECURITY = {"cap_drop": ["ALL"], "security_opt": ["no-new-privileges"]}  # every container but a sudo runtime
+# A sudo runtime keeps what apt needs; no device nodes, and no raw sockets to spoof its
+# neighbours on the bridge with.
+SUDO_SECURITY = {"cap_drop": ["MKNOD", "NET_RAW"]}
 # Storage drivers whose containers take a size limit on their writable layer. overlay2
 # takes one only on xfs mounted with pquota; the engine refuses it otherwise.
 SIZED_DRIVERS = {("overlay2", "xfs"), ("btrfs", None), ("zfs", None), ("devicemapper", None)}

@@ -28,7 +28,7 @@ class RunSpec:
     environment: dict
     labels: dict
     caps: capmap.Caps
-    security: dict = field(default_factory=dict)  # cap_drop, security_opt; none for a sudo runtime
+    security: dict = field(default_factory=dict)  # cap_drop, security_opt
     port: int | None = None  # the container port its server listens on, for a caller to publish
 
     @property
@@ -70,6 +70,6 @@ def run_spec(container_plan: ContainerPlan, *, user: str, drive: str, image: str
         environment=env,
         labels=dict(labels or {}),
         caps=container_plan.caps,
-        security={} if container_plan.sudo else dict(capmap.SECURITY),
+        security=dict(capmap.SUDO_SECURITY if container_plan.sudo else capmap.SECURITY),
         port=contract.PORT if serves else None,
     )

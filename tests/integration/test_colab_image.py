@@ -2,6 +2,8 @@
 (`pytest -m colab` selects this group; the image is built once per session)."""
 
 import json
+import os
+import stat
 import subprocess
 
 import pytest
@@ -30,6 +32,9 @@ def colab_runtime(request, engine, colab_image, tmp_path):
     if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
         print(f"--- logs of {owned.container}:\n{owned.invoke('logs', '--name', owned.name).stdout[-4000:]}")
     engine.remove(owned.container)
+    view = owned.state / "drive-views" / owned.name
+    if os.path.ismount(view):  # a failed sudo test's bindfs view: never left mounted in a removed tmp folder
+        subprocess.run(["umount", "-l", str(view)], check=False, timeout=30)
 
 
 def run(client, kernel, code: str, timeout_s: float = 300):
@@ -130,6 +135,41 @@ def test_sudo_is_opt_in_and_the_default_runtime_cannot_gain_privileges(colab_run
     assert lines[2] == user, "the drive still belongs to the user"
     status = colab_runtime.invoke("status", "--name", colab_runtime.name)
     assert "privileged" in status.stdout and "--sudo" in status.stdout
+
+
+def test_root_in_a_sudo_runtime_leaves_no_set_id_program_or_device_in_the_host_drive(colab_runtime):
+    """The audit's exploit, from a kernel: root inside writes a setuid-root shell, a
+    setgid program, a device node and a file capability into the drive. On the host each
+    is the drive owner's plain file, or is not there; apt still installs."""
+    assert colab_runtime.up("--sudo").returncode == 0
+    client = colab_runtime.client()
+    kernel = client.start_kernel("python3")
+    drive_in = "/content/drive/MyDrive"
+    attack = run(client, kernel, (
+        f"!sudo cp /bin/bash {drive_in}/x; sudo chown 0:0 {drive_in}/x; sudo chmod 4755 {drive_in}/x\n"
+        f"!sudo install -m 6755 /bin/true {drive_in}/y; sudo mkdir -m 2777 {drive_in}/shared\n"
+        f"!sudo mknod {drive_in}/null c 1 3; echo mknod=$?\n"
+        f"!sudo python3 -c \"import os; os.setxattr('{drive_in}/x', 'security.capability', "
+        f"bytes.fromhex('0100000200000000800000000000000000000000'))\"; echo setxattr=$?\n"
+        "!sudo python3 -c 'import socket; socket.socket(socket.AF_PACKET, socket.SOCK_RAW)' 2>/dev/null; echo raw=$?\n"
+        f"!sudo -n apt-get update -qq >/dev/null && sudo -n apt-get install -y -qq tree >/dev/null; echo apt=$?\n"
+        "!tree --version"), timeout_s=600)
+    out = attack.stdout
+    assert "mknod=1" in out and "setxattr=1" in out and "raw=1" in out, out
+    assert "apt=0" in out and "tree v" in out, f"apt-get install still works in a sudo runtime:\n{out}"
+    owner = drive.owner()
+    for name in ("x", "y", "shared"):
+        found = os.lstat(colab_runtime.drive / name)
+        assert (found.st_uid, found.st_gid) == owner, f"{name} belongs to the drive's owner on the host"
+        assert not found.st_mode & (stat.S_ISUID | stat.S_ISGID), f"{name} is set-id on the host: {oct(found.st_mode)}"
+    assert not os.path.lexists(colab_runtime.drive / "null"), "no device node reaches the host"
+    assert "security.capability" not in os.listxattr(colab_runtime.drive / "x")
+    view = colab_runtime.state / "drive-views" / colab_runtime.name
+    assert os.path.ismount(view), "the runtime's drive is the bindfs view while it runs"
+    down = colab_runtime.invoke("down", "--name", colab_runtime.name, "--discard-scratch")
+    assert down.returncode == 0, down.stderr
+    assert not os.path.ismount(view) and not view.exists(), "down unmounts the view and removes its mount point"
+    assert (colab_runtime.drive / "x").read_bytes()[:4] == b"\x7fELF", "what root wrote is kept, as a plain file"
 
 
 def test_manifest_colab_prints_the_parity_of_the_image(colab_runtime, colab_image):

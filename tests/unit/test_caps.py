@@ -37,7 +37,7 @@ def test_run_options_enforce_memory_without_swap():
     options = caps.run_options(planned)
     assert options["mem_limit"] == options["memswap_limit"] == planned.memory_bytes
     assert options["shm_size"] == planned.shm_bytes and options["pids_limit"] == 4096
-    assert "cap_drop" not in options, "security options belong to the run spec (a sudo runtime has none)"
+    assert "cap_drop" not in options, "security options belong to the run spec"
     assert "device_requests" not in options and "storage_opt" not in options
     env = caps.environment(planned)
     assert env == {"LOCALAB_PROFILE": "cpu", "LOCALAB_LIFETIME_S": "43200", "LOCALAB_IDLE_S": "5400"}
@@ -67,5 +67,5 @@ def test_every_container_but_a_sudo_runtime_is_locked_down():
     assert locked["cap_drop"] == ["ALL"] and locked["security_opt"] == ["no-new-privileges"]
     assert locked["user"] == "1000:100"
     sudo = runspec.run_spec(plan(profile, facts, sudo=True), user="1000:100", drive="/d").docker_options()
-    assert "cap_drop" not in sudo and "security_opt" not in sudo and sudo["user"] == "0:0"
+    assert sudo["cap_drop"] == ["MKNOD", "NET_RAW"] and "security_opt" not in sudo and sudo["user"] == "0:0"
     assert sudo["environment"]["LOCALAB_RUN_AS"] == "1000:100"

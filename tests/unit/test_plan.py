@@ -183,13 +183,15 @@ def test_the_flavour_from_a_profile_or_the_command_line_picks_the_image(flavour,
     assert from_option["labels"]["io.localab.runtime.flavour"] == image.split(":")[1]
 
 
-def test_only_a_sudo_runtime_starts_as_root_keeps_capabilities_and_drops_to_the_user(tmp_path, monkeypatch):
+def test_only_a_sudo_runtime_starts_as_root_keeps_apts_capabilities_and_drops_to_the_user(tmp_path, monkeypatch):
     plain = drive_up(fake_engine(INFO), verbs.UpRequest(profile="cpu", drive=str(tmp_path / "d")), monkeypatch)
     assert plain["user"] != "0:0" and plain["cap_drop"] == ["ALL"] and plain["security_opt"] == ["no-new-privileges"]
     assert contract.ENV_SUDO not in plain["environment"] and contract.ENV_RUN_AS not in plain["environment"]
     sudo = drive_up(fake_engine(INFO), verbs.UpRequest(profile="cpu", sudo=True, drive=str(tmp_path / "e")), monkeypatch)
-    assert sudo["user"] == "0:0" and "cap_drop" not in sudo and "security_opt" not in sudo
+    assert sudo["user"] == "0:0" and sudo["cap_drop"] == ["MKNOD", "NET_RAW"] and "security_opt" not in sudo
     assert sudo["environment"][contract.ENV_SUDO] == "1"
+    assert f"/view-of/e:{contract.DRIVE}:rw" in sudo["volumes"], "root in it writes the drive through its bindfs view"
+    assert f"{tmp_path / 'd'}:{contract.DRIVE}:rw" in plain["volumes"], "any other runtime binds the folder itself"
     assert sudo["environment"][contract.ENV_RUN_AS] == plain["user"], "the entry process drops to the usual user"
     assert sudo["labels"]["io.localab.runtime.sudo"] == "1" and plain["labels"]["io.localab.runtime.sudo"] == "0"
 

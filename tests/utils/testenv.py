@@ -18,6 +18,11 @@ def prepare(say=print) -> None:
             raise LocalabError(f"the browser tests need Debian's Chromium at {CHROMIUM}; run: sudo apt-get install -y chromium")
         say("installing Debian's chromium for the browser tests")
         commands.apt_install("chromium")
+    if not shutil.which("bindfs"):
+        if not (is_root() and is_debian_like()):
+            raise LocalabError("the sudo runtime's tests need bindfs; run: sudo apt-get install -y bindfs")
+        say("installing Debian's bindfs for the sudo runtime's tests")
+        commands.apt_install("bindfs")
 
 
 if __name__ == "__main__":  # `invoke test` runs this before pytest

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from localab.guest import contract
 from localab.host import drive as drives
-from localab.host import drivetree, ports, profiles, runspec, secretstore
+from localab.host import driveview, drivetree, ports, profiles, runspec, secretstore
 from localab.host.engine import Engine
 from localab.host.errors import LocalabError, UsageError
 from localab.host.http import request_json, wait_answering
@@ -83,10 +83,12 @@ def validate(request: UpRequest) -> ValidRequest:
     return ValidRequest(request.name, profile, drive, port, listen, flavour)
 
 
-def run_spec(spec: ValidRequest, container_plan: ContainerPlan) -> runspec.RunSpec:
-    """The runtime container: the plan's spec with its token file, secrets and labels."""
+def run_spec(spec: ValidRequest, container_plan: ContainerPlan, drive_source: Path | None = None) -> runspec.RunSpec:
+    """The runtime container: the plan's spec with its token file, secrets and labels.
+    `drive_source`: what is bound at the drive instead of the folder itself (a sudo
+    runtime's view of it)."""
     return runspec.run_spec(
-        container_plan, user=drives.container_user(), drive=str(spec.drive),
+        container_plan, user=drives.container_user(), drive=str(drive_source or spec.drive),
         mounts=(runspec.Mount(str(token_file(spec.name)), str(contract.TOKEN_MOUNT), True), *(runspec.Mount(*m) for m in secretstore.mounts())),
         environment={contract.ENV_TOKEN_FILE: str(contract.TOKEN_MOUNT)},
         labels={
@@ -102,9 +104,10 @@ def run_spec(spec: ValidRequest, container_plan: ContainerPlan) -> runspec.RunSp
         })
 
 
-def run_options(spec: ValidRequest, container_plan: ContainerPlan, port: int) -> dict:
+def run_options(spec: ValidRequest, container_plan: ContainerPlan, port: int,
+                drive_source: Path | None = None) -> dict:
     """The docker SDK's run() keywords for a runtime container, image included."""
-    container = run_spec(spec, container_plan)
+    container = run_spec(spec, container_plan, drive_source)
     return {"image": container.image, "name": container_name(spec.name), "hostname": "localab",
             "ports": {f"{container.port}/tcp": (spec.listen, port)}, **container.docker_options()}
 
@@ -183,7 +186,12 @@ def _up(engine: Engine, request: UpRequest, spec: ValidRequest, say) -> Status:
         token = secrets.token_hex(24)
         say("a new token for this runtime" if request.new_token else "made this runtime's token (kept from now on)")
     write_private(token_file(spec.name), token + "\n", owner=drives.owner() if os.getuid() == 0 else None)
-    engine.run(**run_options(spec, container_plan, port))
+    view = driveview.mount(spec.drive, spec.name, drives.owner()) if container_plan.sudo else None
+    try:
+        engine.run(**run_options(spec, container_plan, port, view))
+    except BaseException:
+        driveview.unmount(spec.name)
+        raise
     say(f"starting runtime '{spec.name}': profile {spec.profile.name}, drive {spec.drive}")
     waited = wait_ready(engine, cname, port, token, listen=spec.listen)
     say(f"Jupyter answered after {waited:.1f} s")
@@ -232,6 +240,7 @@ def stop_and_remove(engine: Engine, container: dict, drive: str | None, *, disca
             shown = ", ".join(path for path in result.left[:5]) + (" ..." if len(result.left) > 5 else "")
             say(f"not copied (binary, over {rescue.MAX_FILE_BYTES >> 20} MB, or too many): {shown}")
     engine.remove(cname)
+    driveview.unmount(container["Config"]["Labels"][LABEL])
 
 
 def down(engine: Engine, name: str = "default", *, discard_scratch: bool = False, say=print) -> bool:
