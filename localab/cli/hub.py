@@ -58,7 +58,7 @@ def hub_user(c, name, admin=False, no_admin=False, remove=False):
         users.set_admin(name, False)
         print(f"hub user '{name}' is no longer an admin; their logins and tokens are ended")
     else:
-        existed = name in users.read_users()
+        existed = name in users.active_users()
         password = users.add_user(name, admin=True if admin else None)
         print(f"hub user '{name}'{' (admin)' if admin else ''}: password {password}  (shown once)")
         if not existed:

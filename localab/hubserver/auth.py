@@ -37,9 +37,10 @@ class LocalabAuthenticator(Authenticator):
         self._dummy: str | None = None
 
     def users(self) -> dict:
+        """Who may log in now (a removed user's entry stays in the file, to keep their epoch)."""
         try:
             with open(self.users_file) as handle:
-                return json.load(handle)
+                return {name: entry for name, entry in json.load(handle).items() if not entry.get("removed")}
         except (OSError, ValueError):
             self.log.error("cannot read %s: nobody can log in", self.users_file)
             return {}

@@ -4,6 +4,7 @@ and labels the host sets."""
 
 PORT = 8000  # JupyterHub inside the hub container (and the host port tried first)
 DATA = "/srv/jupyterhub"  # a volume: the database, the cookie secret, the proxy's pid
+DATABASE = f"{DATA}/jupyterhub.sqlite"
 USERS_DIR = "/srv/localab/users"  # the host's users folder, read-only
 USERS_FILE = f"{USERS_DIR}/users.json"
 KEYS_DIR = "/srv/localab/keys"  # the API token and auth-state key as read-only files, never in the environment

@@ -5,6 +5,7 @@
 import asyncio
 import html
 import json
+import logging
 import os
 import sys
 
@@ -13,6 +14,7 @@ from docker.types import Mount
 from dockerspawner import DockerSpawner
 
 from localab.hubserver import contract
+from localab.hubserver import roster
 from localab.hubserver.auth import LocalabAuthenticator
 
 c = get_config()  # noqa: F821
@@ -22,12 +24,14 @@ profiles = settings["profiles"]
 c.JupyterHub.bind_url = f"http://0.0.0.0:{contract.PORT}"
 c.JupyterHub.hub_ip = "0.0.0.0"
 c.JupyterHub.hub_connect_ip = settings["hub_host"]
-c.JupyterHub.db_url = f"sqlite:///{contract.DATA}/jupyterhub.sqlite"
+c.JupyterHub.db_url = f"sqlite:///{contract.DATABASE}"
 c.JupyterHub.cookie_secret_file = f"{contract.DATA}/jupyterhub_cookie_secret"
 c.ConfigurableHTTPProxy.pid_file = f"{contract.DATA}/jupyterhub-proxy.pid"
 
 c.JupyterHub.authenticator_class = LocalabAuthenticator
 c.LocalabAuthenticator.users_file = contract.USERS_FILE
+# Before JupyterHub opens its database: what changed in the users file while it was down.
+roster.apply(contract.DATABASE, contract.USERS_FILE, logging.getLogger("localab.roster"))
 # Set on localab's own authenticator only: an OAuth authenticator loaded from
 # extra_config.py keeps its own allow list (allowed_groups ...) and its own admins.
 c.LocalabAuthenticator.admin_users = set(settings["admins"])

@@ -144,6 +144,29 @@ def test_two_users_get_their_own_runtimes_and_drives(engine, cpu_image, tmp_path
     assert {f"{NAME}-drive-{alice}", f"{NAME}-drive-{bob}", f"{NAME}-data"} <= set(engine.volumes())
 
 
+def test_a_removal_or_demotion_while_the_hub_is_down_ends_tokens_before_it_serves(engine, cpu_image, tmp_path, cleanup):
+    """Tokens live in the hub's database volume: a removal or a demotion made while the
+    hub is down must be in force from its first answer after `hub.up`, not at a refresh."""
+    hub = Hub(tmp_path)
+    hub.up()
+    dave = hub.invoke("user", "--name", "dave", "--admin")
+    erin = hub.invoke("user", "--name", "erin", "--admin")
+    tokens = {name: hub.login(name, re.search(r"password (\S+)", made.stdout).group(1))
+              for name, made in (("dave", dave), ("erin", erin))}
+    assert all(hub.api("GET", "/users", token).status_code == 200 for token in tokens.values()), "admins list users"
+    assert hub.invoke("down").returncode == 0
+    assert hub.invoke("user", "--name", "dave", "--remove").returncode == 0
+    assert hub.invoke("user", "--name", "erin", "--no-admin").returncode == 0
+    hub.up()
+    for name, token in tokens.items():
+        assert hub.api("GET", "/users", token).status_code == 403, f"{name}'s old token lists users"
+        minted = hub.api("POST", f"/users/{name}/tokens", token, json={"note": "after"})
+        assert minted.status_code == 403, f"{name}'s old token mints a token: {minted.status_code} {minted.text[:200]}"
+    listed = {user["name"]: user for user in hub.api("GET", "/users", hub.api_token()).json()}
+    assert "dave" not in listed, "a removed user is gone from the hub's database"
+    assert listed["erin"]["admin"] is False, "a demoted user is no admin in the database"
+
+
 def test_an_idle_server_is_culled_and_its_drive_kept(engine, cpu_image, tmp_path, cleanup):
     hub = Hub(tmp_path, env=cpu_profile(tmp_path, idle="20s"))
     hub.up()

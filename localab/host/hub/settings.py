@@ -4,7 +4,7 @@ spec said the way DockerSpawner takes it, the per-user drive, the admins, the cu
 from localab.host import profiles, refs
 from localab.host.drive import IMAGE_USER
 from localab.host.hub.names import CONTAINER, DRIVE_VOLUME, NETWORK
-from localab.host.hub.users import read_users
+from localab.host.hub.users import active_users
 from localab.host.plan import EngineFacts, plan
 from localab.host.runspec import RunSpec, run_spec
 
@@ -39,7 +39,7 @@ def settings(profile_file: profiles.Profiles, default: str, info: dict) -> dict:
         "hub_host": CONTAINER,
         "drive_volume": DRIVE_VOLUME,
         "drive_mounts": drive_mounts,
-        "admins": sorted(n for n, u in read_users().items() if u.get("admin")),
+        "admins": sorted(n for n, u in active_users().items() if u.get("admin")),
         # No max age: each runtime's entry process ends it at its own profile's lifetime (with
         # the page's warnings and a save); one hub-wide age would cut the longer profiles short.
         "culler": {"timeout_s": chosen.idle_s or 86400, "every_s": max(5, min(60, (chosen.idle_s or 240) // 4)),

@@ -1,10 +1,14 @@
 """The hub's users file: who may log in, their password hashes (never the passwords),
-whether they are admins, and an epoch that a reset, demotion or removal moves so their
-earlier logins end. Written only under the hub's lock, 0600."""
+whether they are admins, and an epoch that a reset, demotion or removal moves (with the
+time it moved, `since`) so their earlier logins and tokens end. A removed user stays as
+{"removed": true, "epoch": N, "since": T}: the hub deletes them from its database at its
+next start, and a newcomer given the name starts past their epoch, never inside the old
+person's logins. Written only under the hub's lock, 0600."""
 
 import json
 import re
 import secrets
+import time
 
 from localab.host.errors import UsageError
 from localab.host.hub.names import hub_lock, users_file
@@ -16,7 +20,17 @@ _USER = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 
 
 def read_users() -> dict:
+    """Every entry, removed users' included."""
     return json.loads(users_file().read_text()) if users_file().is_file() else {}
+
+
+def active_users() -> dict:
+    return {name: entry for name, entry in read_users().items() if not entry.get("removed")}
+
+
+def _moved(entry: dict) -> dict:
+    """The entry's epoch moved on, now."""
+    return {**entry, "epoch": entry.get("epoch", 0) + 1, "since": time.time()}
 
 
 def write_users(users: dict) -> None:
@@ -36,9 +50,10 @@ def add_user(name: str, *, admin: bool | None = None) -> str:
     with hub_lock():
         users = read_users()
         before = users.get(name, {})
+        keep_admin = before.get("admin", False) and not before.get("removed")
         password = secrets.token_urlsafe(12)
-        users[name] = {"hash": hash_password(password), "admin": before.get("admin", False) if admin is None else admin,
-                       "epoch": before.get("epoch", 0) + 1}
+        users[name] = _moved({"hash": hash_password(password), "admin": keep_admin if admin is None else admin,
+                              "epoch": before.get("epoch", 0)})
         write_users(users)
     return password
 
@@ -47,9 +62,9 @@ def set_admin(name: str, admin: bool) -> None:
     """Promote or demote; a demotion ends the user's logins and tokens."""
     with hub_lock():
         users = read_users()
-        if validate_user(name) not in users:
+        if validate_user(name) not in active_users():
             raise UsageError(f"user: no hub user '{name}'; add one with `localab hub.user --name {name}`")
-        users[name] = {**users[name], "admin": admin, "epoch": users[name].get("epoch", 0) + (0 if admin else 1)}
+        users[name] = {**users[name], "admin": admin} if admin else _moved({**users[name], "admin": False})
         write_users(users)
 
 
@@ -57,7 +72,9 @@ def remove_user(name: str) -> bool:
     """Remove a user: their logins and tokens end; their drive volume is kept."""
     with hub_lock():
         users = read_users()
-        if users.pop(validate_user(name), None) is None:
+        entry = users.get(validate_user(name))
+        if entry is None or entry.get("removed"):
             return False
+        users[name] = _moved({"removed": True, "epoch": entry.get("epoch", 0)})
         write_users(users)
     return True
