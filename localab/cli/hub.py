@@ -44,17 +44,34 @@ def hub_down(c):
     "name": "the user name (a new password is printed once; a reset ends their old logins)",
     "admin": "make the user an admin",
     "no_admin": "take admin away (ends their logins and tokens)",
-    "remove": "remove the user (ends their logins and tokens; their drive volume is kept)",
+    "remove": "remove the user (ends their server, logins and tokens; their drive volume is kept, and never "
+              "handed to someone later given the name)",
+    "purge": "with --remove: delete the removed user's drive volumes too",
 })
-def hub_user(c, name, admin=False, no_admin=False, remove=False):
-    """Add a hub user or reset their password; --no-admin, --remove."""
+def hub_user(c, name, admin=False, no_admin=False, remove=False, purge=False):
+    """Add a hub user or reset their password; --no-admin, --remove [--purge]."""
     from localab.host.hub import control, users
 
     if admin and no_admin:
         raise UsageError("admin: --admin and --no-admin contradict each other; give one")
+    if purge and not remove:
+        raise UsageError("purge: --purge deletes a removed user's drive; give it with --remove")
     if remove:
-        print(f"removed hub user '{name}'" if users.remove_user(name) else f"no hub user '{name}'")
-    elif no_admin:
+        removed = users.remove_user(name)
+        print(f"removed hub user '{name}'" if removed else f"no hub user '{name}'")
+        try:
+            engine = connect_engine()
+        except LocalabError:  # no engine, no hub running: its next start deletes them
+            if purge:
+                raise
+            return
+        if removed and control.delete_user(engine, name):
+            print(f"the hub stopped '{name}''s server and ended their tokens")
+        if purge:
+            deleted = control.purge_drives(engine, name)
+            print(f"deleted {', '.join(deleted)}" if deleted else f"no drive volume of '{name}'")
+        return
+    if no_admin:
         users.set_admin(name, False)
         print(f"hub user '{name}' is no longer an admin; their logins and tokens are ended")
     else:
@@ -65,7 +82,7 @@ def hub_user(c, name, admin=False, no_admin=False, remove=False):
             return
     try:
         ended = control.revoke(connect_engine(), name)
-    except LocalabError:  # no engine: no hub running, nothing issued since it stopped
+    except LocalabError:  # no engine: no hub running, its next start ends what was issued before
         return
     if ended:
         print(f"ended {ended} API token(s) of '{name}'")

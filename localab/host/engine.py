@@ -177,6 +177,14 @@ class Engine:
     def volumes(self) -> list[str]:
         return sorted(v["Name"] for v in (self._api.volumes().get("Volumes") or []))
 
+    def remove_volume(self, name: str) -> None:
+        import docker.errors
+
+        try:
+            self._api.remove_volume(name)
+        except docker.errors.APIError as exc:
+            raise LocalabError(f"could not remove volume {name}: {exc.explanation or exc}") from None
+
 
 def connect(timeout: int = 120) -> Engine:
     """Connect to the engine named by DOCKER_HOST (or the default socket) and ping it."""

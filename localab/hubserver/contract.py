@@ -12,3 +12,10 @@ EXTRA_CONFIG = "/srv/localab/extra_config.py"  # the operator's own additions (O
 ENV_SETTINGS = "LOCALAB_HUB_SETTINGS"  # JSON the host makes from the profiles (hub.control.settings)
 ENV_KEYS = "LOCALAB_HUB_KEYS"  # where KEYS_DIR is, for the unit tests that run the config on the host
 LABEL = "io.localab.hub"  # on the hub, its network and every runtime it spawned
+
+
+def drive_volume(base: str, entry: dict | None) -> str:
+    """A user's drive volume: DockerSpawner's name for it (`base`), or, for someone given a
+    removed user's name, that name and the generation their entry records."""
+    generation = (entry or {}).get("drive_generation")
+    return f"{base}.{generation}" if generation else base

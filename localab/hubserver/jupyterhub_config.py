@@ -70,9 +70,8 @@ c.DockerSpawner.prefix = settings["hub_host"]
 c.DockerSpawner.name_template = "{prefix}-{username}"
 c.DockerSpawner.image = profiles[settings["default_profile"]]["image"]
 c.DockerSpawner.allowed_images = sorted({spec["image"] for spec in profiles.values()})
-# The drive: writable through DockerSpawner's volumes; its read-only view (the same
-# volume again) as a mount in apply_profile, since DockerSpawner keys binds by volume.
-c.DockerSpawner.volumes = {settings["drive_volume"]: target for target, ro in settings["drive_mounts"] if not ro}
+# The drive: writable through DockerSpawner's volumes, its read-only view (the same volume
+# again) as a mount, both named per user in apply_profile (DockerSpawner keys binds by volume).
 c.DockerSpawner.extra_create_kwargs = {"labels": {contract.LABEL: settings["hub_host"]}}
 c.DockerSpawner.http_timeout = 120
 c.DockerSpawner.start_timeout = 180
@@ -93,6 +92,14 @@ def options_from_form(formdata):
 c.DockerSpawner.options_from_form = options_from_form
 
 
+def users_entry(name: str) -> dict | None:
+    try:
+        with open(contract.USERS_FILE) as handle:
+            return json.load(handle).get(name)
+    except (OSError, ValueError):
+        return None  # an OAuth setup, say: no users file
+
+
 def apply_profile(spawner):
     """The chosen profile's image, caps, security options and lifetime, exactly as `localab up`."""
     name = (spawner.user_options or {}).get("profile") or settings["default_profile"]
@@ -106,7 +113,9 @@ def apply_profile(spawner):
     spawner.cpu_limit = None
     spawner.mem_limit = None
     spawner.extra_host_config = dict(spec["host_config"])
-    volume = spawner.format_volume_name(settings["drive_volume"], spawner)
+    volume = contract.drive_volume(spawner.format_volume_name(settings["drive_volume"], spawner),
+                                   users_entry(spawner.user.name))
+    spawner.volumes = {volume: target for target, ro in settings["drive_mounts"] if not ro}
     spawner.extra_host_config["mounts"] = [Mount(target=target, source=volume, type="volume", read_only=True)
                                            for target, ro in settings["drive_mounts"] if ro]
     spawner.environment.update(spec["environment"])

@@ -144,7 +144,7 @@ def test_two_users_get_their_own_runtimes_and_drives(engine, cpu_image, tmp_path
     assert {f"{NAME}-drive-{alice}", f"{NAME}-drive-{bob}", f"{NAME}-data"} <= set(engine.volumes())
 
 
-def test_a_removal_or_demotion_while_the_hub_is_down_ends_tokens_before_it_serves(engine, cpu_image, tmp_path, cleanup):
+def test_a_removal_or_demotion_while_the_hub_is_down_ends_tokens_before_it_serves_and_a_reused_name_gets_a_new_drive(engine, cpu_image, tmp_path, cleanup):
     """Tokens live in the hub's database volume: a removal or a demotion made while the
     hub is down must be in force from its first answer after `hub.up`, not at a refresh."""
     hub = Hub(tmp_path)
@@ -154,6 +154,8 @@ def test_a_removal_or_demotion_while_the_hub_is_down_ends_tokens_before_it_serve
     tokens = {name: hub.login(name, re.search(r"password (\S+)", made.stdout).group(1))
               for name, made in (("dave", dave), ("erin", erin))}
     assert all(hub.api("GET", "/users", token).status_code == 200 for token in tokens.values()), "admins list users"
+    dave_first = hub.start("dave", tokens["dave"])
+    assert dave_first.run("open('/content/drive/MyDrive/mine.txt', 'w').write('the first dave')").status == "ok"
     assert hub.invoke("down").returncode == 0
     assert hub.invoke("user", "--name", "dave", "--remove").returncode == 0
     assert hub.invoke("user", "--name", "erin", "--no-admin").returncode == 0
@@ -165,6 +167,19 @@ def test_a_removal_or_demotion_while_the_hub_is_down_ends_tokens_before_it_serve
     listed = {user["name"]: user for user in hub.api("GET", "/users", hub.api_token()).json()}
     assert "dave" not in listed, "a removed user is gone from the hub's database"
     assert listed["erin"]["admin"] is False, "a demoted user is no admin in the database"
+
+    # Someone new given the name gets a drive of their own; --purge deletes both.
+    newcomer = hub.login("dave", hub.user("dave"))
+    listing = hub.start("dave", newcomer).run("import os; print(os.listdir('/content/drive/MyDrive'))")
+    assert "mine.txt" not in listing.stdout, "the removed person's drive is not handed to a newcomer"
+    drives = {v for v in engine.volumes() if v.startswith(f"{NAME}-drive-dave")}
+    assert len(drives) == 2, drives
+    purged = hub.invoke("user", "--name", "dave", "--remove", "--purge")
+    assert purged.returncode == 0, purged.stdout + purged.stderr
+    assert "stopped 'dave''s server" in purged.stdout
+    assert not {v for v in engine.volumes() if v.startswith(f"{NAME}-drive-dave")}, "both of dave's drives deleted"
+    refused = hub.invoke("user", "--name", "erin", "--purge")
+    assert refused.returncode == 2 and "--remove" in refused.stderr
 
 
 def test_an_idle_server_is_culled_and_its_drive_kept(engine, cpu_image, tmp_path, cleanup):

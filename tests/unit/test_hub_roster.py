@@ -8,8 +8,8 @@ import time
 from jupyterhub import orm
 
 from localab.host.hub import users
-from localab.host.hub.names import users_file
-from localab.hubserver import roster
+from localab.host.hub.names import is_drive_of, users_file
+from localab.hubserver import contract, roster
 
 
 def test_a_removed_name_keeps_its_epoch_and_a_newcomer_starts_past_it(monkeypatch, tmp_path):
@@ -25,6 +25,11 @@ def test_a_removed_name_keeps_its_epoch_and_a_newcomer_starts_past_it(monkeypatc
     again = users.read_users()["dave"]
     assert again["epoch"] == 4, "the old person's logins (epoch 2 or 3) are never valid again"
     assert again["admin"] is False, "a newcomer does not inherit the removed person's admin"
+    assert contract.drive_volume("hub-drive-dave", again) == "hub-drive-dave.4", "nor their drive"
+    users.add_user("dave")  # the newcomer's reset keeps their drive
+    assert contract.drive_volume("hub-drive-dave", users.read_users()["dave"]) == "hub-drive-dave.4"
+    assert is_drive_of("localab-drive-dave.4", "dave") and is_drive_of("localab-drive-dave", "dave")
+    assert not is_drive_of("localab-drive-dave-x", "dave") and not is_drive_of("localab-drive-davey", "dave")
 
 
 def test_a_demotion_moves_the_epoch_and_says_when(monkeypatch, tmp_path):

@@ -7,7 +7,7 @@ import secrets
 
 from localab.host import ports, profiles
 from localab.host.engine import Engine
-from localab.host.errors import LocalabError
+from localab.host.errors import LocalabError, UsageError
 from localab.host.http import request_json, wait_answering
 from localab.host.hub.names import (
     CONTAINER,
@@ -18,11 +18,12 @@ from localab.host.hub.names import (
     crypt_key_file,
     hub_dir,
     hub_lock,
+    is_drive_of,
     keys_dir,
     users_file,
 )
 from localab.host.hub.settings import flavours_needed, settings
-from localab.host.hub.users import ADMIN, write_users
+from localab.host.hub.users import ADMIN, active_users, write_users
 from localab.host.image import build as images
 from localab.host.lifecycle.state import published_port
 from localab.host.paths import write_private
@@ -107,6 +108,30 @@ def revoke(engine: Engine, name: str) -> int:
     for token in listed:
         api(port, "DELETE", f"/users/{name}/tokens/{token['id']}")
     return len(listed)
+
+
+def delete_user(engine: Engine, name: str) -> bool:
+    """Remove a user from the running hub now: their server stops, their tokens and
+    record go. False when no hub is running (it deletes them at its next start)."""
+    container = engine.container(CONTAINER)
+    if container is None or not container["State"].get("Running"):
+        return False
+    code, answer = api(published_port(container, hub.PORT)[1], "DELETE", f"/users/{name}")
+    if code not in (204, 404):
+        raise LocalabError(f"the hub did not delete user '{name}' ({code}: {answer}); their tokens are ended at the "
+                           f"hub's next start")
+    return True
+
+
+def purge_drives(engine: Engine, name: str) -> list[str]:
+    """Delete every drive volume a removed user `name` had; the volumes deleted."""
+    if name in active_users():
+        raise UsageError(f"purge: '{name}' is a hub user; remove them first (`localab hub.user --name {name} --remove "
+                         f"--purge`)")
+    volumes = [volume for volume in engine.volumes() if is_drive_of(volume, name)]
+    for volume in volumes:
+        engine.remove_volume(volume)
+    return volumes
 
 
 def status_data(engine: Engine) -> dict:

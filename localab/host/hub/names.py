@@ -15,6 +15,13 @@ CONTAINER = os.environ.get("LOCALAB_HUB_NAME", "localab-hub")
 NETWORK = CONTAINER
 DATA_VOLUME = f"{CONTAINER}-data"
 DRIVE_VOLUME = ("localab" if CONTAINER == "localab-hub" else CONTAINER) + "-drive-{username}"
+
+
+def is_drive_of(volume: str, name: str) -> bool:
+    """`volume` is one of the drives a user `name` had: their first, or one of a later
+    person given the name after a removal (hubserver.contract.drive_volume)."""
+    base = DRIVE_VOLUME.format(username=name)
+    return volume == base or (volume.startswith(base + ".") and volume[len(base) + 1:].isdigit())
 HUB_IMAGE = refs.image_ref("hub")
 
 

@@ -52,8 +52,13 @@ def add_user(name: str, *, admin: bool | None = None) -> str:
         before = users.get(name, {})
         keep_admin = before.get("admin", False) and not before.get("removed")
         password = secrets.token_urlsafe(12)
-        users[name] = _moved({"hash": hash_password(password), "admin": keep_admin if admin is None else admin,
-                              "epoch": before.get("epoch", 0)})
+        entry = _moved({"hash": hash_password(password), "admin": keep_admin if admin is None else admin,
+                        "epoch": before.get("epoch", 0)})
+        if before.get("removed"):  # a newcomer under a removed name: a drive of their own, never the old one
+            entry["drive_generation"] = entry["epoch"]
+        elif "drive_generation" in before:
+            entry["drive_generation"] = before["drive_generation"]
+        users[name] = entry
         write_users(users)
     return password
 
