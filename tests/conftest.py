@@ -25,6 +25,7 @@ def no_user_profiles(tmp_path_factory, monkeypatch):
     reaches a test (subprocesses inherit this too)."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
     monkeypatch.delenv("LOCALAB_PROFILES", raising=False)
+    monkeypatch.delenv("LOCALAB_OWNER", raising=False)  # `reset` sets it from a runtime's label: undone after each test
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """The verbs of a runtime (up, status, logs, down, reset, profiles) and of the secrets its
 notebooks read (secret, secrets)."""
 
+import os
 import sys
 
 from invoke import Exit
@@ -28,14 +29,21 @@ from localab.host.errors import UsageError
     "flavour": "the image: cpu (localab's TensorFlow, default) or colab (Colab's own ~640 packages); with a GPU its "
                "-gpu image",
     "sudo": "let the notebook user sudo without a password (`!sudo apt-get install ...`); a privileged runtime",
+    "owner": "UID:GID the runtime runs as and the drive's files belong to (root only; default: you, the user "
+             "behind sudo, or for root alone localab's own system account)",
 })
 def up(c, profile=None, gpu=False, port=None, drive=None, name="default", recreate=False, listen="127.0.0.1",
        keymap=None, profiles=None, new_token=False, colab_frontend=False, base=None, discard_scratch=False,
-       flavour=None, sudo=False):
+       flavour=None, sudo=False, owner=None):
     """Start the runtime (building the image if needed) and print its URL as the last line."""
     use_profiles(profiles)
+    from localab.host import drive as drives
     from localab.host.lifecycle import verbs
 
+    if owner:
+        drives.parse_owner(owner)
+        os.environ[drives.ENV_OWNER] = owner  # read by every part that writes for the runtime's user
+        drives.owner()
     request = verbs.UpRequest(name=name, profile=profile, gpu=gpu, port=port, drive=drive,
                               recreate=recreate or new_token, listen=listen, keymap=keymap, new_token=new_token,
                               colab_frontend=colab_frontend, base=base, discard_scratch=discard_scratch,

@@ -2,11 +2,12 @@
 localab creates in it. The bytes go through drivefs, which never follows a link."""
 
 import os
+import pwd
 import shlex
 from pathlib import Path
 
 from localab.guest import contract
-from localab.host import drivefs, drivetree
+from localab.host import commands, drivefs, drivetree
 from localab.host.errors import UsageError
 from localab.host.paths import CHECKOUT, state_dir
 
@@ -19,6 +20,10 @@ def default_drive(name: str) -> Path:
     return folder / ("drive" if name == "default" else f"drive-{name}")
 
 
+ENV_OWNER = "LOCALAB_OWNER"  # "UID:GID", set by `up --owner` (or by hand)
+SYSTEM_ACCOUNT = "localab"
+
+
 def host_user() -> tuple[int, int] | None:
     """Whose files the drive holds: the invoking user (under sudo too); None for root."""
     uid, gid = os.getuid(), os.getgid()
@@ -27,9 +32,38 @@ def host_user() -> tuple[int, int] | None:
     return None if uid == 0 else (uid, gid)
 
 
+def parse_owner(value: str) -> tuple[int, int]:
+    uid, _, gid = value.partition(":")
+    if not (uid.isdigit() and gid.isdigit()) or int(uid) == 0:
+        raise UsageError(f"owner: '{value}' is not UID:GID of a user other than root (e.g. 1001:1001); the runtime "
+                         f"runs as that user and the drive's new files belong to it")
+    return int(uid), int(gid)
+
+
+def system_account() -> tuple[int, int]:
+    """localab's own system account (no login, no home), made on first use: what a runtime
+    runs as when root starts it with nobody behind it. Never a uid that may be a person's
+    (1000:100 is one on many hosts, who could then read the token through /proc), and never
+    root itself (inside, uid 0 owns the image's files, /etc/passwd among them)."""
+    try:
+        entry = pwd.getpwnam(SYSTEM_ACCOUNT)
+    except KeyError:
+        commands.run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
+                      "--shell", "/usr/sbin/nologin", "--comment", "localab runtimes", SYSTEM_ACCOUNT], quiet=True)
+        entry = pwd.getpwnam(SYSTEM_ACCOUNT)
+    return entry.pw_uid, entry.pw_gid
+
+
 def owner() -> tuple[int, int]:
-    """uid, gid the runtime runs as: the host user's, or the image's own when root runs localab."""
-    return host_user() or IMAGE_USER
+    """uid, gid the runtime runs as and the drive's new files belong to: `--owner`, else the
+    invoking user (under sudo too), else, for root alone, localab's system account."""
+    if os.environ.get(ENV_OWNER):
+        chosen = parse_owner(os.environ[ENV_OWNER])
+        if os.getuid() != 0 and chosen != (os.getuid(), os.getgid()):
+            raise UsageError(f"owner: only root may hand a runtime to another user ({chosen[0]}:{chosen[1]}); "
+                             f"leave --owner out to run it as yourself")
+        return chosen
+    return host_user() or system_account()
 
 
 def container_user() -> str:

@@ -201,12 +201,30 @@ def test_drive_files_belong_to_the_host_user_who_ran_up(engine, cpu_image, host_
         engine.remove(owned.container)
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the container as the image's own user")
-def test_as_root_the_container_still_runs_unprivileged(runtime):
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root alone runs the container as localab's system account")
+def test_as_root_the_runtime_belongs_to_localabs_account_or_the_owner_given(runtime, tmp_path, engine):
+    """Root with nobody behind it: not a guessed 1000:100 (a person on many hosts, who could
+    read the token through /proc), not root itself; `--owner` names someone."""
     runtime.up()
+    account = pwd.getpwnam("localab")
     inside = runtime.client().run("import os; open('/content/drive/MyDrive/r.txt', 'w').write('x'); print(os.getuid())")
-    assert inside.stdout.strip() == "1000"
-    assert (runtime.drive / "r.txt").stat().st_uid == 1000
+    assert inside.stdout.strip() == str(account.pw_uid)
+    assert (runtime.drive / "r.txt").stat().st_uid == account.pw_uid
+    token = runtime.state / "runtimes" / runtime.name / "token"
+    assert token.stat().st_uid == account.pw_uid and not token.stat().st_mode & 0o077, "no one else reads the token"
+    other = Runtime(tmp_path / "other")
+    try:
+        given = other.up("--owner", "4242:4343")
+        assert given.returncode == 0, given.stderr
+        ran = other.client().run("import os; open('/content/drive/MyDrive/o.txt', 'w').write('x'); print(os.getuid())")
+        assert ran.stdout.strip() == "4242" and (other.drive / "o.txt").stat().st_uid == 4242
+        reset = other.invoke("reset", "--name", other.name, "--yes")
+        assert reset.returncode == 0, reset.stderr
+        assert other.client().run("import os; print(os.getuid())").stdout.strip() == "4242", "a reset keeps the owner"
+        refused = other.up("--recreate", "--owner", "0:0", check=False)
+        assert refused.returncode == 2 and "owner: '0:0'" in refused.stderr
+    finally:
+        engine.remove(other.container)
 
 
 def busy_port():

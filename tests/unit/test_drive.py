@@ -1,4 +1,5 @@
 import os
+import pwd
 
 import pytest
 
@@ -26,7 +27,16 @@ def test_the_host_user_is_the_sudo_user_and_never_root(monkeypatch):
     monkeypatch.setattr(os, "getgid", lambda: 0)
     monkeypatch.delenv("SUDO_UID", raising=False)
     assert drive.host_user() is None
-    assert drive.owner() == (1000, 100)
+    monkeypatch.setattr(drive.pwd, "getpwnam", lambda name: pwd.struct_passwd(
+        (name, "x", 998, 997, "", "/nonexistent", "/usr/sbin/nologin")) if name == "localab" else None)
+    assert drive.owner() == (998, 997), "root alone: localab's system account, never a guessed 1000:100"
+    monkeypatch.setenv("LOCALAB_OWNER", "1005:1006")
+    assert drive.owner() == (1005, 1006)
+    for bad in ("0:0", "abc", "1005", "-1:5"):
+        monkeypatch.setenv("LOCALAB_OWNER", bad)
+        with pytest.raises(UsageError, match="owner: "):
+            drive.owner()
+    monkeypatch.delenv("LOCALAB_OWNER")
     monkeypatch.setenv("SUDO_UID", "1001")
     monkeypatch.setenv("SUDO_GID", "1002")
     assert drive.host_user() == (1001, 1002)
@@ -72,11 +82,12 @@ def test_root_chowns_only_a_drive_it_creates(tmp_path, monkeypatch):
     monkeypatch.delenv("SUDO_UID", raising=False)
     made = tmp_path / "new-drive"
     drive.prepare_drive(made)
-    assert (made.stat().st_uid, made.stat().st_gid) == drive.IMAGE_USER
+    account = pwd.getpwnam("localab")
+    assert (made.stat().st_uid, made.stat().st_gid) == (account.pw_uid, account.pw_gid), "root alone: the system account"
     existing = tmp_path / "someones"
     existing.mkdir(mode=0o755)
     os.chown(existing, 4321, 4321)
     with pytest.raises(UsageError) as error:
         drive.prepare_drive(existing)
-    assert f"chown 1000:100 {existing}" in str(error.value)
+    assert f"chown {account.pw_uid}:{account.pw_gid} {existing}" in str(error.value)
     assert existing.stat().st_uid == 4321, "an existing folder keeps its owner"

@@ -101,6 +101,7 @@ def run_spec(spec: ValidRequest, container_plan: ContainerPlan, drive_source: Pa
             f"{LABEL}.colab-frontend": container_plan.environment.get(contract.ENV_COLAB_FRONTEND, "0"),
             f"{LABEL}.flavour": container_plan.flavour,
             f"{LABEL}.sudo": "1" if container_plan.sudo else "0",
+            f"{LABEL}.owner": drives.container_user(),
         })
 
 
@@ -266,6 +267,8 @@ def reset(engine: Engine, name: str, *, new_token: bool = False, discard_scratch
         if container is None:
             raise UsageError(f"name: no runtime '{name}' to reset; start one with `localab up`")
         published = published_port(container)
+        if label(container, "owner") and not os.environ.get(drives.ENV_OWNER):
+            os.environ[drives.ENV_OWNER] = label(container, "owner")  # the same user as before, whoever resets
         request = UpRequest(
             name=name, profile=label(container, "profile"), gpu=label(container, "gpu") == "1",
             port=str(published[1]) if published else None, drive=label(container, "drive"),
