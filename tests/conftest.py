@@ -4,6 +4,7 @@ containers only through ports published on 127.0.0.1, with bounded waits. The he
 they use live in tests/utils/."""
 
 import os
+import subprocess
 
 import pytest
 
@@ -26,6 +27,22 @@ def no_user_profiles(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
     monkeypatch.delenv("LOCALAB_PROFILES", raising=False)
     monkeypatch.delenv("LOCALAB_OWNER", raising=False)  # `reset` sets it from a runtime's label: undone after each test
+
+
+@pytest.fixture(autouse=True)
+def no_mount_left(request):
+    """Runtimes started as root bind their drive at a mount point in their state folder
+    (localab.host.driveview); a test that removes its container without `down` leaves it.
+    Unmounted here, deepest first, so that no tmp folder keeps a mount."""
+    if "tmp_path" not in request.fixturenames or os.geteuid() != 0:
+        yield
+        return
+    root = str(request.getfixturevalue("tmp_path"))
+    yield
+    with open("/proc/self/mountinfo") as mounts:
+        points = [line.split()[4].replace("\\040", " ") for line in mounts]
+    for point in sorted((p for p in points if p.startswith(root + "/")), key=len, reverse=True):
+        subprocess.run(["umount", "-l", point], check=False, timeout=30)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """The drive's policy on the host: which folder may be a drive, and who owns what
 localab creates in it. The bytes go through drivefs, which never follows a link."""
 
+import grp
 import os
 import pwd
 import shlex
@@ -122,14 +123,44 @@ def validate_drive(value: str | None, name: str) -> Path:
         probe = probe.parent
     if not os.access(probe, os.W_OK | os.X_OK):
         raise UsageError(f"drive: '{shown}' is not writable by you; name a folder you can write to")
-    holder = path.parent
-    while not holder.exists():
-        holder = holder.parent
-    stat = holder.stat()
-    if stat.st_mode & 0o002 and stat.st_uid not in (os.getuid(), 0):
-        raise UsageError(f"drive: '{shown}' is in {holder}, which anyone may write and which belongs to "
-                         f"uid {stat.st_uid}; name a folder in a directory of your own")
+    exposed = _swappable_parent(path)
+    if exposed:
+        raise UsageError(f"drive: '{shown}' is in {exposed}, which other users may write, so one of them could swap "
+                         f"the drive for a link between localab's check and the mount; name a folder in a "
+                         f"directory of your own")
     return path
+
+
+def _swappable_parent(path: Path) -> Path | None:
+    """The first existing folder above `path` in which someone else could rename or replace
+    the next step of the path: writable by others (or a group with other members), unless
+    its sticky bit protects a next step that belongs to the invoking user or root."""
+    me = os.getuid()
+    for parent in path.parents:
+        if not parent.exists():
+            continue
+        found = os.stat(parent)
+        others = found.st_mode & 0o002 or (found.st_mode & 0o020 and not _only_mine(found.st_gid))
+        if not others:
+            continue
+        step = parent / path.parts[len(parent.parts)]
+        if found.st_mode & 0o1000 and os.path.lexists(step) and os.lstat(step).st_uid in (me, 0):
+            continue  # sticky: only the step's owner (or root) may rename it
+        return parent
+    return None
+
+
+def _only_mine(gid: int) -> bool:
+    """A group of which the invoking user (or root) is the only member."""
+    if gid == 0:
+        return True
+    try:
+        group = grp.getgrgid(gid)
+    except KeyError:
+        return False
+    members = set(group.gr_mem) | {entry.pw_name for entry in pwd.getpwall() if entry.pw_gid == gid}
+    mine = {pwd.getpwuid(os.getuid()).pw_name} if os.getuid() != 0 else {"root"}
+    return members <= mine
 
 
 def prepare_drive(path: Path) -> None:

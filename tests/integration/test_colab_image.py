@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from localab.host import drive
+from localab.host import drive, driveview
 from tests.utils.runtime import Runtime
 
 pytestmark = pytest.mark.colab
@@ -32,9 +32,6 @@ def colab_runtime(request, engine, colab_image, tmp_path):
     if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
         print(f"--- logs of {owned.container}:\n{owned.invoke('logs', '--name', owned.name).stdout[-4000:]}")
     engine.remove(owned.container)
-    view = owned.state / "drive-views" / owned.name
-    if os.path.ismount(view):  # a failed sudo test's bindfs view: never left mounted in a removed tmp folder
-        subprocess.run(["umount", "-l", str(view)], check=False, timeout=30)
 
 
 def run(client, kernel, code: str, timeout_s: float = 300):
@@ -164,11 +161,11 @@ def test_root_in_a_sudo_runtime_leaves_no_set_id_program_or_device_in_the_host_d
         assert not found.st_mode & (stat.S_ISUID | stat.S_ISGID), f"{name} is set-id on the host: {oct(found.st_mode)}"
     assert not os.path.lexists(colab_runtime.drive / "null"), "no device node reaches the host"
     assert "security.capability" not in os.listxattr(colab_runtime.drive / "x")
-    view = colab_runtime.state / "drive-views" / colab_runtime.name
-    assert os.path.ismount(view), "the runtime's drive is the bindfs view while it runs"
+    views = colab_runtime.state / "drive-views" / colab_runtime.name
+    assert driveview.is_mounted(views / "sudo"), "the runtime's drive is the bindfs view while it runs"
     down = colab_runtime.invoke("down", "--name", colab_runtime.name, "--discard-scratch")
     assert down.returncode == 0, down.stderr
-    assert not os.path.ismount(view) and not view.exists(), "down unmounts the view and removes its mount point"
+    assert not views.exists(), "down unmounts the view and removes its mount points"
     assert (colab_runtime.drive / "x").read_bytes()[:4] == b"\x7fELF", "what root wrote is kept, as a plain file"
 
 

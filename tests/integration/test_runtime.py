@@ -76,8 +76,10 @@ def test_the_engine_applies_the_profiles_caps(runtime, engine):
     assert host["PortBindings"]["8888/tcp"] == [{"HostIp": "127.0.0.1", "HostPort": str(runtime.port)}]
     binds = [m for m in engine.container(runtime.container)["Mounts"]]
     token_file = runtime.state / "runtimes" / runtime.name / "token"
+    # Root binds the drive folder it opened and checked (pinned in its state folder), not a path a link could replace.
+    drive = runtime.state / "drive-views" / runtime.name / "folder" if os.geteuid() == 0 else runtime.drive
     assert sorted((m["Source"], m["Destination"], m["RW"]) for m in binds) == sorted([
-        (str(runtime.drive), "/content/drive/MyDrive", True), (str(runtime.drive), "/run/localab/drive-readonly", False),
+        (str(drive), "/content/drive/MyDrive", True), (str(drive), "/run/localab/drive-readonly", False),
         (str(token_file), "/run/localab/token", False)])
     inside = runtime.client().run(
         "import os, pathlib\n"

@@ -1,3 +1,4 @@
+import grp
 import os
 import pwd
 
@@ -73,8 +74,34 @@ def test_a_folder_in_someone_elses_world_writable_directory_is_refused(tmp_path)
     shared.mkdir()
     shared.chmod(0o777)
     os.chown(shared, 4321, 4321) if os.getuid() == 0 else pytest.skip("needs root to give the folder away")
-    with pytest.raises(UsageError, match="anyone may write"):
+    with pytest.raises(UsageError, match="other users may write"):
         drive.validate_drive(str(shared / "drive"), "default")
+
+
+def test_a_drive_whose_parent_others_may_write_is_refused_unless_sticky_protects_it(tmp_path):
+    """Whoever may write a folder on the drive's path can swap the next step for a link
+    between localab's check and the engine's mount."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    mine.chmod(0o777)
+    with pytest.raises(UsageError, match=f"is in {mine}, which other users may write"):
+        drive.validate_drive(str(mine / "a" / "drive"), "default")
+    mine.chmod(0o1777)  # sticky, like /tmp: only a step's owner may rename it
+    (mine / "a").mkdir()
+    assert drive.validate_drive(str(mine / "a" / "drive"), "default") == mine / "a" / "drive"
+    with pytest.raises(UsageError, match="other users may write"):
+        drive.validate_drive(str(mine / "not-yet" / "drive"), "default")  # anyone could make that step first
+    group = tmp_path / "group"
+    group.mkdir()
+    group.chmod(0o770)
+    shared_gid = next((g.gr_gid for g in grp.getgrall() if g.gr_mem), None)
+    if shared_gid is None:
+        pytest.skip("no group with members on this host")
+    os.chown(group, os.getuid(), shared_gid)
+    with pytest.raises(UsageError, match="other users may write"):
+        drive.validate_drive(str(group / "drive"), "default")
+    group.chmod(0o750)
+    assert drive.validate_drive(str(group / "drive"), "default") == group / "drive"
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="changing owners needs root")

@@ -1,6 +1,6 @@
 """A MagicMock engine for unit tests, and `up()` driven through it: the real verb with
-only the engine, the image build, the readiness poll and a sudo runtime's bindfs mount
-stood in for (tests/integration/test_colab_image.py mounts it for real)."""
+only the engine, the image build, the readiness poll and the drive's mounts (driveview) stood in for
+(tests/integration and tests/unit/test_driveview.py mount them for real)."""
 
 from pathlib import Path
 from unittest.mock import MagicMock
@@ -27,7 +27,8 @@ def drive_up(engine: MagicMock, request: verbs.UpRequest, monkeypatch) -> dict |
     monkeypatch.setattr(verbs.images, "ensure_image", lambda engine, flavour, say=print, base=None: {"Id": "sha256:x"})
     monkeypatch.setattr(verbs, "wait_ready", lambda *a, **k: 0.0)
     monkeypatch.setattr(verbs.ports, "is_free", lambda port, address: True)
-    monkeypatch.setattr(verbs.driveview, "mount", lambda drive, name, owner: Path("/view-of") / drive.name)
+    monkeypatch.setattr(verbs.driveview, "mount",
+                        lambda drive, name, owner, sudo: Path("/view-of") / drive.name if sudo else drive)
     verbs.up(engine, request, say=lambda _: None)
     if not engine.run.called:
         return None

@@ -85,8 +85,7 @@ def validate(request: UpRequest) -> ValidRequest:
 
 def run_spec(spec: ValidRequest, container_plan: ContainerPlan, drive_source: Path | None = None) -> runspec.RunSpec:
     """The runtime container: the plan's spec with its token file, secrets and labels.
-    `drive_source`: what is bound at the drive instead of the folder itself (a sudo
-    runtime's view of it)."""
+    `drive_source`: what is bound at the drive instead of its path (driveview.mount)."""
     return runspec.run_spec(
         container_plan, user=drives.container_user(), drive=str(drive_source or spec.drive),
         mounts=(runspec.Mount(str(token_file(spec.name)), str(contract.TOKEN_MOUNT), True), *(runspec.Mount(*m) for m in secretstore.mounts())),
@@ -187,9 +186,9 @@ def _up(engine: Engine, request: UpRequest, spec: ValidRequest, say) -> Status:
         token = secrets.token_hex(24)
         say("a new token for this runtime" if request.new_token else "made this runtime's token (kept from now on)")
     write_private(token_file(spec.name), token + "\n", owner=drives.owner() if os.getuid() == 0 else None)
-    view = driveview.mount(spec.drive, spec.name, drives.owner()) if container_plan.sudo else None
+    bound = driveview.mount(spec.drive, spec.name, drives.owner(), sudo=container_plan.sudo)
     try:
-        engine.run(**run_options(spec, container_plan, port, view))
+        engine.run(**run_options(spec, container_plan, port, bound))
     except BaseException:
         driveview.unmount(spec.name)
         raise
@@ -248,6 +247,7 @@ def down(engine: Engine, name: str = "default", *, discard_scratch: bool = False
     with runtime_lock(say):
         container = find(engine, name)
         if container is None:
+            driveview.unmount(name)  # a container removed by hand leaves its drive's mounts
             say(f"runtime '{name}' is not up; nothing to do")
             return False
         stop_and_remove(engine, container, label(container, "drive"), discard_scratch=discard_scratch, say=say)
