@@ -1,6 +1,6 @@
 # The JupyterHub image for `localab hub.up`: the hub, configurable-http-proxy (Debian's),
 # DockerSpawner and the idle culler, from the same base image, CA handling and hashed
-# lock machinery as the runtime image. It spawns localab:cpu / localab:gpu runtimes.
+# lock machinery as the runtime image. It spawns the runtime images (localab:colab by default).
 ARG BASE=localab-base:bookworm
 FROM ${BASE}
 

@@ -59,9 +59,11 @@ def engine():
 
 
 @pytest.fixture(scope="session")
-def cpu_image(engine):
-    """localab:cpu built from this checkout (the layer cache makes a rebuild quick)."""
-    return build_image(engine, "cpu")
+def tf_image(engine):
+    """localab:tf (TensorFlow only) built from this checkout; most runtime tests use it, being
+    smaller and faster to start than the default colab image (the layer cache makes a
+    rebuild quick)."""
+    return build_image(engine, "tf")
 
 
 @pytest.fixture(scope="session")
@@ -73,7 +75,7 @@ def colab_image(engine):
 # The colab group (`localab test --colab`, which sets this): every test of a runtime again on
 # the colab image. The whole suite runs the colab image's own tests only, to stay well inside
 # CI's hour; the group adds about 20 minutes.
-RUNTIME_FLAVOURS = ["cpu"] + ([pytest.param("colab", marks=pytest.mark.colab)]
+RUNTIME_FLAVOURS = ["tf"] + ([pytest.param("colab", marks=pytest.mark.colab)]
                               if os.environ.get("LOCALAB_TEST_COLAB_GROUP") else [])
 
 

@@ -8,7 +8,9 @@ from localab.host.bench import registry as bench_registry
     "workload": bench_registry.help_text(),
     "scale": "smoke (seconds, what tests use), quick (minutes), full (the tutorial's 50,000 images x 10 epochs)",
     "profile": "resource profile for the containers (default: the profiles' default)",
-    "gpu": "require a GPU (gpu image, one GPU)",
+    "gpu": "require a GPU (the flavour's -gpu image, one GPU)",
+    "flavour": "the image the workloads run in: tf (default: TensorFlow only, what --compare-plain matches) or "
+               "colab (Colab's own package set, the runtimes' default)",
     "drive": "drive folder holding results, caches and checkpoints (default: the runtime's default drive)",
     "runs": "repeat each workload this many times, each in a fresh container",
     "resume": "continue a resnet50-cifar10 fit from its last checkpoint on the drive",
@@ -26,7 +28,7 @@ from localab.host.bench import registry as bench_registry
 })
 def bench(c, workload="resnet50-cifar10", scale="smoke", profile=None, gpu=False, drive=None, runs=None, resume=False,
           pipeline="both", compare_host=False, compare_plain=False, trace=False, batch=None, history=False,
-          profiles=None, json_=False):
+          profiles=None, json_=False, flavour=None):
     """Run benchmark workloads in fresh containers under a profile's caps; results go to the drive."""
     use_profiles(profiles)
     from localab.host import drive as drives
@@ -44,7 +46,7 @@ def bench(c, workload="resnet50-cifar10", scale="smoke", profile=None, gpu=False
     request = benches.BenchRequest(workload=workload, scale=scale, profile=profile, gpu=gpu, drive=drive,
                                    runs=benches.parse_runs(runs), resume=resume, pipeline=pipeline,
                                    compare_host=compare_host, compare_plain=compare_plain, trace=trace,
-                                   batch=benches.parse_batch(batch))
+                                   batch=benches.parse_batch(batch), flavour=flavour or benches.BENCH_FLAVOUR)
     benches.validate(request)  # before the engine is asked for anything
     folders = benches.bench(connect_engine(), request)
     bench_report.print_results(folders)

@@ -9,10 +9,11 @@ from localab.host import caps, ports
 from localab.host.errors import LocalabError
 from localab.host.image import certs
 from localab.host.image.base import BASE_IMAGE
+from localab.host.image.lock import lock_names
 from localab.host.plan import NVIDIA_HELP, EngineFacts
 from localab.host.refs import image_ref
 
-MIN_FREE_BYTES = 12 << 30  # the cpu image, its base and a rebuild's intermediate layer
+MIN_FREE_BYTES = 30 << 30  # the default (colab) image, 13 GB, its base and a rebuild's intermediate layer
 
 
 @dataclass
@@ -57,7 +58,7 @@ def engine_checks(engine) -> list[Check]:
     level = "ok" if free >= MIN_FREE_BYTES else "fail"
     checks.append(Check(level, "disk", f"{free / (1 << 30):.0f} GiB free for images under {root}",
                         "" if level == "ok" else f"free at least {MIN_FREE_BYTES >> 30} GiB (docker image prune)"))
-    present = [ref for ref in (BASE_IMAGE, image_ref("cpu"), image_ref("gpu")) if engine.image(ref)]
+    present = [ref for ref in (BASE_IMAGE, *(image_ref(name) for name in lock_names())) if engine.image(ref)]
     checks.append(Check("ok", "images", ", ".join(present) if present else "none built yet; `localab up` builds what it needs"))
     return checks
 

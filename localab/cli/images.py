@@ -6,6 +6,7 @@ from invoke import Exit
 
 from localab.cli.verb import JSON, connect_engine, print_json, verb
 from localab.host.errors import UsageError
+from localab.host.refs import DEFAULT_FLAVOUR
 
 
 @verb(help={"stop": "stop the Docker engine that `localab engine` started (and only that one)"})
@@ -37,7 +38,7 @@ def doctor(c, port=None, json_=False):
 
 
 @verb(help={"mirror": "Debian mirror for debootstrap (default http://deb.debian.org/debian)",
-            "suite": "bookworm (default; Python 3.11, the cpu/gpu images) or trixie (Python 3.13, Colab's)"})
+            "suite": "bookworm (default; Python 3.11, the tf/tf-gpu images) or trixie (Python 3.13, Colab's)"})
 def base(c, mirror="", suite="bookworm"):
     """Make a Debian base image locally (debootstrap + docker import): no registry needed; needs root."""
     from localab.host.image import base as bases
@@ -53,11 +54,11 @@ def base(c, mirror="", suite="bookworm"):
 
 
 @verb(help={
-    "flavour": "an image of docker/flavours.toml: cpu (default), gpu, colab, colab-gpu, hub, plain (bench's baseline)",
+    "flavour": "an image of docker/flavours.toml: colab (default), colab-gpu, tf, tf-gpu, hub, plain (bench's baseline)",
     "base": "base image (default: the flavour's local Debian base, made when missing)",
     "verbose": "print every line the builder prints (default: BuildKit's live display, or one line per step)",
 })
-def build(c, flavour="cpu", base="", verbose=False):
+def build(c, flavour=DEFAULT_FLAVOUR, base="", verbose=False):
     """Build the image localab:<flavour> from docker/ and the flavour's lock."""
     from localab.host.image import build as image
     from localab.host.image.lock import lock_name
@@ -87,7 +88,7 @@ def lock(c, flavour="", upgrade=False, colab_freeze=""):
         print(f"{written.path.name}: {len(written.pins)} distributions{tensorflow}, sha256 {written.sha256[:12]}")
 
 
-@verb(help={"image": "the image, e.g. localab:cpu", "diff": "another image: print what differs between the two",
+@verb(help={"image": "the image, e.g. localab:colab", "diff": "another image: print what differs between the two",
             "json_": "print the raw JSON", "colab": "a colab image's parity with Colab's runtime: each of Colab's "
                                                     "packages present at Colab's version, at another, or missing, and why"})
 def manifest(c, image, diff="", json_=False, colab=False):

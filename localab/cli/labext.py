@@ -15,7 +15,7 @@ SOURCE = ROOT / "labextension"
 def build(say=print) -> None:
     if not shutil.which("npm"):
         raise LocalabError("rebuilding the extension needs Node.js and npm (Debian: apt-get install nodejs npm)")
-    version = lock.read_lock("cpu").pins["jupyterlab"]
+    version = lock.read_lock("tf").pins["jupyterlab"]
     venv = state_dir() / f"labbuild-{version}"
     if not (venv / "bin" / "jupyter-builder").exists():
         say(f"making a build venv with jupyterlab {version} in {venv}")

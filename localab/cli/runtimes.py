@@ -12,7 +12,7 @@ from localab.host.errors import UsageError
 
 @verb(help={
     "profile": "resource profile (see `localab profiles`; default: the profiles' default)",
-    "gpu": "require a GPU: the gpu image and one GPU (needs the NVIDIA container runtime)",
+    "gpu": "require a GPU: the flavour's -gpu image and one GPU (needs the NVIDIA container runtime)",
     "port": "host port (default 8888, or the port this runtime had, or the next free one)",
     "drive": "host folder mounted at /content/drive/MyDrive (default: ./drive in a checkout, else ~/localab/drive)",
     "name": RUNTIME_NAME,
@@ -26,8 +26,8 @@ from localab.host.errors import UsageError
     "base": "base image if the runtime's image must be built (default: localab's own, else debian:RELEASE from a "
             "registry, else made with debootstrap)",
     "discard_scratch": "do not copy the notebooks and text files left in /content to the drive's localab/rescued/",
-    "flavour": "the image: cpu (localab's TensorFlow, default) or colab (Colab's own ~640 packages); with a GPU its "
-               "-gpu image",
+    "flavour": "the image: colab (Colab's own ~640 packages, default) or tf (localab's TensorFlow only, smaller and "
+               "faster to start); with a GPU its -gpu image",
     "sudo": "let the notebook user sudo without a password (`!sudo apt-get install ...`); a privileged runtime",
     "owner": "UID:GID the runtime runs as and the drive's files belong to (root only; default: you, the user "
              "behind sudo, or for root alone localab's own system account)",

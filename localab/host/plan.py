@@ -54,7 +54,7 @@ class ContainerPlan:
     profile: Profile
     caps: capmap.Caps
     notes: tuple[str, ...]
-    flavour: str  # the image: cpu | gpu | colab | colab-gpu
+    flavour: str  # the image: colab | colab-gpu | tf | tf-gpu
     keymap: str
     environment: dict  # what the entry process reads; the token is added by whoever starts it
     sudo: bool = False  # the notebook user may sudo (a privileged runtime)
@@ -72,7 +72,7 @@ class ContainerPlan:
 
 def plan(profile: Profile, facts: EngineFacts, *, require_gpu: bool = False, keymap: str | None = None,
          colab_frontend: bool = False, flavour: str | None = None, sudo: bool = False) -> ContainerPlan:
-    """`flavour`: cpu or colab (default: the profile's); on a GPU its -gpu image."""
+    """`flavour`: colab or tf (default: the profile's); on a GPU its -gpu image."""
     if require_gpu and not facts.gpu_runtime:
         raise UsageError(f"gpu: --gpu asked for, but the engine has no NVIDIA container runtime; {NVIDIA_HELP}")
     use_gpu = facts.gpu_runtime and (require_gpu or profile.has_gpu)

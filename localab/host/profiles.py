@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from localab.host.errors import UsageError
+from localab.host.refs import DEFAULT_FLAVOUR, current_name
 from localab.host.units import format_duration, format_size, parse_duration, parse_size
 
 PROFILES_FILE = Path(__file__).with_name("profiles.toml")  # the packaged default
@@ -38,7 +39,7 @@ class Profile:
     lifetime_s: int  # 0: no lifetime
     idle_s: int  # 0: no idle stop
     keymap: str = "jupyterlab"
-    flavour: str = "cpu"  # the image: cpu (localab's TensorFlow) or colab (Colab's package set); -gpu with a GPU
+    flavour: str = DEFAULT_FLAVOUR  # the image: colab (Colab's package set) or tf (TensorFlow only); -gpu with a GPU
     sudo: bool = False  # the notebook user may sudo (Colab runs as root; `!apt-get install` needs it)
     source: str = ""  # the file(s) it was read from, last one last
     memory_share: float | None = None  # memory = "90%": that share of the host's RAM
@@ -125,13 +126,13 @@ def parse_profile(name: str, spec: dict, source: str = "profiles") -> Profile:
         lifetime_s=parse_duration(get("lifetime"), f"{where}.lifetime"),
         idle_s=parse_duration(get("idle"), f"{where}.idle"),
         keymap=spec.get("keymap", "jupyterlab"),
-        flavour=spec.get("flavour", "cpu"),
+        flavour=current_name(spec["flavour"]) if isinstance(spec.get("flavour"), str) else spec.get("flavour", DEFAULT_FLAVOUR),
         sudo=spec.get("sudo", False),
     )
     if not isinstance(profile.sudo, bool):
         raise UsageError(f"{where}.sudo: '{profile.sudo}' is not true or false")
     if not isinstance(profile.flavour, str) or not profile.flavour.isidentifier():
-        raise UsageError(f"{where}.flavour: '{profile.flavour}' is not an image flavour; use cpu or colab")
+        raise UsageError(f"{where}.flavour: '{profile.flavour}' is not an image flavour; use colab or tf")
     validate_keymap(profile.keymap, f"{where}.keymap")
     if profile.memory_bytes is not None and profile.memory_bytes < 256 << 20:
         raise UsageError(f"{where}.memory: '{memory}' is below 256M; a runtime needs at least that")

@@ -19,13 +19,13 @@ NOTEBOOK_JSON = {"cells": [{"cell_type": "code", "metadata": {}, "source": "prin
 
 
 def test_at_the_end_of_its_lifetime_the_page_is_warned_notebooks_are_saved_and_status_says_expired(
-        engine, cpu_image, tmp_path, page):
+        engine, tf_image, tmp_path, page):
     owned = Runtime(tmp_path, env=cpu_profile(tmp_path, lifetime="80s", idle="0"))
     owned.drive.mkdir()
     (owned.drive / "work.ipynb").write_text(json.dumps(NOTEBOOK_JSON))
     give_to_drive_owner(owned.drive)  # the user's own notebook on their drive
     try:
-        result = invoke("up", "--name", owned.name, "--port", str(owned.port), "--drive", str(owned.drive),
+        result = invoke("up", "--name", owned.name, "--port", str(owned.port), "--drive", str(owned.drive), "--flavour", "tf",
                         "--profile", "cpu", env=owned.env)
         assert result.returncode == 0, result.stderr
         url = result.stdout.strip().splitlines()[-1]
@@ -47,7 +47,7 @@ def test_at_the_end_of_its_lifetime_the_page_is_warned_notebooks_are_saved_and_s
         engine.remove(owned.container)
 
 
-def test_down_lets_the_open_page_save_what_was_typed_first(engine, cpu_image, tmp_path, page):
+def test_down_lets_the_open_page_save_what_was_typed_first(engine, tf_image, tmp_path, page):
     owned = Runtime(tmp_path, env=cpu_profile(tmp_path, lifetime="2h", idle="0"))
     owned.drive.mkdir()
     (owned.drive / "work.ipynb").write_text(json.dumps(NOTEBOOK_JSON))
@@ -87,7 +87,7 @@ def run_ahead(owned: Runtime, seconds: float) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_a_two_hour_lifetime_warns_at_30_minutes_and_again_at_5(engine, cpu_image, tmp_path, page):
+def test_a_two_hour_lifetime_warns_at_30_minutes_and_again_at_5(engine, tf_image, tmp_path, page):
     """Each warning on its own, page and kernel, with a clock moved ahead instead of a wait.
     The kernel's warning lands in the cell that is running (a long fit, where the user looks)."""
     owned = Runtime(tmp_path, env=cpu_profile(tmp_path, lifetime="2h", idle="0"))
@@ -121,10 +121,10 @@ def test_a_two_hour_lifetime_warns_at_30_minutes_and_again_at_5(engine, cpu_imag
         engine.remove(owned.container)
 
 
-def test_an_idle_runtime_culls_its_kernels_then_stops_and_status_says_idle(engine, cpu_image, tmp_path):
+def test_an_idle_runtime_culls_its_kernels_then_stops_and_status_says_idle(engine, tf_image, tmp_path):
     owned = Runtime(tmp_path, env=cpu_profile(tmp_path, idle="20s"))
     try:
-        result = invoke("up", "--name", owned.name, "--port", str(owned.port), "--drive", str(owned.drive),
+        result = invoke("up", "--name", owned.name, "--port", str(owned.port), "--drive", str(owned.drive), "--flavour", "tf",
                         "--profile", "cpu", env=owned.env)
         assert result.returncode == 0, result.stderr
         client = owned.client()

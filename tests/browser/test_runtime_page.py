@@ -20,7 +20,7 @@ def test_the_printed_url_opens_jupyterlab_and_runs_tensorflow(runtime, page):
     screenshot(page, f"runtime-tensorflow-version-{runtime.flavour}")
 
 
-def test_a_captured_profile_opens_in_tensorboards_profile_tab(engine, cpu_image, tmp_path, page):
+def test_a_captured_profile_opens_in_tensorboards_profile_tab(engine, tf_image, tmp_path, page):
     """TensorBoard's profile plugin (XProf) in the image, served through the runtime's own
     port like every %tensorboard, offline: the session a notebook captured is listed with
     its tools."""

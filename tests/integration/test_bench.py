@@ -39,7 +39,7 @@ def check_result(folder: Path, workload: str) -> dict:
     assert run["workload"] == workload and run["profile"]["name"] == "cpu"
     assert run["caps"]["memory_bytes"] == run["profile"]["memory_bytes"]
     assert run["host"]["cpu_model"] and run["host"]["cores"] >= 1
-    assert run["image"]["id"].startswith("sha256:") and run["image"]["labels"]["io.localab.flavour"] == "cpu"
+    assert run["image"]["id"].startswith("sha256:") and run["image"]["labels"]["io.localab.flavour"] == "tf"
     assert run["software"]["localab_version"]
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["workload"] == workload and "figures" in summary and isinstance(summary["synthetic"], bool)
@@ -55,7 +55,7 @@ def check_result(folder: Path, workload: str) -> dict:
 
 
 @pytest.mark.parametrize("workload", ["matmul", "storage", "input-pipeline", "startup", "load"])
-def test_each_workload_at_smoke_scale(cpu_image, drive, workload):
+def test_each_workload_at_smoke_scale(tf_image, drive, workload):
     result = bench(drive, "--workload", workload)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     [folder] = results(drive, workload)
@@ -82,11 +82,11 @@ def test_each_workload_at_smoke_scale(cpu_image, drive, workload):
         assert figures["second_up_s"]["median"] < figures["up_to_answering_s"]["median"]
 
 
-def test_a_run_beside_another_busy_container_is_marked_busy(engine, cpu_image, drive):
+def test_a_run_beside_another_busy_container_is_marked_busy(engine, tf_image, drive):
     """Two cores burnt by another container while matmul runs: the result says BUSY HOST,
     in the table, the summary and the history, with what was seen."""
     burner = engine._client.containers.run(
-        "localab:cpu", ["sh", "-c", "python3 -c 'while True: pass' & python3 -c 'while True: pass' & wait"],
+        "localab:tf", ["sh", "-c", "python3 -c 'while True: pass' & python3 -c 'while True: pass' & wait"],
         entrypoint=[], detach=True, labels={"io.localab.test": "burner"})
     try:
         result = bench(drive, "--workload", "matmul")
@@ -103,7 +103,7 @@ def test_a_run_beside_another_busy_container_is_marked_busy(engine, cpu_image, d
     assert "BUSY HOST" in history.stdout, history.stdout
 
 
-def test_trace_writes_a_profile_tensorboard_reads_and_the_table_of_where_the_time_went(cpu_image, drive):
+def test_trace_writes_a_profile_tensorboard_reads_and_the_table_of_where_the_time_went(tf_image, drive):
     result = bench(drive, "--workload", "resnet50-cifar10", "--pipeline", "seed", "--trace")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     [folder] = results(drive, "resnet50-cifar10")
@@ -118,7 +118,7 @@ def test_trace_writes_a_profile_tensorboard_reads_and_the_table_of_where_the_tim
     assert "convolution backward-input" in result.stdout and "%tensorboard --logdir" in result.stdout.replace("\n", " ")
 
 
-def test_compare_host_runs_the_same_workload_in_a_host_venv_in_one_run(cpu_image, drive):
+def test_compare_host_runs_the_same_workload_in_a_host_venv_in_one_run(tf_image, drive):
     """--compare-host: the cpu lock in a venv on the host (made once), the ratio in this run."""
     result = bench(drive, "--workload", "matmul", "--compare-host", timeout=1800)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
@@ -131,7 +131,7 @@ def test_compare_host_runs_the_same_workload_in_a_host_venv_in_one_run(cpu_image
     assert "container / host" in result.stdout
 
 
-def test_resnet_fit_on_real_cifar_files_with_both_pipelines(cpu_image, drive):
+def test_resnet_fit_on_real_cifar_files_with_both_pipelines(tf_image, drive):
     """The real loader on tiny files in the real cifar-10-batches-py pickle format."""
     write_cifar_batches(drive / "localab" / "cache" / "keras" / "datasets" / "cifar-10-batches-py", per_batch=16)
     give_to_drive_owner(drive)  # as if the user had put them there
@@ -155,7 +155,7 @@ def test_resnet_fit_on_real_cifar_files_with_both_pipelines(cpu_image, drive):
     assert history.returncode == 0 and folder.name in history.stdout
 
 
-def test_resume_after_the_container_is_killed_mid_fit(cpu_image, drive, engine):
+def test_resume_after_the_container_is_killed_mid_fit(tf_image, drive, engine):
     command = [sys.executable, "-m", "invoke", "bench", "--profile", "cpu", "--drive", str(drive),
                "--workload", "resnet50-cifar10", "--pipeline", "seed"]
     first = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -192,7 +192,7 @@ def test_resume_after_the_container_is_killed_mid_fit(cpu_image, drive, engine):
      "trace: --trace profiles the training steps of a resnet50-cifar10 fit, and matmul takes no --trace"),
     (["--drive", "FILE"], "is a file, not a folder"),
 ])
-def test_bad_input_is_one_line_and_leaves_no_result(engine, cpu_image, drive, tmp_path, args, message):
+def test_bad_input_is_one_line_and_leaves_no_result(engine, tf_image, drive, tmp_path, args, message):
     afile = tmp_path / "afile"
     afile.write_text("x")
     args = [str(afile) if a == "FILE" else a for a in args]
@@ -204,7 +204,7 @@ def test_bad_input_is_one_line_and_leaves_no_result(engine, cpu_image, drive, tm
     assert engine_snapshot(engine, drive) == before
 
 
-def test_compare_plain_runs_the_same_fit_in_a_plain_container_in_one_run(cpu_image, drive):
+def test_compare_plain_runs_the_same_fit_in_a_plain_container_in_one_run(tf_image, drive):
     """--compare-plain: the same TensorFlow from PyPI in a plain container (built once), the
     same data, none of localab's settings; localab / plain measured in this run."""
     write_cifar_batches(drive / "localab" / "cache" / "keras" / "datasets" / "cifar-10-batches-py", per_batch=16)
@@ -230,14 +230,14 @@ def plain_lock_tensorflow() -> str:
     return lock.read_lock("plain").tensorflow_version
 
 
-def test_a_trace_on_a_full_disk_is_one_note_and_the_result_is_still_written(engine, cpu_image, tmp_path):
+def test_a_trace_on_a_full_disk_is_one_note_and_the_result_is_still_written(engine, tf_image, tmp_path):
     """The fit with --trace in the image, its trace folder on a 64 KiB tmpfs: a real ENOSPC
     while the trace is written. The fit finishes, summary.json is written, one note says why."""
     out = tmp_path / "out"
     out.mkdir(mode=0o777)
     out.chmod(0o777)
     name = f"localab-test-trace-{uuid.uuid4().hex[:8]}"
-    engine.run("localab:cpu", name=name, user="1000:100", volumes={str(out): {"bind": "/out", "mode": "rw"}},
+    engine.run("localab:tf", name=name, user="1000:100", volumes={str(out): {"bind": "/out", "mode": "rw"}},
                tmpfs={"/out/profile": "size=64k,mode=1777"}, network_disabled=True,
                entrypoint=["python", "-m", "localab.guest.env", "python", "-m", "localab.workloads"],
                command=["resnet50-cifar10", "--scale", "smoke", "--trace", "--out", "/out", "--checkpoints", "/tmp/ckpt",
@@ -288,7 +288,7 @@ WORKLOAD = Workload(name="tiny", where="container", help="sums a range five time
 '''
 
 
-def test_a_workload_is_one_file_and_one_registry_line(cpu_image, drive, tmp_path):
+def test_a_workload_is_one_file_and_one_registry_line(tf_image, drive, tmp_path):
     """Adding a workload to a copy of this checkout: the new file and its line in the
     registry, nothing else; `localab bench` builds it into the image, runs it in a
     container under the profile's caps, tabulates and plots it."""
@@ -310,4 +310,4 @@ def test_a_workload_is_one_file_and_one_registry_line(cpu_image, drive, tmp_path
         listed = invoke("bench", "--help", cwd=repo)
         assert "tiny: sums a range five times" in listed.stdout
     finally:
-        invoke("build", "--flavour", "cpu", timeout=900)  # this checkout's image again, for the tests after
+        invoke("build", "--flavour", "tf", timeout=900)  # this checkout's image again, for the tests after

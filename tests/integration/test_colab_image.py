@@ -174,5 +174,5 @@ def test_manifest_colab_prints_the_parity_of_the_image(colab_runtime, colab_imag
     assert shown.returncode == 0, shown.stderr
     assert "at Colab's version:" in shown.stdout and "Missing (" in shown.stdout
     assert "google-colab URL: Colab's own package" in shown.stdout
-    refused = colab_runtime.invoke("manifest", "localab:cpu", "--colab")
+    refused = colab_runtime.invoke("manifest", "localab:tf", "--colab")
     assert refused.returncode == 2 and "is not a colab image" in refused.stderr

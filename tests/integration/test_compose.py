@@ -39,7 +39,7 @@ def docker_compose_project_name():
 
 
 @pytest.fixture(scope="session")
-def docker_setup(cpu_image):
+def docker_setup(colab_image):
     drive = Path(tempfile.mkdtemp(prefix="localab-compose-drive-"))
     os.chmod(drive, 0o777)
     token = drive.parent / f"{drive.name}.token"  # as the header says: a file only its owner reads

@@ -56,7 +56,7 @@ print("RESULT " + json.dumps(result))
 
 
 def fused_bn_report(engine, environment=None) -> dict:
-    container = engine._client.containers.run("localab:cpu", ["python", "-c", SCRIPT], entrypoint=[], detach=True,
+    container = engine._client.containers.run("localab:tf", ["python", "-c", SCRIPT], entrypoint=[], detach=True,
                                               environment=environment or {}, network_disabled=True)
     try:
         status = container.wait(timeout=300)
@@ -67,7 +67,7 @@ def fused_bn_report(engine, environment=None) -> dict:
     return json.loads(output.split("RESULT ", 1)[1])
 
 
-def test_the_fused_batch_norm_computes_what_keras_does(engine, cpu_image):
+def test_the_fused_batch_norm_computes_what_keras_does(engine, tf_image):
     report = fused_bn_report(engine)
     assert report["patched"] and "FusedBatchNormV3" in report["training_ops"], report
     assert "FusedBatchNormV3" not in report["inference_ops"], "inference keeps Keras' own call"
@@ -77,6 +77,6 @@ def test_the_fused_batch_norm_computes_what_keras_does(engine, cpu_image):
     assert len(report["loss"]) == 2 and all(loss == loss for loss in report["loss"])
 
 
-def test_localab_fused_batch_norm_0_leaves_keras_alone(engine, cpu_image):
+def test_localab_fused_batch_norm_0_leaves_keras_alone(engine, tf_image):
     report = fused_bn_report(engine, {"LOCALAB_FUSED_BATCH_NORM": "0"})
     assert not report["patched"] and "FusedBatchNormV3" not in report["training_ops"], report

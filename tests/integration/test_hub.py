@@ -81,7 +81,7 @@ def cleanup(engine):
         engine._api.remove_network(network["Id"])
 
 
-def test_two_users_get_their_own_runtimes_and_drives(engine, cpu_image, tmp_path, cleanup):
+def test_two_users_get_their_own_runtimes_and_drives(engine, tf_image, tmp_path, cleanup):
     hub = Hub(tmp_path)
     output = hub.up()
     admin_password = re.search(r"admin user 'admin' with password (\S+)", output).group(1)
@@ -144,7 +144,7 @@ def test_two_users_get_their_own_runtimes_and_drives(engine, cpu_image, tmp_path
     assert {f"{NAME}-drive-{alice}", f"{NAME}-drive-{bob}", f"{NAME}-data"} <= set(engine.volumes())
 
 
-def test_a_removal_or_demotion_while_the_hub_is_down_ends_tokens_before_it_serves_and_a_reused_name_gets_a_new_drive(engine, cpu_image, tmp_path, cleanup):
+def test_a_removal_or_demotion_while_the_hub_is_down_ends_tokens_before_it_serves_and_a_reused_name_gets_a_new_drive(engine, tf_image, tmp_path, cleanup):
     """Tokens live in the hub's database volume: a removal or a demotion made while the
     hub is down must be in force from its first answer after `hub.up`, not at a refresh."""
     hub = Hub(tmp_path)
@@ -182,7 +182,7 @@ def test_a_removal_or_demotion_while_the_hub_is_down_ends_tokens_before_it_serve
     assert refused.returncode == 2 and "--remove" in refused.stderr
 
 
-def test_an_idle_server_is_culled_and_its_drive_kept(engine, cpu_image, tmp_path, cleanup):
+def test_an_idle_server_is_culled_and_its_drive_kept(engine, tf_image, tmp_path, cleanup):
     hub = Hub(tmp_path, env=cpu_profile(tmp_path, idle="20s"))
     hub.up()
     token = hub.login("carol", hub.user("carol"))
@@ -195,7 +195,7 @@ def test_an_idle_server_is_culled_and_its_drive_kept(engine, cpu_image, tmp_path
     assert again.run("print(open('/content/drive/MyDrive/keep.txt').read())").stdout.strip() == "kept"
 
 
-def test_the_hub_spawn_bench_times_spawns_and_keeps_the_result(engine, cpu_image, tmp_path, cleanup):
+def test_the_hub_spawn_bench_times_spawns_and_keeps_the_result(engine, tf_image, tmp_path, cleanup):
     drive = tmp_path / "drive"
     env = {"LOCALAB_STATE_DIR": str(tmp_path / "state"), "LOCALAB_HUB_NAME": NAME}
     result = invoke("bench", "--workload", "hub-spawn", "--profile", "cpu", "--drive", str(drive), env=env, timeout=1200)

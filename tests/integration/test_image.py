@@ -1,4 +1,4 @@
-"""The real cpu image, built from this checkout (issue: foundation)."""
+"""The real tf image (TensorFlow only), built from this checkout (issue: foundation)."""
 
 import json
 import re
@@ -14,9 +14,9 @@ TIMEOUT = 300
 
 
 def run(engine, command: str, *, user: str | None = None, timeout: int = TIMEOUT, environment=None) -> str:
-    """Run a shell command in a throwaway container of localab:cpu; returns its output."""
+    """Run a shell command in a throwaway container of localab:tf; returns its output."""
     container = engine._client.containers.run(
-        "localab:cpu", ["bash", "-c", f"timeout {timeout} bash -c {json.dumps(command)}"], entrypoint=[],
+        "localab:tf", ["bash", "-c", f"timeout {timeout} bash -c {json.dumps(command)}"], entrypoint=[],
         detach=True, user=user or "", environment=environment or {},
     )
     try:
@@ -28,24 +28,24 @@ def run(engine, command: str, *, user: str | None = None, timeout: int = TIMEOUT
         container.remove(force=True)
 
 
-def test_labels_say_what_is_inside(cpu_image):
-    labels = cpu_image["Config"]["Labels"]
-    locked = lock.read_lock("cpu")
-    assert labels["io.localab.flavour"] == "cpu"
+def test_labels_say_what_is_inside(tf_image):
+    labels = tf_image["Config"]["Labels"]
+    locked = lock.read_lock("tf")
+    assert labels["io.localab.flavour"] == "tf"
     assert labels["io.localab.lock-sha256"] == locked.sha256
     assert labels["io.localab.tensorflow"] == locked.tensorflow_version
     for key in ("org.opencontainers.image.created", "org.opencontainers.image.version"):
         assert labels[key]
     from localab import __version__
 
-    tags = set(cpu_image["RepoTags"])
-    assert {"localab:cpu", f"localab:{__version__}-cpu", f"localab:tf{locked.tensorflow_version}-cpu"} <= tags, tags
+    tags = set(tf_image["RepoTags"])
+    assert {"localab:tf", f"localab:{__version__}-tf", f"localab:tf{locked.tensorflow_version}-tf"} <= tags, tags
 
 
-def test_the_manifest_lists_every_locked_distribution(engine, cpu_image):
-    manifest = image.manifest(engine, "localab:cpu")
-    locked = lock.read_lock("cpu")
-    assert manifest["flavour"] == "cpu" and manifest["python"].startswith("3.11.")
+def test_the_manifest_lists_every_locked_distribution(engine, tf_image):
+    manifest = image.manifest(engine, "localab:tf")
+    locked = lock.read_lock("tf")
+    assert manifest["flavour"] == "tf" and manifest["python"].startswith("3.11.")
     assert manifest["base_image"] == "localab-base:bookworm" and "bookworm" in manifest["os"]
     assert manifest["lock_sha256"] == locked.sha256 and manifest["build_time"].endswith("Z")
     for name, version in locked.pins.items():
@@ -53,18 +53,18 @@ def test_the_manifest_lists_every_locked_distribution(engine, cpu_image):
     assert any("tensorflow/include" in item for item in manifest["pruned"])
 
 
-def test_invoke_manifest_prints_it_and_diffs_two_builds(cpu_image):
-    shown = invoke("manifest", "localab:cpu")
-    assert shown.returncode == 0 and "tensorflow-cpu==" in shown.stdout and "flavour: cpu" in shown.stdout
-    same = invoke("manifest", "localab:cpu", "--diff", "localab:cpu")
+def test_invoke_manifest_prints_it_and_diffs_two_builds(tf_image):
+    shown = invoke("manifest", "localab:tf")
+    assert shown.returncode == 0 and "tensorflow-cpu==" in shown.stdout and "flavour: tf" in shown.stdout
+    same = invoke("manifest", "localab:tf", "--diff", "localab:tf")
     assert "contain the same" in same.stdout
     missing = invoke("manifest", "localab:nope")
     assert missing.returncode == 2 and "localab build" in missing.stderr and "Traceback" not in missing.stderr
 
 
-def test_it_runs_unprivileged_with_tini_as_pid_1(engine, cpu_image):
-    assert cpu_image["Config"]["User"] not in ("", "0", "root", "0:0")
-    container = engine._client.containers.run("localab:cpu", detach=True, environment={"JUPYTER_TOKEN": "x" * 32})
+def test_it_runs_unprivileged_with_tini_as_pid_1(engine, tf_image):
+    assert tf_image["Config"]["User"] not in ("", "0", "root", "0:0")
+    container = engine._client.containers.run("localab:tf", detach=True, environment={"JUPYTER_TOKEN": "x" * 32})
     try:
         code, uid = engine.exec(container.id, ["id", "-u"])
         code_1, pid1 = engine.exec(container.id, ["cat", "/proc/1/cmdline"])
@@ -78,7 +78,7 @@ def test_it_runs_unprivileged_with_tini_as_pid_1(engine, cpu_image):
         container.remove(force=True)
 
 
-def test_tensorflow_imports_and_a_tiny_keras_fit_runs(engine, cpu_image):
+def test_tensorflow_imports_and_a_tiny_keras_fit_runs(engine, tf_image):
     script = (
         "import numpy as np, tensorflow as tf, keras; "
         "m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation='relu'), keras.layers.Dense(1)]); "
@@ -86,20 +86,20 @@ def test_tensorflow_imports_and_a_tiny_keras_fit_runs(engine, cpu_image):
         "print('TF', tf.__version__, 'KERAS', keras.__version__, 'LOSS', len(h.history['loss']))"
     )
     output = run(engine, f"python -c \"{script}\"")
-    assert f"TF {lock.read_lock('cpu').tensorflow_version}" in output and "KERAS 3." in output and "LOSS 2" in output
+    assert f"TF {lock.read_lock('tf').tensorflow_version}" in output and "KERAS 3." in output and "LOSS 2" in output
 
 
-def test_pip_inside_trusts_the_build_hosts_ca(engine, cpu_image):
+def test_pip_inside_trusts_the_build_hosts_ca(engine, tf_image):
     """On a host behind a TLS-intercepting proxy, pip in a plain container fails; the
     image trusts the CA the build host named, so it succeeds."""
-    if not cpu_image["Config"]["Labels"].get("io.localab.ca"):
+    if not tf_image["Config"]["Labels"].get("io.localab.ca"):
         pytest.skip("the build host named no CA bundle")
     output = run(engine, "pip download --no-deps --no-cache-dir -d /tmp/x six && ls /tmp/x", timeout=120)
     assert "six-" in output
     # The same pip with only the public CAs (certifi's) must fail here, or the proxy is
     # not intercepting and the check above proves nothing about the CA.
     without = engine._client.containers.run(
-        "localab:cpu", ["bash", "-c", "timeout 120 pip download --no-deps --no-cache-dir -d /tmp/y six "
+        "localab:tf", ["bash", "-c", "timeout 120 pip download --no-deps --no-cache-dir -d /tmp/y six "
                         "--cert $(python -c 'import certifi; print(certifi.where())') 2>&1"],
         entrypoint=[], detach=True)
     try:
@@ -110,8 +110,8 @@ def test_pip_inside_trusts_the_build_hosts_ca(engine, cpu_image):
         without.remove(force=True)
 
 
-def test_the_healthcheck_asks_jupyter_and_becomes_healthy(engine, cpu_image):
-    container = engine._client.containers.run("localab:cpu", detach=True, environment={"JUPYTER_TOKEN": "x" * 32})
+def test_the_healthcheck_asks_jupyter_and_becomes_healthy(engine, tf_image):
+    container = engine._client.containers.run("localab:tf", detach=True, environment={"JUPYTER_TOKEN": "x" * 32})
     try:
         def healthy():
             container.reload()
@@ -123,54 +123,54 @@ def test_the_healthcheck_asks_jupyter_and_becomes_healthy(engine, cpu_image):
         container.remove(force=True)
 
 
-def test_an_unknown_flavour_changes_nothing(engine, cpu_image, tmp_path):
+def test_an_unknown_flavour_changes_nothing(engine, tf_image, tmp_path):
     before = engine_snapshot(engine, tmp_path)
     result = invoke("build", "--flavour", "tpu")
     assert result.returncode == 2
-    assert result.stderr.strip() == ("localab: flavour: 'tpu' is not an image flavour; use one of: colab, colab-gpu, cpu, "
-                                     "gpu, hub, plain")
+    assert result.stderr.strip() == ("localab: flavour: 'tpu' is not an image flavour; use one of: colab, colab-gpu, hub, "
+                                     "plain, tf, tf-gpu")
     assert engine_snapshot(engine, tmp_path) == before
 
 
-def test_a_missing_ca_path_changes_no_tag(engine, cpu_image, tmp_path):
+def test_a_missing_ca_path_changes_no_tag(engine, tf_image, tmp_path):
     before = engine_snapshot(engine, tmp_path)
-    result = invoke("build", env={"SSL_CERT_FILE": str(tmp_path / "corp-ca.pem")})
+    result = invoke("build", "--flavour", "tf", env={"SSL_CERT_FILE": str(tmp_path / "corp-ca.pem")})
     assert result.returncode == 2 and "SSL_CERT_FILE" in result.stderr and "does not exist" in result.stderr
     assert "Traceback" not in result.stderr
     assert engine_snapshot(engine, tmp_path) == before
 
 
-def test_a_tampered_lock_is_refused_before_building(engine, cpu_image, tmp_path):
-    before = engine.image("localab:cpu")["Id"]  # as it is now: an earlier test may have rebuilt it since the session began
+def test_a_tampered_lock_is_refused_before_building(engine, tf_image, tmp_path):
+    before = engine.image("localab:tf")["Id"]  # as it is now: an earlier test may have rebuilt it since the session began
     repo = repo_copy(tmp_path)
-    path = repo / "docker" / "lock-cpu.txt"
+    path = repo / "docker" / "lock-tf.txt"
     text = path.read_text()
     first_hash = text.split("--hash=sha256:")[1][:64]
     path.write_text(text.replace(first_hash, "0" * 64, 1))
     before = engine_snapshot(engine, tmp_path / "none")
-    result = invoke("build", cwd=repo)
+    result = invoke("build", "--flavour", "tf", cwd=repo)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "edited after `localab lock`" in result.stderr and "Traceback" not in result.stderr
     assert engine_snapshot(engine, tmp_path / "none") == before
 
 
-def test_a_hash_mismatch_at_download_fails_the_build_and_keeps_the_tag(engine, cpu_image, tmp_path):
+def test_a_hash_mismatch_at_download_fails_the_build_and_keeps_the_tag(engine, tf_image, tmp_path):
     """A lock whose header was re-signed after tampering gets past the first check; pip's
-    --require-hashes stops it, the failing step is shown and localab:cpu stays as it was."""
-    before = engine.image("localab:cpu")["Id"]  # as it is now: an earlier test may have rebuilt it since the session began
+    --require-hashes stops it, the failing step is shown and localab:tf stays as it was."""
+    before = engine.image("localab:tf")["Id"]  # as it is now: an earlier test may have rebuilt it since the session began
     repo = repo_copy(tmp_path)
-    path = repo / "docker" / "lock-cpu.txt"
+    path = repo / "docker" / "lock-tf.txt"
     text = path.read_text()
     body = text.split("\n", 2)[2]
     entry = body.split("absl-py==")[1].split("\n    # via")[0]
     for digest in re.findall(r"sha256:([0-9a-f]{64})", entry):  # every file of it: sdist and wheels
         body = body.replace(digest, "f" * 64)
-    path.write_text(lock.render("cpu", body))
-    result = invoke("build", cwd=repo, timeout=900)
+    path.write_text(lock.render("tf", body))
+    result = invoke("build", "--flavour", "tf", cwd=repo, timeout=900)
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr
     assert "build failed at [" in result.stderr and "uv pip install" in result.stderr
     assert "hash mismatch" in result.stderr.lower(), result.stderr
-    assert engine.image("localab:cpu")["Id"] == before
+    assert engine.image("localab:tf")["Id"] == before
 
 
 def cached_steps(output: str) -> dict[str, bool]:
@@ -184,12 +184,12 @@ def cached_steps(output: str) -> dict[str, bool]:
     return steps
 
 
-def test_editing_guest_code_rebuilds_only_the_last_layers(engine, cpu_image, tmp_path):
+def test_editing_guest_code_rebuilds_only_the_last_layers(engine, tf_image, tmp_path):
     repo = repo_copy(tmp_path)
     marker = repo / "localab" / "guest" / "rebuild_marker.py"
     marker.write_text(f"VALUE = {time.time_ns()}\n")
     try:
-        result = invoke("build", cwd=repo, timeout=600)
+        result = invoke("build", "--flavour", "tf", cwd=repo, timeout=600)
         assert result.returncode == 0, result.stderr
         steps = cached_steps(result.stdout)
         names = list(steps)
@@ -199,4 +199,4 @@ def test_editing_guest_code_rebuilds_only_the_last_layers(engine, cpu_image, tmp
         assert not steps[names[copy_guest]]
         assert run(engine, "python -c 'import localab.guest.rebuild_marker as m; print(m.VALUE)'").strip()
     finally:
-        invoke("build", timeout=600)  # localab:cpu from this checkout again, for the tests after this one
+        invoke("build", "--flavour", "tf", timeout=600)  # localab:tf from this checkout again, for the tests after this one

@@ -28,7 +28,7 @@ def seed_drive(drive: Path) -> dict[str, str]:
     return checksums(drive)
 
 
-def test_a_kernel_past_the_memory_cap_dies_alone(engine, cpu_image, tmp_path):
+def test_a_kernel_past_the_memory_cap_dies_alone(engine, tf_image, tmp_path):
     owned = Runtime(tmp_path, env=cpu_profile(tmp_path, memory="1G", shm="64M"))
     before = seed_drive(owned.drive)
     try:
@@ -49,7 +49,7 @@ def test_a_kernel_past_the_memory_cap_dies_alone(engine, cpu_image, tmp_path):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs drive needs root")
-def test_a_full_drive_fails_the_writing_cell_only(engine, cpu_image, tmp_path):
+def test_a_full_drive_fails_the_writing_cell_only(engine, tf_image, tmp_path):
     owned = Runtime(tmp_path)
     owned.drive.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=1777", "tmpfs", str(owned.drive)], check=True)
@@ -70,9 +70,10 @@ def test_a_full_drive_fails_the_writing_cell_only(engine, cpu_image, tmp_path):
         subprocess.run(["umount", str(owned.drive)], check=False)
 
 
-def test_two_ups_at_once_make_one_runtime(engine, cpu_image, tmp_path):
+def test_two_ups_at_once_make_one_runtime(engine, tf_image, tmp_path):
     owned = Runtime(tmp_path)
-    command = [sys.executable, "-m", "invoke", "up", "--name", owned.name, "--drive", str(owned.drive), "--profile", "cpu"]
+    command = [sys.executable, "-m", "invoke", "up", "--name", owned.name, "--drive", str(owned.drive), "--profile", "cpu",
+               "--flavour", "tf"]
     env = {**os.environ, **owned.env}
     try:
         both = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -88,12 +89,13 @@ def test_two_ups_at_once_make_one_runtime(engine, cpu_image, tmp_path):
         engine.remove(owned.container)
 
 
-def test_two_named_runtimes_side_by_side_with_their_own_drives(engine, cpu_image, tmp_path):
+def test_two_named_runtimes_side_by_side_with_their_own_drives(engine, tf_image, tmp_path):
     first, second = Runtime(tmp_path / "a"), Runtime(tmp_path / "b")
     try:
         urls = []
         for owned in (first, second):
-            result = invoke("up", "--name", owned.name, "--drive", str(owned.drive), "--profile", "cpu", env=owned.env)
+            result = invoke("up", "--name", owned.name, "--drive", str(owned.drive), "--profile", "cpu", "--flavour", "tf",
+                            env=owned.env)
             assert result.returncode == 0, result.stderr
             urls.append(result.stdout.strip().splitlines()[-1])
         ports = {re.search(r":(\d+)/lab", url).group(1) for url in urls}
@@ -108,7 +110,7 @@ def test_two_named_runtimes_side_by_side_with_their_own_drives(engine, cpu_image
         engine.remove(second.container)
 
 
-def test_a_runtime_stopped_from_outside_says_so_and_up_brings_it_back(engine, cpu_image, tmp_path):
+def test_a_runtime_stopped_from_outside_says_so_and_up_brings_it_back(engine, tf_image, tmp_path):
     """What an engine restart does to a runtime (its containers are stopped), without
     restarting the shared engine under the rest of the test session."""
     owned = Runtime(tmp_path)

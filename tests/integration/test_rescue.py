@@ -66,7 +66,7 @@ def test_a_runtime_ended_from_outside_is_rescued_when_it_is_replaced(runtime, en
     assert rescued(runtime.drive) == [KEPT]
 
 
-def test_an_expired_runtime_is_rescued_by_the_next_command(engine, cpu_image, tmp_path):
+def test_an_expired_runtime_is_rescued_by_the_next_command(engine, tf_image, tmp_path):
     owned = Runtime(tmp_path, env=cpu_profile(tmp_path, lifetime="45s", idle="0"))
     try:
         owned.url()

@@ -112,7 +112,7 @@ def test_a_second_up_reuses_the_runtime(runtime):
 
 def test_switching_profile_while_up_points_at_recreate(runtime):
     runtime.up()
-    result = runtime.invoke("up", "--name", runtime.name, "--profile", "free", "--drive", str(runtime.drive))
+    result = runtime.invoke("up", "--name", runtime.name, "--profile", "free", "--flavour", "tf", "--drive", str(runtime.drive))
     assert result.returncode == 2 and "--recreate" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -153,10 +153,10 @@ def test_reset_wipes_scratch_and_keeps_the_drive(runtime):
     assert (runtime.drive / "keep.txt").read_text() == "kept"
 
 
-def test_thread_pools_follow_the_cpu_quota_not_the_hosts_cores(engine, cpu_image, tmp_path):
+def test_thread_pools_follow_the_cpu_quota_not_the_hosts_cores(engine, tf_image, tmp_path):
     owned = Runtime(tmp_path, env=cpu_profile(tmp_path, description="one CPU", cpus=1))
     try:
-        result = invoke("up", "--name", owned.name, "--port", str(owned.port), "--drive", str(owned.drive),
+        result = invoke("up", "--name", owned.name, "--port", str(owned.port), "--drive", str(owned.drive), "--flavour", "tf",
                         "--profile", "cpu", env=owned.env)
         assert result.returncode == 0, result.stderr
         inside = owned.client().run("import os; print(os.cpu_count(), os.environ['OMP_NUM_THREADS'], "
@@ -181,13 +181,13 @@ def host_user():
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="creating a host user needs root")
-def test_drive_files_belong_to_the_host_user_who_ran_up(engine, cpu_image, host_user, tmp_path):
+def test_drive_files_belong_to_the_host_user_who_ran_up(engine, tf_image, host_user, tmp_path):
     user, home = host_user
     owned = Runtime(tmp_path)
     owned.state, owned.drive = home / "state", home / "drive"
     owned.env = {"LOCALAB_STATE_DIR": str(owned.state), "HOME": home.as_posix()}
     try:
-        result = invoke("up", "--name", owned.name, "--port", str(owned.port), "--drive", str(owned.drive),
+        result = invoke("up", "--name", owned.name, "--port", str(owned.port), "--drive", str(owned.drive), "--flavour", "tf",
                         "--profile", "cpu", env=owned.env, user=user.pw_name)
         assert result.returncode == 0, result.stdout + result.stderr
         assert owned.drive.stat().st_uid == user.pw_uid
@@ -245,7 +245,7 @@ def busy_port():
     (["--gpu"], "gpu: --gpu asked for, but the engine has no NVIDIA container runtime"),
     (["--name", "Bad/Name"], "name: 'Bad/Name' is not a runtime name"),
 ])
-def test_bad_input_is_one_line_exit_2_and_changes_nothing(engine, cpu_image, tmp_path, args, message):
+def test_bad_input_is_one_line_exit_2_and_changes_nothing(engine, tf_image, tmp_path, args, message):
     state = tmp_path / "state"
     state.mkdir()
     holder = busy_port()
@@ -268,11 +268,11 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(engine, cpu_image, tmp
     assert not drive.exists()
 
 
-def test_a_malformed_size_in_the_profiles_file(engine, cpu_image, tmp_path):
+def test_a_malformed_size_in_the_profiles_file(engine, tf_image, tmp_path):
     bad = cpu_profile(tmp_path, memory="16X")  # only this field of the packaged `cpu` profile
     state = tmp_path / "state"
     before = engine_snapshot(engine, state)
-    result = invoke("up", "--profile", "cpu", "--name", "badsize", env={"LOCALAB_STATE_DIR": str(state), **bad})
+    result = invoke("up", "--profile", "cpu", "--flavour", "tf", "--name", "badsize", env={"LOCALAB_STATE_DIR": str(state), **bad})
     assert result.returncode == 2
     assert "profiles.cpu.memory: '16X' is not a size; use a number and a unit, e.g. 16G" in result.stderr
     assert engine_snapshot(engine, state) == before

@@ -75,11 +75,11 @@ def test_nothing_answers_without_the_token(runtime):
     assert refused.value.status_code == 403
 
 
-def test_the_same_probes_find_a_server_that_requires_no_token(engine, cpu_image, tmp_path):
+def test_the_same_probes_find_a_server_that_requires_no_token(engine, tf_image, tmp_path):
     """The test above proves something only if its probes notice an open server: here is one."""
     port = free_port()
     container = engine._client.containers.run(
-        "localab:cpu", ["--IdentityProvider.token=", "--ServerApp.password="], detach=True,
+        "localab:tf", ["--IdentityProvider.token=", "--ServerApp.password="], detach=True,
         ports={"8888/tcp": ("127.0.0.1", port)}, user="1000:100")
     try:
         base = f"http://127.0.0.1:{port}"
@@ -133,7 +133,7 @@ def test_no_host_path_but_the_drive_is_mounted(runtime, engine):
     assert set(host_binds) <= allowed, host_binds
 
 
-def test_a_fork_bomb_is_stopped_by_the_pids_limit(engine, cpu_image, tmp_path):
+def test_a_fork_bomb_is_stopped_by_the_pids_limit(engine, tf_image, tmp_path):
     owned = Runtime(tmp_path, env=cpu_profile(tmp_path, pids=256))
     try:
         owned.url()
@@ -210,7 +210,7 @@ def test_listen_publishes_where_it_is_told_and_refuses_what_is_not_an_address(ru
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"http://127.0.0.1:{runtime.port}/api/status", timeout=5)
     for bad in ("localhost", "", "1.2.3", "::g"):
-        result = runtime.invoke("up", "--name", runtime.name + "x", "--listen", bad, "--drive", str(runtime.drive))
+        result = runtime.invoke("up", "--name", runtime.name + "x", "--listen", bad, "--flavour", "tf", "--drive", str(runtime.drive))
         assert result.returncode == 2 and result.stderr.startswith("localab: listen: "), (bad, result.stderr)
 
 
@@ -264,7 +264,7 @@ def test_colab_frontend_with_a_network_address_is_refused(runtime, engine):
     assert engine.container(runtime.container) is None, "nothing started"
 
 
-def test_up_status_and_down_never_send_the_token_through_a_proxy(engine, cpu_image, tmp_path):
+def test_up_status_and_down_never_send_the_token_through_a_proxy(engine, tf_image, tmp_path):
     """Behind a corporate proxy without no_proxy: the host's requests to its own runtime
     (the readiness wait, status, the page's save before down) go straight to loopback."""
     import http.server

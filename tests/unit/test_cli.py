@@ -171,11 +171,11 @@ def test_json_outputs_parse(capsys, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["up", "--flavour", "tpu"], "flavour: 'tpu' is not a runtime image; use one of: colab, cpu"),
+    (["up", "--flavour", "tpu"], "flavour: 'tpu' is not a runtime image; use one of: colab, tf"),
     (["up", "--flavour", "colab-gpu"], "the GPU image follows from --gpu"),
     (["build", "--flavour", "tpu"], "flavour: 'tpu' is not an image flavour"),
-    (["lock", "--flavour", "cpu", "--colab-freeze", "docker/colab/pip-freeze.txt"],
-     "colab-freeze: the 'cpu' flavour is not built from Colab's freeze"),
+    (["lock", "--flavour", "tf", "--colab-freeze", "docker/colab/pip-freeze.txt"],
+     "colab-freeze: the 'tf' flavour is not built from Colab's freeze"),
     (["lock", "--colab-freeze", "docker/colab/pip-freeze.txt"], "colab-freeze: name the flavour it is for"),
 ])
 def test_bad_colab_input_is_one_line_exit_2_and_no_lock_changes(capsys, argv, message, monkeypatch):

@@ -115,16 +115,16 @@ def test_the_committed_parity_matches_the_committed_lock():
 
 
 def test_colab_freeze_for_a_flavour_without_one_is_refused_before_anything_is_written(tmp_path):
-    before = lock.lock_path("cpu").read_text()
-    with pytest.raises(UsageError, match="colab-freeze: the 'cpu' flavour is not built from Colab's freeze; use one "
+    before = lock.lock_path("tf").read_text()
+    with pytest.raises(UsageError, match="colab-freeze: the 'tf' flavour is not built from Colab's freeze; use one "
                                          "of: colab, colab-gpu"):
-        locking.write_lock("cpu", colab_freeze=FREEZE)
-    assert lock.lock_path("cpu").read_text() == before
+        locking.write_lock("tf", colab_freeze=FREEZE)
+    assert lock.lock_path("tf").read_text() == before
 
 
 def test_user_names_a_runtime_flavour_and_gets_its_gpu_sibling_from_the_plan():
     assert lock.runtime_flavour("colab") == "colab"
-    with pytest.raises(UsageError, match="'hub' is not a runtime image; use one of: colab, cpu"):
+    with pytest.raises(UsageError, match="'hub' is not a runtime image; use one of: colab, tf"):
         lock.runtime_flavour("hub")
     with pytest.raises(UsageError, match="GPU image follows from --gpu"):
         lock.runtime_flavour("colab-gpu")

@@ -26,4 +26,4 @@ def test_the_gpu_service_asks_for_one_gpu_and_caps_its_memory():
     gpu = yaml.safe_load(compose.COMPOSE_FILE.read_text())["services"]["runtime-gpu"]
     assert gpu["deploy"]["resources"]["reservations"]["devices"][0]["count"] == 1
     assert gpu["environment"]["LOCALAB_GPU_MEMORY_MB"] == str(profiles.load().get(None).gpu_memory_bytes >> 20)
-    assert gpu["profiles"] == ["gpu"] and gpu["image"] == "localab:gpu"
+    assert gpu["profiles"] == ["gpu"] and gpu["image"] == "localab:colab-gpu"

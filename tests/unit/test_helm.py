@@ -91,7 +91,7 @@ def test_each_profile_becomes_a_pod_with_its_caps_image_security_and_drive(value
     profile = profiles.load().get(name)
     spawner, pod = pod_for(values, name)
     [container] = pod.spec.containers
-    assert container.image == f"localab:{__version__}-{'gpu' if profile.has_gpu else 'cpu'}", "an immutable tag"
+    assert container.image == f"localab:{__version__}-{'colab-gpu' if profile.has_gpu else 'colab'}", "an immutable tag"
     limits, requests = container.resources.limits, container.resources.requests
     assert int(limits["memory"]) == int(requests["memory"]) == profile.memory_bytes
     assert float(limits["cpu"]) == float(requests["cpu"]) == profile.cpus

@@ -45,7 +45,7 @@ def test_the_hub_gets_the_same_caps_as_invoke_up_for_every_profile():
     for name, offered in config["profiles"].items():
         planned, _ = caps.plan_caps(loaded.get(name), use_gpu=False, host_cpus=2, scratch_possible=False)
         assert offered["host_config"] == {**caps.run_options(planned), **caps.SECURITY, "group_add": ["100"]}
-        assert offered["image"] == f"localab:{__version__}-cpu", "no GPU runtime on this host; an immutable tag"
+        assert offered["image"] == f"localab:{__version__}-colab", "no GPU runtime on this host; an immutable tag"
         assert offered["environment"]["LOCALAB_LIFETIME_S"] == str(loaded.get(name).lifetime_s)
     # high-ram lives 24 h: no hub-wide max age may end it at the default profile's 12 h
     assert config["culler"] == {"timeout_s": 5400, "every_s": 60, "max_age_s": 0}
@@ -56,8 +56,8 @@ def test_the_hub_gets_the_same_caps_as_invoke_up_for_every_profile():
 def test_a_gpu_host_offers_the_gpu_image_with_one_gpu():
     config = hubsettings.settings(profiles.load(), None, {**INFO, "Runtimes": {"nvidia": {}}})
     p100 = config["profiles"]["p100"]
-    assert p100["image"] == f"localab:{__version__}-gpu" and p100["host_config"]["device_requests"][0]["Count"] == 1
-    assert config["profiles"]["cpu"]["image"] == f"localab:{__version__}-cpu"
+    assert p100["image"] == f"localab:{__version__}-colab-gpu" and p100["host_config"]["device_requests"][0]["Count"] == 1
+    assert config["profiles"]["cpu"]["image"] == f"localab:{__version__}-colab"
 
 
 def test_the_flavours_a_hub_needs_are_those_its_profiles_plan():
@@ -66,5 +66,5 @@ def test_the_flavours_a_hub_needs_are_those_its_profiles_plan():
 
     mine = profiles.load(profiles.PROFILES_FILE)
     gpu_host = {**INFO, "Runtimes": {"runc": {}, "nvidia": {}}}
-    assert hubsettings.flavours_needed(hubsettings.settings(mine, None, INFO)) == {"cpu"}
-    assert hubsettings.flavours_needed(hubsettings.settings(mine, None, gpu_host)) == {"cpu", "gpu"}
+    assert hubsettings.flavours_needed(hubsettings.settings(mine, None, INFO)) == {"colab"}
+    assert hubsettings.flavours_needed(hubsettings.settings(mine, None, gpu_host)) == {"colab", "colab-gpu"}

@@ -13,18 +13,18 @@ PEM = b"-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----"
 
 
 def plan(environ=None, **kwargs):
-    return image.plan("cpu", environ=environ or {}, pip_cert=lambda: None, **kwargs)
+    return image.plan("tf", environ=environ or {}, pip_cert=lambda: None, **kwargs)
 
 
 def test_labels_say_what_is_inside():
     built = plan()
     labels = built.labels
-    assert labels["io.localab.flavour"] == "cpu"
-    assert labels["io.localab.tensorflow"] == lock.read_lock("cpu").tensorflow_version
-    assert labels["io.localab.lock-sha256"] == lock.read_lock("cpu").sha256
+    assert labels["io.localab.flavour"] == "tf"
+    assert labels["io.localab.tensorflow"] == lock.read_lock("tf").tensorflow_version
+    assert labels["io.localab.lock-sha256"] == lock.read_lock("tf").sha256
     assert labels["org.opencontainers.image.created"].endswith("Z")
     assert labels["org.opencontainers.image.version"]
-    assert built.buildargs["BASE"] == "localab-base:bookworm" and built.ref == "localab:cpu"
+    assert built.buildargs["BASE"] == "localab-base:bookworm" and built.ref == "localab:tf"
 
 
 def test_proxies_become_build_arguments():
@@ -44,7 +44,7 @@ def test_the_context_holds_only_what_the_dockerfile_copies(tmp_path):
     assert not [n for n in names if n.startswith(("py/localab/host", "py/localab/cli"))], "the host side stays out"
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert not [n for n in names if n.startswith("ca/") and n != "ca"]
-    assert names["lock.txt"] == lock.lock_path("cpu").read_bytes()
+    assert names["lock.txt"] == lock.lock_path("tf").read_bytes()
 
 
 def test_a_named_ca_bundle_goes_into_the_context_one_certificate_a_file(tmp_path):
@@ -62,7 +62,7 @@ def test_a_missing_ca_path_stops_the_build_before_the_engine_is_asked(tmp_path, 
     builds = []
     monkeypatch.setattr(image.builders, "buildkit", lambda *args, **kwargs: builds.append(args))
     with pytest.raises(UsageError, match="SSL_CERT_FILE"):
-        image.build(engine, "cpu", base="localab-base:bookworm", say=lambda line: None)
+        image.build(engine, "tf", base="localab-base:bookworm", say=lambda line: None)
     engine.build.assert_not_called()
     assert builds == []
 
@@ -83,16 +83,16 @@ def test_progress_shows_steps_and_the_failing_step_with_its_last_lines():
 
 def test_ensure_image_builds_only_when_missing_or_built_from_other_sources(monkeypatch):
     engine = MagicMock(spec=Engine)
-    current = image.source_digest("cpu")
+    current = image.source_digest("tf")
     engine.image.return_value = {"Id": "sha256:abc", "Config": {"Labels": {"io.localab.source-sha256": current}}}
-    assert image.ensure_image(engine, "cpu", say=lambda _: None)["Id"] == "sha256:abc"
+    assert image.ensure_image(engine, "tf", say=lambda _: None)["Id"] == "sha256:abc"
     engine.build.assert_not_called()
     rebuilt = []
     monkeypatch.setattr(image, "build", lambda engine, flavour, say, base=None: rebuilt.append(flavour) or {"Id": "new"})
     engine.image.return_value = {"Id": "sha256:old", "Config": {"Labels": {"io.localab.source-sha256": "0" * 64}}}
     said = []
-    assert image.ensure_image(engine, "cpu", say=said.append) == {"Id": "new"}
-    assert rebuilt == ["cpu"] and "other sources" in said[0]
+    assert image.ensure_image(engine, "tf", say=said.append) == {"Id": "new"}
+    assert rebuilt == ["tf"] and "other sources" in said[0]
 
 
 def test_the_source_digest_follows_guest_code_but_not_caches(tmp_path, monkeypatch):
@@ -101,16 +101,16 @@ def test_the_source_digest_follows_guest_code_but_not_caches(tmp_path, monkeypat
     shutil.copy(image.ROOT / "localab" / "__init__.py", tmp_path / "localab" / "__init__.py")
     monkeypatch.setattr(image, "source_root", lambda: tmp_path)
     guest = tmp_path / "localab" / "guest"
-    digest = image.source_digest("cpu")
-    assert digest == image.source_digest("cpu")
-    assert digest != image.source_digest("gpu")
+    digest = image.source_digest("tf")
+    assert digest == image.source_digest("tf")
+    assert digest != image.source_digest("tf-gpu")
     cache = guest / "__pycache__"
     cache.mkdir(exist_ok=True)
     (cache / "start.cpython-311.pyc").write_bytes(b"compiled")
-    assert image.source_digest("cpu") == digest, "a bytecode cache is not a source"
+    assert image.source_digest("tf") == digest, "a bytecode cache is not a source"
     start = guest / "start.py"
     start.write_text(start.read_text() + "\n# an edit\n")
-    assert image.source_digest("cpu") != digest, "an edit to guest code must rebuild the image"
+    assert image.source_digest("tf") != digest, "an edit to guest code must rebuild the image"
 
 
 def test_manifest_diff_lists_changed_added_and_removed():

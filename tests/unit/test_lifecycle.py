@@ -24,7 +24,7 @@ def request(tmp_path, **kwargs):
 
 def test_up_maps_the_profile_onto_the_container(engine, tmp_path, monkeypatch):
     options = drive_up(engine, request(tmp_path, profile="cpu"), monkeypatch)
-    assert options["image"] == "localab:cpu"
+    assert options["image"] == "localab:colab", "Colab's environment is the default"
     assert options["name"] == "localab-default"
     assert options["ports"] == {"8888/tcp": ("127.0.0.1", 18888)}
     token_file = state.token_file("default")
@@ -54,7 +54,7 @@ def test_gpu_without_the_nvidia_runtime_says_how_to_install_it(engine, tmp_path,
 def test_a_gpu_profile_on_a_gpu_host_gets_the_gpu_image(engine, tmp_path, monkeypatch):
     engine.info.return_value = GPU_INFO
     options = drive_up(engine, request(tmp_path), monkeypatch)
-    assert options["image"] == "localab:gpu"
+    assert options["image"] == "localab:colab-gpu"
     assert options["device_requests"][0]["Count"] == 1
     assert options["environment"]["LOCALAB_GPU_MEMORY_MB"] == "16384"
 

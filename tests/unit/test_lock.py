@@ -14,24 +14,24 @@ tensorflow-cpu==2.21.0 \\
 
 
 def parse(text):
-    return lock.parse(text, flavour_name="cpu", path=lock.lock_path("cpu"))
+    return lock.parse(text, flavour_name="tf", path=lock.lock_path("tf"))
 
 
 def test_a_rendered_lock_parses_into_exact_pins():
-    parsed = parse(lock.render("cpu", BODY))
+    parsed = parse(lock.render("tf", BODY))
     assert parsed.pins == {"absl-py": "2.5.1", "tensorflow-cpu": "2.21.0"}
     assert parsed.tensorflow_version == "2.21.0"
     assert len(parsed.sha256) == 64
 
 
 def test_an_edited_pin_is_caught_before_any_build():
-    text = lock.render("cpu", BODY).replace("absl-py==2.5.1", "absl-py==2.5.0")
+    text = lock.render("tf", BODY).replace("absl-py==2.5.1", "absl-py==2.5.0")
     with pytest.raises(UsageError, match="edited after `localab lock`.*run `localab lock`"):
         parse(text)
 
 
 def test_a_tampered_hash_is_caught_too():
-    text = lock.render("cpu", BODY).replace("b" * 64, "c" * 64)
+    text = lock.render("tf", BODY).replace("b" * 64, "c" * 64)
     with pytest.raises(UsageError, match="edited after"):
         parse(text)
 
@@ -43,7 +43,7 @@ def test_a_tampered_hash_is_caught_too():
 ])
 def test_a_malformed_body_is_refused_even_with_a_matching_digest(body, message):
     with pytest.raises(UsageError, match=message):
-        parse(lock.render("cpu", body))
+        parse(lock.render("tf", body))
 
 
 def test_a_file_that_is_not_a_lock():
@@ -51,10 +51,10 @@ def test_a_file_that_is_not_a_lock():
         parse("numpy==1.0\n")
 
 
-@pytest.mark.parametrize("flavour", ["cpu", "gpu"])
+@pytest.mark.parametrize("flavour", ["tf", "tf-gpu"])
 def test_the_committed_locks_are_valid_and_pin_the_same_tensorflow(flavour):
     parsed = lock.read_lock(flavour)
-    assert parsed.tensorflow_version == lock.flavours()["cpu"].tensorflow_version
+    assert parsed.tensorflow_version == lock.flavours()["tf"].tensorflow_version
     for name in ("jupyterlab", "jupyter-resource-usage", "ipywidgets", "numpy", "pandas", "matplotlib",
                  "scikit-learn", "pillow", "nbclient", "nbconvert", "tensorboard", "keras"):
         assert name in parsed.pins, name
@@ -62,17 +62,17 @@ def test_the_committed_locks_are_valid_and_pin_the_same_tensorflow(flavour):
 
 
 def test_the_gpu_lock_carries_the_cuda_wheels_and_the_cpu_lock_does_not():
-    assert any(name.startswith("nvidia-cudnn") for name in lock.read_lock("gpu").pins)
-    assert not any(name.startswith("nvidia-") for name in lock.read_lock("cpu").pins)
+    assert any(name.startswith("nvidia-cudnn") for name in lock.read_lock("tf-gpu").pins)
+    assert not any(name.startswith("nvidia-") for name in lock.read_lock("tf").pins)
 
 
 def test_unknown_flavour_lists_the_known_ones():
-    with pytest.raises(UsageError, match="'tpu' is not an image flavour; use one of: colab, colab-gpu, cpu, gpu, hub"):
+    with pytest.raises(UsageError, match="'tpu' is not an image flavour; use one of: colab, colab-gpu, hub, plain, tf, tf-gpu"):
         lock.flavour("tpu")
 
 
 def test_the_compile_command_targets_the_images_python():
-    command = uvcompile.compile_command(["requirements.in", "-"], lock.lock_path("gpu"), lock.flavour("gpu"))
+    command = uvcompile.compile_command(["requirements.in", "-"], lock.lock_path("tf-gpu"), lock.flavour("tf-gpu"))
     assert command[0].endswith("uv") and command[1:3] == ["pip", "compile"] and "--generate-hashes" in command
     assert "rfc3987-syntax" in command, "the slow optional IRI check stays out of the image"
     assert "libclang" in command, "TensorFlow's build-time bindings stay out of the image"
@@ -82,8 +82,8 @@ def test_the_compile_command_targets_the_images_python():
 
 
 def test_an_intact_lock_is_kept_as_uvs_preference_and_a_tampered_one_is_not(tmp_path):
-    good = tmp_path / "lock-cpu.txt"
-    good.write_text(lock.render("cpu", "six==1.16.0 \\\n    --hash=sha256:" + "a" * 64 + "\n"))
+    good = tmp_path / "lock-tf.txt"
+    good.write_text(lock.render("tf", "six==1.16.0 \\\n    --hash=sha256:" + "a" * 64 + "\n"))
     assert lock.locked_body(good).startswith("six==1.16.0")
     good.write_text(good.read_text().replace("1.16.0", "1.17.0"))
     assert lock.locked_body(good) is None

@@ -166,14 +166,14 @@ def test_the_local_profile_is_the_whole_host_and_no_file_carries_it(tmp_path, mo
     assert options["environment"]["LOCALAB_LIFETIME_S"] == "0" and options["environment"]["LOCALAB_IDLE_S"] == "0"
     assert "storage_opt" not in options
     on_cpu = plan(PROFILES.get("local"), EngineFacts.of({**BIG_GPU_HOST, "Runtimes": {"runc": {}}}))
-    assert on_cpu.flavour == "cpu" and on_cpu.notes == (), "no GPU on the host: nothing to apologise for"
+    assert on_cpu.flavour == "colab" and on_cpu.notes == (), "no GPU on the host: nothing to apologise for"
     assert "local" not in [entry["slug"] for entry in helm.values(PROFILES)["singleuser"]["profileList"]]
     assert PROFILES.default == "p100", "the tutorial's machine stays the default"
 
 
 @pytest.mark.parametrize("flavour, host, image", [
-    ("cpu", INFO, "localab:cpu"), ("colab", INFO, "localab:colab"),
-    ("colab", BIG_GPU_HOST, "localab:colab-gpu"), ("cpu", BIG_GPU_HOST, "localab:gpu"),
+    ("tf", INFO, "localab:tf"), ("colab", INFO, "localab:colab"),
+    ("colab", BIG_GPU_HOST, "localab:colab-gpu"), ("tf", BIG_GPU_HOST, "localab:tf-gpu"),
 ])
 def test_the_flavour_from_a_profile_or_the_command_line_picks_the_image(flavour, host, image, tmp_path, monkeypatch):
     mine = tmp_path / "profiles.toml"
@@ -204,5 +204,25 @@ def test_a_profile_with_an_unknown_flavour_is_refused_when_used(tmp_path, monkey
     mine = tmp_path / "profiles.toml"
     mine.write_text('[profiles.cpu]\nflavour = "tpu"\n')
     monkeypatch.setenv("LOCALAB_PROFILES", str(mine))
-    with pytest.raises(Exception, match=r"profiles.cpu.flavour: 'tpu' is not a runtime image; use one of: colab, cpu"):
+    with pytest.raises(Exception, match=r"profiles.cpu.flavour: 'tpu' is not a runtime image; use one of: colab, tf"):
         drive_up(fake_engine(INFO), verbs.UpRequest(profile="cpu", drive=str(tmp_path / "d")), monkeypatch)
+
+
+def test_last_releases_image_names_are_accepted_once_with_a_notice(tmp_path, monkeypatch, capsys):
+    from localab.host import refs
+    from localab.host.image import lock
+
+    monkeypatch.setattr(refs, "_noted", set())
+    assert lock.runtime_flavour("cpu") == "tf" and lock.runtime_flavour("tf") == "tf"
+    assert lock.flavour("gpu").name == "tf-gpu" and lock.lock_path("cpu") == lock.lock_path("tf")
+    mine = tmp_path / "profiles.toml"
+    mine.write_text('[profiles.p100]\nflavour = "cpu"\n')
+    monkeypatch.setenv("LOCALAB_PROFILES", str(mine))
+    assert profiles.load().get("p100").flavour == "tf"
+    notices = capsys.readouterr().err.splitlines()
+    assert notices == ["localab: note: the 'cpu' image is now called 'tf' (TensorFlow only); the old name is accepted "
+                       "until the next release",
+                       "localab: note: the 'gpu' image is now called 'tf-gpu' (TensorFlow only); the old name is "
+                       "accepted until the next release"], "one line per old name, once"
+    monkeypatch.delenv("LOCALAB_PROFILES")
+    assert profiles.load().get("p100").flavour == "colab", "Colab's environment is the default"

@@ -62,7 +62,7 @@ def cpu_profile(tmp_path: Path, **fields) -> dict[str, str]:
 class Runtime:
     """A runtime this test owns: its own name, state folder, drive and port."""
 
-    def __init__(self, tmp_path: Path, env: dict[str, str] | None = None, flavour: str = "cpu"):
+    def __init__(self, tmp_path: Path, env: dict[str, str] | None = None, flavour: str = "tf"):
         self.name = "t" + uuid.uuid4().hex[:8]
         self.flavour = flavour
         self.state = tmp_path / "state"

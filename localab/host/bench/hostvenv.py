@@ -20,8 +20,8 @@ HOST_LOG = "host-output.log"
 
 
 def venv_python() -> Path:
-    locked = lock.read_lock("cpu")
-    python = lock.flavour("cpu").python
+    locked = lock.read_lock("tf")
+    python = lock.flavour("tf").python
     if f"{sys.version_info.major}.{sys.version_info.minor}" != python:
         raise UsageError(f"compare-host: the lock targets Python {python}; this host runs "
                          f"{sys.version_info.major}.{sys.version_info.minor}")

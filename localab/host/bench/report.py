@@ -40,6 +40,10 @@ def print_results(folders: list[Path], say=print) -> None:
         console.print(table)
         for note in summary.get("notes", []):
             console.print(f"  note: {note}")
+        image = (drivefs.read_json(folder / contract.RUN_FILE) if drivefs.exists(folder / contract.RUN_FILE)
+                 else {}).get("image", {})
+        if image.get("ref"):
+            console.print(f"  image: {image['ref']} ({image['id'][7:19]})")
         pngs = ", ".join(p.name for p in sorted(folder.glob("*.png")))
         console.print(f"  results: {folder} ({pngs})")
         if summary.get("profile"):

@@ -33,12 +33,19 @@ from localab.host.bench.containers import (
 from localab.host.engine import Engine
 from localab.host.errors import LocalabError, UsageError
 from localab.host.image import build as images
+from localab.host.image import lock
 from localab.host.plan import ContainerPlan, EngineFacts, plan
 from localab.host.refs import image_ref
 from localab.workloads.workload import Workload
 
 SCALES = contract.SCALES
 PIPELINES = ("seed", "tuned", "both")
+
+
+# The bench's image unless --flavour says otherwise: TensorFlow only, the image the plain
+# baseline (--compare-plain) matches package for package. `--flavour colab` runs the same
+# workloads in Colab's image, the runtimes' default.
+BENCH_FLAVOUR = "tf"
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,7 @@ class BenchRequest:
     compare_plain: bool = False
     trace: bool = False
     batch: int | None = None  # resnet50-cifar10's batch size; None: the scale's (the tutorial's 32)
+    flavour: str = BENCH_FLAVOUR
 
 
 def parse_runs(value) -> int:
@@ -94,6 +102,7 @@ def validate(request: BenchRequest) -> tuple[list[Workload], Path]:
     if request.pipeline not in PIPELINES:
         raise UsageError(f"pipeline: '{request.pipeline}' is not a pipeline; use one of: {', '.join(PIPELINES)}")
     parse_runs(request.runs)
+    lock.runtime_flavour(request.flavour)
     profiles.load().get(request.profile)
     drive = drives.validate_drive(request.drive, "default")
     if drive.exists() and not os.access(drive, os.W_OK):
@@ -270,7 +279,8 @@ def _run_one(engine: Engine, spec: Workload, request: BenchRequest, container_pl
 
 def bench(engine: Engine, request: BenchRequest, say=print) -> list[Path]:
     workloads, drive = validate(request)
-    container_plan = plan(profiles.load().get(request.profile), EngineFacts.of(engine.info()), require_gpu=request.gpu)
+    container_plan = plan(profiles.load().get(request.profile), EngineFacts.of(engine.info()), require_gpu=request.gpu,
+                          flavour=lock.runtime_flavour(request.flavour))
     if request.compare_plain and container_plan.caps.gpus:
         raise UsageError("compare-plain: the plain baseline is TensorFlow's CPU build, and this run has a GPU; "
                          "compare on a CPU profile, without --gpu")

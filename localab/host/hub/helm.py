@@ -57,7 +57,7 @@ def values(profile_file: Profiles, repository: str = "localab") -> dict:
     default = profile_file.get(None)
     return {
         "singleuser": {
-            "image": {"name": repository, "tag": version_tag("cpu")},
+            "image": {"name": repository, "tag": version_tag(default.flavour)},
             "cmd": None,  # the image's own entry process runs jupyterhub-singleuser under a hub
             "defaultUrl": "/lab",
             "uid": IMAGE_USER[0], "fsGid": IMAGE_USER[1],

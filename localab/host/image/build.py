@@ -179,6 +179,7 @@ def build(engine: Engine, flavour: str, *, base: str | None = None, say=print, v
     base, the flavour's Debian release from wherever it can be had (resolve_base).
     BuildKit when the docker CLI is here (builders.use_buildkit), else the classic builder."""
     row = lock.flavour(flavour)
+    flavour = row.name  # an old name, now the current one
     base = ensure_base(engine, base, say=say) if base else resolve_base(engine, row.suite, say=say)
     build_plan = plan(flavour, base=base)
     if build_plan.ca:
@@ -225,6 +226,7 @@ def _drop_untagged(engine: Engine, image_id: str) -> None:
 
 def ensure_image(engine: Engine, flavour: str, say=print, base: str | None = None) -> dict:
     """The image, built first when missing or when built from other sources than this checkout's."""
+    flavour = lock.flavour(flavour).name
     image = engine.image(image_ref(flavour))
     if image is None:
         say(f"{image_ref(flavour)} is not built yet; building it now (once; a few minutes)")

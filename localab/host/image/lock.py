@@ -14,7 +14,7 @@ from pathlib import Path
 
 from localab.host.errors import UsageError
 from localab.host.paths import DOCKER_DIR
-from localab.host.refs import gpu_flavour
+from localab.host.refs import current_name, gpu_flavour
 
 # Each Debian release's python3 (the image's interpreter) and the newest manylinux tag uv
 # knows that its glibc runs (bookworm 2.36; trixie's 2.41 is past uv's list).
@@ -100,6 +100,7 @@ def flavours(path: Path = DOCKER_DIR / "flavours.toml") -> dict[str, Flavour]:
 
 
 def flavour(name: str) -> Flavour:
+    name = current_name(name)
     known = flavours()
     if name not in known:
         raise UsageError(
@@ -109,8 +110,9 @@ def flavour(name: str) -> Flavour:
 
 
 def runtime_flavour(name: str, field: str = "flavour") -> str:
-    """A flavour a user may name for a runtime: a runtime row with a GPU sibling (cpu, colab);
+    """A flavour a user may name for a runtime: a runtime row with a GPU sibling (colab, tf);
     the GPU image follows from --gpu or the profile."""
+    name = current_name(name)
     known = flavours()
     families = sorted(n for n, row in known.items() if row.is_runtime and gpu_flavour(n) in known)
     if name not in families:
@@ -120,7 +122,7 @@ def runtime_flavour(name: str, field: str = "flavour") -> str:
 
 
 def lock_path(flavour_name: str) -> Path:
-    return DOCKER_DIR / f"lock-{flavour_name}.txt"
+    return DOCKER_DIR / f"lock-{current_name(flavour_name)}.txt"
 
 
 def lock_names() -> list[str]:

@@ -50,7 +50,7 @@ class UpRequest:
     colab_frontend: bool = False  # Colab's own web UI may connect ("Connect to a local runtime")
     base: str | None = None  # the base image for a build, when one is needed (default: found or made)
     discard_scratch: bool = False  # replacing a runtime: do not copy what was left in /content to the drive
-    flavour: str | None = None  # cpu or colab (default: the profile's)
+    flavour: str | None = None  # colab or tf (default: the profile's)
     sudo: bool = False  # the notebook user may sudo (default: the profile's)
 
 
@@ -63,7 +63,7 @@ class ValidRequest:
     drive: object  # pathlib.Path
     port: int | None  # None: the default, or the next free one
     listen: str  # the host address the port is published on
-    flavour: str  # cpu or colab, checked against the flavours table
+    flavour: str  # colab or tf, checked against the flavours table
 
 
 def validate(request: UpRequest) -> ValidRequest:
