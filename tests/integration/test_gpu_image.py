@@ -14,7 +14,7 @@ def gpu_image(engine):
 
 def test_the_gpu_image_carries_tensorflows_cuda_wheels(engine, gpu_image):
     labels = gpu_image["Config"]["Labels"]
-    assert labels["io.localab.flavour"] == "gpu"
+    assert labels["io.localab.flavour"] == "tf-gpu"
     assert labels["io.localab.tensorflow"] == lock.read_lock("tf").tensorflow_version, "same TF as the cpu image"
     manifest = image.manifest(engine, "localab:tf-gpu")
     dists = manifest["distributions"]
