@@ -1,19 +1,16 @@
 """`localab doctor`: one line per thing localab needs from the host, with the fix."""
 
-import os
 import shutil
 from dataclasses import dataclass
 
 from localab.guest import contract
 from localab.host import caps, ports
 from localab.host.errors import LocalabError
-from localab.host.image import certs
+from localab.host.image import certs, footprint
 from localab.host.image.base import BASE_IMAGE
-from localab.host.image.lock import lock_names
+from localab.host.image.lock import flavours, lock_names
 from localab.host.plan import NVIDIA_HELP, EngineFacts
-from localab.host.refs import image_ref
-
-MIN_FREE_BYTES = 30 << 30  # the default (colab) image, 13 GB, its base and a rebuild's intermediate layer
+from localab.host.refs import DEFAULT_FLAVOUR, gpu_flavour, image_ref
 
 
 @dataclass
@@ -53,14 +50,36 @@ def engine_checks(engine) -> list[Check]:
         checks.append(Check("ok", "gpu", f"NVIDIA container runtime present; GPUs: {gpus or 'none listed by nvidia-smi'}"))
     else:
         checks.append(Check("warn", "gpu", "no NVIDIA container runtime: GPU profiles run on CPU, --gpu fails", NVIDIA_HELP))
-    root = info.get("DockerRootDir", "/var/lib/docker")
-    free = shutil.disk_usage(root if os.path.isdir(root) else "/").free
-    level = "ok" if free >= MIN_FREE_BYTES else "fail"
-    checks.append(Check(level, "disk", f"{free / (1 << 30):.0f} GiB free for images under {root}",
-                        "" if level == "ok" else f"free at least {MIN_FREE_BYTES >> 30} GiB (docker image prune)"))
+    checks.append(disk_check(footprint.engine_disk(engine), {name: engine.image(image_ref(name)) is not None
+                                                             for name in lock_names()}))
     present = [ref for ref in (BASE_IMAGE, *(image_ref(name) for name in lock_names())) if engine.image(ref)]
     checks.append(Check("ok", "images", ", ".join(present) if present else "none built yet; `localab up` builds what it needs"))
     return checks
+
+
+def disk_check(disk: footprint.EngineDisk, built: dict[str, bool]) -> Check:
+    """The engine's free space against each runtime image's first build (built ones cost nothing
+    more); a failure when the default image is missing and would not fit."""
+    if disk.free_bytes is None:
+        return Check("warn", "disk", f"the engine keeps images in {disk.path}, not on this machine: free space unknown")
+    known = flavours()
+    families = [name for name, row in known.items() if row.is_runtime and gpu_flavour(name) in known]
+    rows = {name: known[name] for family in families for name in (family, gpu_flavour(family))
+            if known[name].footprint}
+    short = sorted(name for name, row in rows.items() if not built.get(name) and row.footprint.need_bytes > disk.free_bytes)
+    detail = f"{footprint.gb(disk.free_bytes)} free under {disk.path}"
+    made = [name for name in sorted(rows) if built.get(name)]
+    if made:
+        detail += f"; built: {', '.join(made)}"
+    if len(made) < len(rows):
+        detail += "; a first build of " + ", ".join(f"{name} needs {footprint.gb(row.footprint.need_bytes)}"
+                                                  for name, row in sorted(rows.items()) if not built.get(name))
+    if not short:
+        return Check("ok", "disk", detail)
+    fix = f"free space under {disk.path} (`docker image prune`, `docker builder prune`) for {', '.join(short)}"
+    if "tf" not in short:
+        fix += "; or start the smaller image that fits (`localab up --flavour tf`)"
+    return Check("fail" if DEFAULT_FLAVOUR in short else "warn", "disk", detail, fix)
 
 
 def _nvidia_gpus() -> str:

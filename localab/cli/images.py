@@ -57,14 +57,15 @@ def base(c, mirror="", suite="bookworm"):
     "flavour": "an image of docker/flavours.toml: colab (default), colab-gpu, tf, tf-gpu, hub, plain (bench's baseline)",
     "base": "base image (default: the flavour's local Debian base, made when missing)",
     "verbose": "print every line the builder prints (default: BuildKit's live display, or one line per step)",
+    "force": "build even when the engine's disk looks too small for a first build",
 })
-def build(c, flavour=DEFAULT_FLAVOUR, base="", verbose=False):
+def build(c, flavour=DEFAULT_FLAVOUR, base="", verbose=False, force=False):
     """Build the image localab:<flavour> from docker/ and the flavour's lock."""
     from localab.host.image import build as image
     from localab.host.image.lock import lock_name
 
     lock_name(flavour)  # an unknown flavour stops here, before the engine is asked anything
-    image.build(connect_engine(), flavour, base=base or None, verbose=verbose)
+    image.build(connect_engine(), flavour, base=base or None, verbose=verbose, force=force)
 
 
 @verb(help={"flavour": "lock only this row of docker/flavours.toml (default: all)",

@@ -29,12 +29,13 @@ from localab.host.errors import UsageError
     "flavour": "the image: colab (Colab's own ~640 packages, default) or tf (localab's TensorFlow only, smaller and "
                "faster to start); with a GPU its -gpu image",
     "sudo": "let the notebook user sudo without a password (`!sudo apt-get install ...`); a privileged runtime",
+    "force": "build the image even when the engine's disk looks too small for its first build",
     "owner": "UID:GID the runtime runs as and the drive's files belong to (root only; default: you, the user "
              "behind sudo, or for root alone localab's own system account)",
 })
 def up(c, profile=None, gpu=False, port=None, drive=None, name="default", recreate=False, listen="127.0.0.1",
        keymap=None, profiles=None, new_token=False, colab_frontend=False, base=None, discard_scratch=False,
-       flavour=None, sudo=False, owner=None):
+       flavour=None, sudo=False, owner=None, force=False):
     """Start the runtime (building the image if needed) and print its URL as the last line."""
     use_profiles(profiles)
     from localab.host import drive as drives
@@ -47,7 +48,7 @@ def up(c, profile=None, gpu=False, port=None, drive=None, name="default", recrea
     request = verbs.UpRequest(name=name, profile=profile, gpu=gpu, port=port, drive=drive,
                               recreate=recreate or new_token, listen=listen, keymap=keymap, new_token=new_token,
                               colab_frontend=colab_frontend, base=base, discard_scratch=discard_scratch,
-                              flavour=flavour, sudo=sudo)
+                              flavour=flavour, sudo=sudo, force=force)
     result = verbs.up(connect_engine(), request)
     if colab_frontend:
         print(f"in Colab: Connect -> Connect to a local runtime -> "

@@ -19,3 +19,9 @@ class EngineUnavailable(LocalabError):
 
 class BuildFailed(LocalabError):
     """An image build stopped at a step."""
+
+
+class Interrupted(LocalabError):
+    """Ctrl-C: what was under way stopped, and nothing half-done was kept."""
+
+    exit_code = 130

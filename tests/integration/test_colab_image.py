@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from localab.host import drive, driveview
+from localab.host.image import footprint, lock
 from tests.utils.runtime import Runtime
 
 pytestmark = pytest.mark.colab
@@ -176,3 +177,11 @@ def test_manifest_colab_prints_the_parity_of_the_image(colab_runtime, colab_imag
     assert "google-colab URL: Colab's own package" in shown.stdout
     refused = colab_runtime.invoke("manifest", "localab:tf", "--colab")
     assert refused.returncode == 2 and "is not a colab image" in refused.stderr
+
+
+def test_what_its_first_build_says_it_costs_is_what_the_image_and_its_lock_cost(colab_image):
+    """docker/flavours.toml's footprint for colab, stated before a first build, within 15%."""
+    row = lock.flavour("colab")
+    assert colab_image["Size"] / footprint.GB == pytest.approx(row.footprint.image_gb, rel=0.15)
+    downloads = footprint.download_bytes(row, lock.read_lock("colab")) / footprint.GB
+    assert downloads == pytest.approx(row.footprint.download_gb, rel=0.15)

@@ -1,13 +1,17 @@
 """The real tf image (TensorFlow only), built from this checkout (issue: foundation)."""
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
 
 from localab.host.image import build as image
-from localab.host.image import lock
+from localab.host.image import footprint, lock
 from tests.utils.runtime import engine_snapshot, invoke, repo_copy, wait_for
 
 TIMEOUT = 300
@@ -200,3 +204,44 @@ def test_editing_guest_code_rebuilds_only_the_last_layers(engine, tf_image, tmp_
         assert run(engine, "python -c 'import localab.guest.rebuild_marker as m; print(m.VALUE)'").strip()
     finally:
         invoke("build", "--flavour", "tf", timeout=600)  # localab:tf from this checkout again, for the tests after this one
+
+
+def test_what_a_first_build_says_it_costs_is_what_the_image_and_its_lock_cost(tf_image):
+    """The facts `localab build` states before a first build (docker/flavours.toml): the
+    image as built, and its lock's files as the index serves them, each within 15%."""
+    row = lock.flavour("tf")
+    assert tf_image["Size"] / footprint.GB == pytest.approx(row.footprint.image_gb, rel=0.15)
+    downloads = footprint.download_bytes(row, lock.read_lock("tf")) / footprint.GB
+    assert downloads == pytest.approx(row.footprint.download_gb, rel=0.15)
+
+
+def test_ctrl_c_during_a_build_ends_it_in_one_line_and_keeps_the_tag(engine, tf_image, tmp_path):
+    """Ctrl-C as a terminal sends it (to the whole process group: localab and the docker CLI)
+    in the middle of the lock's install: exit 130, one line, localab:tf as it was."""
+    before = engine.image("localab:tf")["Id"]
+    tags = sorted(tag for found in engine._client.images.list("localab") for tag in found.tags)
+    repo = repo_copy(tmp_path)
+    path = repo / "docker" / "lock-tf.txt"
+    body = path.read_text().split("\n", 2)[2]
+    path.write_text(lock.render("tf", body + "# changed: the install step runs again\n"))
+    build = subprocess.Popen([sys.executable, "-m", "invoke", "build", "--flavour", "tf"], cwd=repo,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    seen = []
+    try:
+        deadline = time.monotonic() + 600
+        for line in build.stdout:
+            seen.append(line)
+            if "--mount=type=cache" in line and line.rstrip().endswith(": running"):
+                time.sleep(3)
+                os.killpg(build.pid, signal.SIGINT)
+                break
+            assert time.monotonic() < deadline, "the install step never started"
+        out, err = build.communicate(timeout=120)
+    finally:
+        if build.poll() is None:
+            os.killpg(build.pid, signal.SIGKILL)
+    assert build.returncode == 130, "".join(seen) + out + err
+    assert err.strip().startswith("localab: the build of localab:tf was interrupted: localab:tf is as it was")
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert engine.image("localab:tf")["Id"] == before
+    assert sorted(tag for found in engine._client.images.list("localab") for tag in found.tags) == tags

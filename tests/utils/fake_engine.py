@@ -24,7 +24,7 @@ def fake_engine(info: dict = INFO, container: dict | None = None) -> MagicMock:
 def drive_up(engine: MagicMock, request: verbs.UpRequest, monkeypatch) -> dict | None:
     """Run the real `up()`; returns engine.run's keywords (image first as "image"), or None
     when up() did not start a container."""
-    monkeypatch.setattr(verbs.images, "ensure_image", lambda engine, flavour, say=print, base=None: {"Id": "sha256:x"})
+    monkeypatch.setattr(verbs.images, "ensure_image", lambda engine, flavour, say=print, base=None, force=False: {"Id": "sha256:x"})
     monkeypatch.setattr(verbs, "wait_ready", lambda *a, **k: 0.0)
     monkeypatch.setattr(verbs.ports, "is_free", lambda port, address: True)
     monkeypatch.setattr(verbs.driveview, "mount",

@@ -13,8 +13,8 @@ from pathlib import Path
 from localab import __version__
 from localab.guest import contract
 from localab.host.engine import Engine
-from localab.host.errors import BuildFailed, UsageError
-from localab.host.image import builders, certs, lock
+from localab.host.errors import BuildFailed, Interrupted, UsageError
+from localab.host.image import builders, certs, footprint, lock
 from localab.host.image.base import BASE_IMAGE, ensure_base, resolve_base
 from localab.host.paths import DOCKER_DIR, ROOT
 from localab.host.refs import image_ref, immutable_refs
@@ -149,10 +149,10 @@ def build_context(build: BuildPlan, *, buildkit: bool = True) -> io.BytesIO:
 
 
 class Progress:
-    """Turns the builder's messages into lines for the user and keeps the tail for errors."""
+    """Turns the classic builder's messages into lines for the user and keeps the tail for errors."""
 
-    def __init__(self, say):
-        self.say = say
+    def __init__(self, say, downloads: builders.Downloads | None = None):
+        self.say, self.downloads = say, downloads
         self.step = ""
         self.tail: list[str] = []
 
@@ -169,49 +169,77 @@ class Progress:
                 self.step = line
                 self.tail = []
                 self.say(line)
+            elif self.downloads and self.downloads.feed(line):
+                if "DEBUG " not in line:
+                    self.tail.append(line)
             else:
                 self.tail.append(line)
                 self.say("    " + line)
 
 
-def build(engine: Engine, flavour: str, *, base: str | None = None, say=print, verbose: bool = False) -> dict:
-    """Build localab:<flavour>; on failure the tag stays where it was. Without a named
-    base, the flavour's Debian release from wherever it can be had (resolve_base).
-    BuildKit when the docker CLI is here (builders.use_buildkit), else the classic builder."""
+def build(engine: Engine, flavour: str, *, base: str | None = None, say=print, verbose: bool = False,
+          force: bool = False) -> dict:
+    """Build localab:<flavour>; on failure or Ctrl-C the tag stays where it was. A first
+    build says what it costs and is refused when the engine's disk cannot hold it (unless
+    `force`). Without a named base, the flavour's Debian release from wherever it can be
+    had (resolve_base). BuildKit when the docker CLI is here (builders.use_buildkit), else
+    the classic builder."""
     row = lock.flavour(flavour)
-    flavour = row.name  # an old name, now the current one
+    flavour, ref = row.name, image_ref(row.name)  # an old name, now the current one
+    previous = engine.image(ref)
+    disk = footprint.engine_disk(engine)
+    if previous is None and row.footprint:
+        footprint.first_build(ref, row.footprint, disk, force=force, say=say)
     base = ensure_base(engine, base, say=say) if base else resolve_base(engine, row.suite, say=say)
     build_plan = plan(flavour, base=base)
     if build_plan.ca:
         say(f"trusting the CA bundle named by {build_plan.ca.source} ({build_plan.ca.path}, "
             f"{len(build_plan.ca.certificates)} certificates) in the build and the image")
     holding = f"TensorFlow {build_plan.lock.tensorflow_version}" if row.tensorflow else row.description
-    say(f"building {build_plan.ref} from {build_plan.base} ({holding})")
-    previous = engine.image(build_plan.ref)
+    say(f"building {ref} from {build_plan.base} ({holding})")
     started = time.monotonic()
+    written = None
+    if disk.free_bytes is not None:
+        written = lambda: max(0, disk.free_bytes - footprint.engine_disk(engine).free_bytes)  # noqa: E731
+    downloads = builders.Downloads(len(build_plan.lock.pins), say, written)
     cli = builders.buildkit_cli()
-    if cli:
-        builders.buildkit(cli, build_context(build_plan).getvalue(), ref=build_plan.ref, buildargs=build_plan.buildargs,
-                          labels=build_plan.labels, say=say, verbose=verbose,
-                          tty=say is print and sys.stdout.isatty())
-    else:
-        say("no docker CLI with BuildKit here (the buildx plugin, or a CLI before Docker 23): the engine's classic "
-            "builder, without BuildKit's download cache")
-        progress = Progress(say)
-        for message in engine.build(build_context(build_plan, buildkit=False), tag=build_plan.ref,
-                                    buildargs=build_plan.buildargs, labels=build_plan.labels):
-            progress.feed(message)
+    try:
+        _run_builder(engine, build_plan, cli, say=say, verbose=verbose, downloads=downloads)
+    except KeyboardInterrupt:
+        state = "is as it was" if previous else "was not made"
+        kept = "BuildKit keeps what was downloaded" if cli else "the classic builder downloads again"
+        raise Interrupted(f"the build of {ref} was interrupted: {ref} {state}; run the same command again to go on "
+                          f"({kept})") from None
+    except BuildFailed as exc:
+        if footprint.disk_full(str(exc)):
+            raise footprint.disk_full_error(ref, footprint.engine_disk(engine)) from None
+        raise
     image = engine.image(build_plan.ref)
     if image is None:
         raise BuildFailed(f"the builder finished but {build_plan.ref} is not there; see the output above")
-    for ref in immutable_refs(flavour, build_plan.lock.tensorflow_version if row.tensorflow else None):
-        engine.tag(image["Id"], ref)
+    for tag in immutable_refs(flavour, build_plan.lock.tensorflow_version if row.tensorflow else None):
+        engine.tag(image["Id"], tag)
     image = engine.image(build_plan.ref)
     if previous and previous["Id"] != image["Id"]:
         _drop_untagged(engine, previous["Id"])
     size = image.get("Size", 0) / 1e9
     say(f"built {build_plan.ref} ({image['Id'][7:19]}, {size:.2f} GB) in {time.monotonic() - started:.0f} s")
     return image
+
+
+def _run_builder(engine: Engine, build_plan: BuildPlan, cli: str | None, *, say, verbose: bool,
+                 downloads: builders.Downloads) -> None:
+    if cli:
+        builders.buildkit(cli, build_context(build_plan).getvalue(), ref=build_plan.ref, buildargs=build_plan.buildargs,
+                          labels=build_plan.labels, say=say, verbose=verbose,
+                          tty=say is print and sys.stdout.isatty(), downloads=downloads)
+        return
+    say("no docker CLI with BuildKit here (the buildx plugin, or a CLI before Docker 23): the engine's classic "
+        "builder, without BuildKit's download cache")
+    progress = Progress(say, None if verbose else downloads)
+    for message in engine.build(build_context(build_plan, buildkit=False), tag=build_plan.ref,
+                                buildargs=build_plan.buildargs, labels=build_plan.labels):
+        progress.feed(message)
 
 
 def _drop_untagged(engine: Engine, image_id: str) -> None:
@@ -224,13 +252,14 @@ def _drop_untagged(engine: Engine, image_id: str) -> None:
             pass
 
 
-def ensure_image(engine: Engine, flavour: str, say=print, base: str | None = None) -> dict:
-    """The image, built first when missing or when built from other sources than this checkout's."""
+def ensure_image(engine: Engine, flavour: str, say=print, base: str | None = None, force: bool = False) -> dict:
+    """The image, built first when missing or when built from other sources than this
+    checkout's; `force`: build even where the disk looks too small."""
     flavour = lock.flavour(flavour).name
     image = engine.image(image_ref(flavour))
     if image is None:
-        say(f"{image_ref(flavour)} is not built yet; building it now (once; a few minutes)")
-        return build(engine, flavour, base=base, say=say)
+        say(f"{image_ref(flavour)} is not built yet; building it now")
+        return build(engine, flavour, base=base, say=say, force=force)
     built_from = (image["Config"].get("Labels") or {}).get(f"{LABEL}.source-sha256")
     if built_from != source_digest(flavour):
         say(f"{image_ref(flavour)} was built from other sources than this checkout; rebuilding (cached layers make it quick)")

@@ -63,10 +63,40 @@ def classic_dockerfile(text: str) -> str:
     return _MOUNT.sub("", text)
 
 
+class Downloads:
+    """Progress through the lock's install step, which is most of a first build: uv's
+    request log (the Dockerfile turns on its client's debug lines) names each file it
+    downloads; every tenth of the lock, one line with the count and the bytes the build has
+    written so far. uv's own summaries (Prepared, Installed) pass through."""
+
+    FETCH = re.compile(r"Sending fresh GET request for: \S*/([^/\s]+\.(?:whl|tar\.gz|zip))$")
+    SUMMARY = re.compile(r"^(?:Resolved|Prepared|Installed|Uninstalled|Audited) \d+ packages? in ")
+
+    def __init__(self, total: int, say, written=None):
+        self.total, self.say, self.written = total, say, written
+        self.count = 0
+        self.every = max(1, total // 10)
+
+    def feed(self, text: str) -> bool:
+        """Read one line of a step's output; True when it was uv's (counted, passed on, or its debug log)."""
+        if self.FETCH.search(text):
+            self.count += 1
+            if self.count % self.every == 0 or self.count == self.total:
+                size = self.written() if self.written else None
+                so_far = f", {size / 1e9:.1f} GB written so far" if size is not None else ""
+                self.say(f"    downloaded {self.count} of {self.total} distributions{so_far}")
+            return True
+        if self.SUMMARY.match(text):
+            self.say(f"    {text}")
+            return True
+        return "DEBUG " in text
+
+
 @dataclass
 class Step:
     label: str  # "[ 3/17] RUN apt-get ..."
     cached: bool = False
+    started: bool = False  # it printed something
     seconds: float | None = None
     tail: list[str] = field(default_factory=list)
 
@@ -79,8 +109,8 @@ class BuildkitProgress:
     EVENT = re.compile(r"^#(\d+) (CACHED|DONE [\d.]+s|ERROR: .*)$")
     OUTPUT = re.compile(r"^#(\d+) [\d.]+ (.*)$")
 
-    def __init__(self, say, verbose: bool = False):
-        self.say, self.verbose = say, verbose
+    def __init__(self, say, verbose: bool = False, downloads: Downloads | None = None):
+        self.say, self.verbose, self.downloads = say, verbose, downloads
         self.steps: dict[str, Step] = {}
         self.failed: tuple[Step, str] | None = None
         self.last: list[str] = []
@@ -97,9 +127,13 @@ class BuildkitProgress:
         if output := self.OUTPUT.match(line):
             step = self.steps.get(output.group(1))
             if step:
-                if not step.tail and not self.verbose:
+                text = output.group(2)
+                if not step.tail and not step.started and not self.verbose:
                     self.say(f"{step.label[:150]}: running")  # its first output: a step that takes a while
-                step.tail = (step.tail + [output.group(2)])[-15:]
+                step.started = True
+                if self.downloads and not self.verbose and self.downloads.feed(text) and "DEBUG " in text:
+                    return  # uv's request log: counted, not kept for a failure's tail
+                step.tail = (step.tail + [text])[-15:]
             return
         event = self.EVENT.match(line)
         step = self.steps.get(event.group(1)) if event else None
@@ -128,7 +162,7 @@ class BuildkitProgress:
 
 
 def buildkit(cli: str, context: bytes, *, ref: str, buildargs: dict, labels: dict, say, verbose: bool = False,
-             tty: bool = False) -> None:
+             tty: bool = False, downloads: Downloads | None = None) -> None:
     """`docker build` with BuildKit from an in-memory tar context; raises BuildFailed."""
     command = [cli, "build", "--progress", "auto" if tty and not verbose else "plain", "--tag", ref]
     for key, value in buildargs.items():
@@ -155,9 +189,22 @@ def buildkit(cli: str, context: bytes, *, ref: str, buildargs: dict, labels: dic
 
     sender = threading.Thread(target=send, daemon=True)
     sender.start()
-    progress = BuildkitProgress(say, verbose)
-    for raw in process.stdout:
-        progress.feed(raw.decode(errors="replace").rstrip("\n"))
+    progress = BuildkitProgress(say, verbose, downloads)
+    try:
+        for raw in process.stdout:
+            progress.feed(raw.decode(errors="replace").rstrip("\n"))
+    except KeyboardInterrupt:
+        _stop(process)
+        raise
     sender.join(timeout=60)
     if process.wait():
         raise progress.failure()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Ctrl-C reached the CLI too (one process group); wait a bounded while for it to end the build."""
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)

@@ -9,10 +9,11 @@ import functools
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from localab.host.errors import UsageError
+from localab.host.image.footprint import Footprint
 from localab.host.paths import DOCKER_DIR
 from localab.host.refs import current_name, gpu_flavour
 
@@ -42,6 +43,7 @@ class Flavour:
     apt: tuple[str, ...] = ()  # Debian packages added to the image's system layer
     substitutes: tuple[tuple[str, str], ...] = ()  # (name, version) in place of the freeze's, for one reason:
     substitutes_reason: str = ""
+    footprint: Footprint | None = None  # what a first build costs (footprint.py)
 
     @property
     def python(self) -> str:
@@ -68,6 +70,7 @@ class Lock:
     path: Path
     sha256: str  # of the whole file: what the image's label records
     pins: dict[str, str]  # normalised distribution name -> exact version
+    hashes: dict[str, frozenset] = field(default_factory=dict)  # normalised name -> its files' sha256
 
     @property
     def tensorflow_version(self) -> str:
@@ -94,7 +97,8 @@ def flavours(path: Path = DOCKER_DIR / "flavours.toml") -> dict[str, Flavour]:
                       title=spec.get("title") or f"localab {name} runtime", suite=spec.get("suite", "bookworm"),
                       freeze=spec.get("freeze", ""), apt=tuple(spec.get("apt", ())),
                       substitutes=tuple(spec.get("substitutes", {}).items()),
-                      substitutes_reason=spec.get("substitutes_reason", ""))
+                      substitutes_reason=spec.get("substitutes_reason", ""),
+                      footprint=Footprint(**spec["footprint"]) if "footprint" in spec else None)
         for name, spec in data["flavours"].items()
     }
 
@@ -167,6 +171,7 @@ def parse(text: str, *, flavour_name: str, path: Path) -> Lock:
             f"{found.group(1)[:12]}…); {fix}"
         )
     pins: dict[str, str] = {}
+    hashes: dict[str, frozenset] = {}
     # A requirement is a pin line plus its backslash-continued --hash lines.
     for entry in re.split(r"\n(?=[^\s#])", body):
         entry = entry.strip()
@@ -178,9 +183,10 @@ def parse(text: str, *, flavour_name: str, path: Path) -> Lock:
         if not _HASH.search(entry):
             raise UsageError(f"{path}: {pin.group(1)}=={pin.group(3)} has no sha256 hash; {fix}")
         pins[normalise(pin.group(1))] = pin.group(3)
+        hashes[normalise(pin.group(1))] = frozenset(_HASH.findall(entry))
     if not pins:
         raise UsageError(f"{path}: pins nothing; {fix}")
-    return Lock(flavour_name, path, hashlib.sha256(text.encode()).hexdigest(), pins)
+    return Lock(flavour_name, path, hashlib.sha256(text.encode()).hexdigest(), pins, hashes)
 
 
 def read_lock(flavour_name: str) -> Lock:

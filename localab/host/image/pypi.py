@@ -47,28 +47,46 @@ def index_url() -> str:
     return (os.environ.get("UV_INDEX_URL") or os.environ.get("PIP_INDEX_URL") or SIMPLE_INDEX).rstrip("/")
 
 
-def releases(name: str, supported: frozenset, context: ssl.SSLContext | None = None) -> Releases:
-    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
-
+def files(name: str, context: ssl.SSLContext | None = None) -> list[dict]:
+    """A distribution's files on the index (PEP 691's JSON: filename, hashes, size, url,
+    yanked); [] when the index has no such project."""
     request = urllib.request.Request(f"{index_url()}/{name}/",
                                      headers={"Accept": "application/vnd.pypi.simple.v1+json"})
-    found = Releases()
     for attempt in range(4):  # a resolver or proxy that drops a few of hundreds of requests
         try:
             with urllib.request.urlopen(request, timeout=60, context=context) as response:
-                files = json.load(response)["files"]
-            break
+                return json.load(response)["files"]
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
-                return found
+                return []
             if attempt == 3 or exc.code < 500:
-                raise UsageError(f"colab lock: the index answered {exc.code} for {name}; is {index_url()} "
-                                 f"reachable?") from exc
+                raise UsageError(f"the index answered {exc.code} for {name}; is {index_url()} reachable?") from exc
         except (OSError, ValueError) as exc:
             if attempt == 3:
-                raise UsageError(f"colab lock: cannot read {name} from {index_url()} ({exc})") from exc
+                raise UsageError(f"cannot read {name} from {index_url()} ({exc})") from exc
         time.sleep(1 + 2 * attempt)
-    for entry in files:
+    return []
+
+
+def installable(filename: str, version: str, supported: frozenset) -> bool:
+    """A wheel of exactly `version` that an interpreter with the `supported` tags installs."""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+    from packaging.version import InvalidVersion, Version
+
+    if not filename.endswith(".whl"):
+        return False
+    try:
+        _, found, _, wheel_tags = parse_wheel_filename(filename)
+        return found == Version(version) and bool(wheel_tags & supported)
+    except (InvalidWheelFilename, InvalidVersion, ValueError):
+        return False
+
+
+def releases(name: str, supported: frozenset, context: ssl.SSLContext | None = None) -> Releases:
+    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
+
+    found = Releases()
+    for entry in files(name, context):
         if entry.get("yanked"):
             continue
         filename = entry["filename"]

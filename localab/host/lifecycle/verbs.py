@@ -52,6 +52,7 @@ class UpRequest:
     discard_scratch: bool = False  # replacing a runtime: do not copy what was left in /content to the drive
     flavour: str | None = None  # colab or tf (default: the profile's)
     sudo: bool = False  # the notebook user may sudo (default: the profile's)
+    force: bool = False  # build the image even where the disk looks too small
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ def _up(engine: Engine, request: UpRequest, spec: ValidRequest, say) -> Status:
     if wanted_port is None and held and is_free(held[1], spec.listen):
         wanted_port = held[1]  # back on the port it had before an outside stop
     port = ports.choose(wanted_port, address=spec.listen, say=say, is_free=is_free)
-    images.ensure_image(engine, container_plan.flavour, say=say, base=request.base)
+    images.ensure_image(engine, container_plan.flavour, say=say, base=request.base, force=request.force)
     if existing:
         previous, _ = state_of(existing)
         say(f"replacing runtime '{spec.name}' ({previous}); its scratch is wiped, the drive is kept")
