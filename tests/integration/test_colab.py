@@ -139,3 +139,38 @@ def test_without_a_page_eval_js_says_so_and_auth_says_what_to_do(colab):
                                "html = data_table.DataTable(pd.DataFrame({'n': range(3)}))._repr_html_()\n"
                                "print('<table' in html, 'cdn.' in html, len(html) > 10000)")
     assert table.stdout.split() == ["True", "False", "True"], table.stdout
+
+
+def test_colab_ai_answers_from_a_model_server_the_host_names_in_a_secret(colab):
+    """google.colab.ai in a real kernel of the runtime, against the small OpenAI-compatible
+    server of the unit tests started inside the runtime on its loopback; the base URL is a
+    secret set on the host. Whole and streamed answers, and a timeout the kernel survives."""
+    import inspect
+
+    from tests.utils import openai_server
+
+    port = 18451
+    base = colab.invoke("secret", "set", "LOCALAB_AI_BASE_URL", input=f"http://127.0.0.1:{port}/v1\n")
+    assert base.returncode == 0, base.stderr  # the secrets folder is mounted: a new one is there at once
+    client = colab.client()
+    kernel = client.start_kernel("python3")
+    try:
+        serve = client.execute(kernel, inspect.getsource(openai_server) + f"""
+import threading
+from http.server import ThreadingHTTPServer
+server = ThreadingHTTPServer(("127.0.0.1", {port}), OpenAICompatible)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+""")
+        assert serve.status == "ok", serve.error
+        whole = client.execute(kernel, "from google.colab import ai\n"
+                                       "print(ai.list_models())\n"
+                                       "print(ai.generate_text('What is the capital of France?', model_name='tiny-llama'))\n"
+                                       "print('|'.join(ai.generate_text('again', model_name='qwen-0.5b', stream=True)))")
+        assert whole.status == "ok", whole.error
+        assert whole.stdout.splitlines() == ["['tiny-llama', 'qwen-0.5b']", "Paris is the capital.",
+                                             "Paris| is| the| capital."]
+        late = client.execute(kernel, "%env LOCALAB_AI_TIMEOUT=2\nai.generate_text('hi', model_name='silent')")
+        assert late.status == "error" and "ModelProxyServiceError" in late.error and "within 2 s" in late.error
+        assert client.execute(kernel, "print(ai.list_models()[0])").stdout.strip() == "tiny-llama", "the kernel goes on"
+    finally:
+        client.shutdown_kernel(kernel)

@@ -28,8 +28,11 @@ def _library_html() -> str:
 class DataTable:
     """An interactive table of `dataframe` (Colab's signature; the layout is itables')."""
 
-    def __init__(self, dataframe, include_index: bool = True, num_rows_per_page: int | None = None,
+    include_index = True  # the default of every table, as on Colab
+
+    def __init__(self, dataframe, include_index: bool | None = None, num_rows_per_page: int | None = None,
                  max_rows: int | None = None, max_columns: int | None = None, min_width=None):
+        include_index = self.include_index if include_index is None else include_index
         self._dataframe = dataframe if include_index else dataframe.reset_index(drop=True)
         self._options = {"pageLength": num_rows_per_page or DEFAULT_PAGE, "showIndex": include_index,
                          "connected": False}
@@ -40,6 +43,18 @@ class DataTable:
 
     def _repr_html_(self) -> str:
         return _library_html() + itables.to_html_datatable(self._dataframe, **self._options)
+
+    @classmethod
+    def formatter(cls, dataframe, **kwargs) -> str:
+        """The table's HTML: what IPython's HTML formatter gets for a DataFrame."""
+        return cls(dataframe, **kwargs)._repr_html_()
+
+
+def display_dataframe(df) -> None:
+    """Show `df` as an interactive table, without its index (Colab's own use of it)."""
+    from IPython.display import display
+
+    display(DataTable(df, include_index=False))
 
 
 def enable_dataframe_formatter() -> None:
@@ -62,4 +77,5 @@ def unload_ipython_extension(ipython) -> None:
     disable_dataframe_formatter()
 
 
-__all__ = ["DataTable", "enable_dataframe_formatter", "disable_dataframe_formatter"]
+__all__ = ["DataTable", "enable_dataframe_formatter", "disable_dataframe_formatter", "display_dataframe",
+           "load_ipython_extension", "unload_ipython_extension"]

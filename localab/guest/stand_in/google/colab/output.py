@@ -8,14 +8,15 @@ def proxy_path(port: int, path: str = "/") -> str:
     return f"/proxy/{int(port)}/{path.lstrip('/')}"
 
 
-def serve_kernel_port_as_iframe(port: int, path: str = "/", height: int = 400, width: str = "100%", cache_in_notebook=False):
+def serve_kernel_port_as_iframe(port: int, path: str = "/", width: str = "100%", height: str = "400",
+                                cache_in_notebook=False):
     """Show a server running in the runtime (e.g. on port 6006) in an iframe, through the
     runtime's own port: nothing else is published."""
     _display.display(_display.HTML(
         f'<iframe src="{proxy_path(port, path).lstrip("/")}" width="{width}" height="{height}" frameborder="0"></iframe>'))
 
 
-def serve_kernel_port_as_window(port: int, path: str = "/", anchor_text: str | None = None):
+def serve_kernel_port_as_window(port: int, path: str = "/", anchor_text: str | None = None, skip_warning=False):
     url = proxy_path(port, path).lstrip("/")
     _display.display(_display.HTML(f'<a href="{url}" target="_blank">{anchor_text or url}</a>'))
 
@@ -71,6 +72,13 @@ def register_callback(function_name: str, callback) -> None:
     _callbacks[function_name] = callback
 
 
+def unregister_callback(function_name: str) -> None:
+    """The page may no longer call `function_name`; one never registered is a KeyError, as on Colab."""
+    if function_name not in _callbacks:
+        raise KeyError(f"no callback registered as {function_name!r}")
+    del _callbacks[function_name]
+
+
 def _invoke(call_json: str) -> None:
     """Run by the page's invokeFunction (a silent-history execute request)."""
     import json
@@ -83,8 +91,8 @@ def _invoke(call_json: str) -> None:
         _display.display(result)
 
 
-def enable_custom_widget_manager():
-    """Colab needs this for third-party widgets; JupyterLab always has them."""
+def enable_custom_widget_manager(version=None):
+    """Colab needs this for third-party widgets; JupyterLab always has them, at its own version."""
 
 
 def disable_custom_widget_manager():

@@ -13,3 +13,6 @@ def cv2_imshow(a):
     elif a.ndim == 3 and a.shape[2] == 3:
         a = a[..., ::-1]
     display(Image.fromarray(a))
+
+
+cv_imshow = cv2_imshow  # Colab's second name for it

@@ -6,14 +6,26 @@ from pathlib import Path
 
 from localab.guest import contract
 
+from . import errors
 
-class SecretNotFoundError(Exception):
+
+class SecretNotFoundError(errors.Error):
     def __init__(self, key: str):
         super().__init__(f"Secret {key} does not exist. Set it on the host with `localab secret set {key}`.")
 
 
 class NotebookAccessError(Exception):
     """Colab raises this when a notebook was not granted a secret; localab grants all."""
+
+    def __init__(self, key: str):
+        super().__init__(f"Notebook does not have access to secret {key}")
+
+
+class TimeoutException(errors.Error):
+    """Colab raises this when its page does not answer a secret's request; secrets here are files."""
+
+    def __init__(self, key: str):
+        super().__init__(f"Requesting secret {key} timed out.")
 
 
 def _folder() -> Path:
