@@ -24,6 +24,8 @@ COLAB_DIR = PurePosixPath("/etc/localab/colab")  # a colab image's freeze, parit
 USER_PACKAGES = "localab/pip"  # in the drive: what `!pip install` adds, one folder per image
 SHELL_ENV = PurePosixPath("/tmp/localab-environment")  # the kernels' environment, for login shells (profile.sh)
 STOP_FLAG = PurePosixPath("/tmp/localab-stopping")  # made by the host before a stop: the page saves open notebooks
+PAGE_SAVE_WAIT_S = 7  # the page polls the runtime's status every 5 s, then saves what is open
+UNASSIGN_FLAG = PurePosixPath("/tmp/localab-unassign")  # made by google.colab.runtime.unassign(): the runtime ends
 PORT = 8888  # Jupyter Server, inside the container
 
 # -- the image's unprivileged user and the group that owns what a runtime may write
@@ -49,7 +51,9 @@ EXIT_STOPPED = 0  # asked to stop (docker stop, localab down)
 EXIT_EXPIRED = 75  # the profile's maximum lifetime ran out
 EXIT_IDLE = 76  # Jupyter Server shut itself down after the profile's idle timeout
 EXIT_SERVER_FAILED = 77  # Jupyter Server exited on its own with an error
-EXIT_REASONS = {EXIT_STOPPED: "stopped", EXIT_EXPIRED: "expired", EXIT_IDLE: "idle", EXIT_SERVER_FAILED: "failed"}
+EXIT_UNASSIGNED = 78  # a notebook ended the runtime (google.colab.runtime.unassign)
+EXIT_REASONS = {EXIT_STOPPED: "stopped", EXIT_EXPIRED: "expired", EXIT_IDLE: "idle", EXIT_SERVER_FAILED: "failed",
+                EXIT_UNASSIGNED: "unassigned"}
 
 # -- exit codes of a workload (python -m localab.workloads)
 WORKLOAD_USAGE = 2  # bad input

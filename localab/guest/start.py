@@ -7,6 +7,7 @@ contract.EXIT_EXPIRED, so the host can tell an expired runtime from a stopped on
 
 import grp
 import json
+import contextlib
 import os
 import pwd
 import shutil
@@ -159,6 +160,8 @@ class Supervisor:
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self.on_signal)
         signal.signal(signal.SIGINT, self.on_signal)
+        with contextlib.suppress(OSError):  # a container started again keeps its /tmp
+            os.unlink(contract.UNASSIGN_FLAG)
         self.server = subprocess.Popen(server_command(self.env, sys.argv[1:]), env=self.env, cwd=str(contract.CONTENT))
         token = self.token
         while True:
@@ -171,6 +174,10 @@ class Supervisor:
             try:
                 code = self.server.wait(timeout=step)
             except subprocess.TimeoutExpired:
+                if os.path.exists(contract.UNASSIGN_FLAG):
+                    log("google.colab.runtime.unassign() was called; stopping Jupyter Server")
+                    self.stop_server()
+                    return contract.EXIT_UNASSIGNED
                 if token and self.idle:
                     self.last_status = server_status(token) or self.last_status
                     if idle_over(self.last_status, datetime.now(timezone.utc), self.idle):

@@ -77,3 +77,19 @@ def test_an_expired_runtime_is_rescued_by_the_next_command(engine, tf_image, tmp
         assert rescued(owned.drive) == [KEPT]
     finally:
         engine.remove(owned.container)
+
+
+def test_runtime_unassign_from_a_notebook_ends_the_runtime_and_the_next_up_rescues(runtime, engine):
+    """google.colab.runtime.unassign(), as Colab's "Disconnect and delete runtime" from code:
+    the runtime stops, status says why, and what was left in /content is rescued."""
+    runtime.up()
+    leave_files(runtime)
+    ended = runtime.client().run("from google.colab import runtime\nruntime.unassign()")
+    assert ended.status == "ok", ended.error
+    assert "this runtime stops" in ended.stdout
+    wait_for(lambda: not engine.container(runtime.container)["State"]["Running"], timeout_s=60,
+             what="the runtime to stop after unassign()")
+    assert runtime.status()["state"] == "unassigned"
+    again = runtime.up()
+    assert "rescued 3 file(s)" in again.stdout
+    assert rescued(runtime.drive) == [KEPT]

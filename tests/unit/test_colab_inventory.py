@@ -17,8 +17,8 @@ INVENTORY = json.loads((ROOT / "docs" / "colab-inventory.json").read_text())
 
 # Colab's names the stand-in lacks, each with what it waits for (issue 29). Shrinks to nothing.
 NOT_YET = {
-    "google.colab": {"autoviz": "quick charts need Colab's page", "runtime": "unassign needs the host to end the "
-                     "runtime after the page saves", "widgets": "Grid and TabBar need output routing in JupyterLab"},
+    "google.colab": {"autoviz": "quick charts need Colab's page", "widgets": "Grid and TabBar need output routing in "
+                     "JupyterLab"},
     "google.colab.auth": {"authenticate_service_account": "the service-account path of auth"},
     "google.colab.files": {"upload_file": "a one-file upload in the page", "view": "opening a file in JupyterLab"},
     "google.colab.html": {"Element": "page-side elements", "create_resource": "kernel-served resources"},
@@ -32,7 +32,6 @@ NOT_YET = {
         "TableReference", "TableSchemaEntry", "ValidationError", "ValidationFailure", "ValidationResult",
         "ValidationSuccess", "run", "set_credentials", "validate")},
     "google.colab.autoviz": {name: "" for name in ("MplChart", "get_df", "quickchart")},
-    "google.colab.runtime": {"unassign": ""},
     "google.colab.widgets": {name: "" for name in ("Grid", "InteractiveTable", "TabBar", "create_grid")},
 }
 

@@ -14,7 +14,7 @@ from localab.host.lifecycle.state import container_name, find, label, published_
 
 @dataclass
 class Status:
-    state: str  # running | expired | idle | stopped | failed | oom | absent
+    state: str  # running | expired | idle | unassigned | stopped | failed | oom | absent
     container: str
     name: str
     url: str | None = None  # JupyterLab, without the token
@@ -69,6 +69,9 @@ def state_of(container: dict) -> tuple[str, str | None]:
         return "expired", "the profile's maximum lifetime ran out; the drive is kept"
     if reason == "idle":
         return "idle", "Jupyter Server shut down after the profile's idle timeout; the drive is kept"
+    if reason == "unassigned":
+        return "unassigned", ("ended from a notebook by google.colab.runtime.unassign(); `localab up` starts a fresh "
+                              "one, the drive is kept")
     if reason == "stopped":
         return "stopped", ("stopped from outside localab (the engine restarted, or `docker stop`); "
                            "`localab up` starts it again, the drive is kept")

@@ -199,7 +199,6 @@ def _up(engine: Engine, request: UpRequest, spec: ValidRequest, say) -> Status:
     return status(engine, spec.name, measure=False)
 
 
-SAVE_WAIT_S = 7  # the page polls the runtime's status every 5 s, then saves what is open
 STOP_GRACE_S = 45  # the entry process's own shutdown, then the engine's SIGKILL
 
 
@@ -217,8 +216,8 @@ def let_the_page_save(engine: Engine, container: dict, token: str | None, say=pr
     except OSError:
         return
     if status_code == 200 and any(kernel.get("connections") for kernel in kernels or []):
-        say(f"letting the open page save its notebooks ({SAVE_WAIT_S} s)")
-        time.sleep(SAVE_WAIT_S)
+        say(f"letting the open page save its notebooks ({contract.PAGE_SAVE_WAIT_S} s)")
+        time.sleep(contract.PAGE_SAVE_WAIT_S)
 
 
 def stop_and_remove(engine: Engine, container: dict, drive: str | None, *, discard_scratch: bool, say) -> None:

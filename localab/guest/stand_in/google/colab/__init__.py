@@ -7,6 +7,6 @@ files download through the browser, and ports are served through Jupyter Server'
 proxy on the runtime's own port. It exists only inside the localab image.
 """
 
-from . import ai, auth, drive, errors, files, kernel, output, patches, snippets, syntax, userdata  # noqa: F401
+from . import auth, drive, errors, files, kernel, output, patches, runtime, snippets, syntax, userdata  # noqa: F401
 
 __version__ = "0.0.1a2+localab"
