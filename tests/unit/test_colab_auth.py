@@ -37,3 +37,21 @@ def test_the_file_on_the_drive_is_used(auth, tmp_path):
     on_drive.write_text("{}")
     auth.authenticate_user()
     assert os.environ["GOOGLE_APPLICATION_CREDENTIALS"] == str(on_drive)
+
+
+def test_a_service_accounts_key_is_taken_and_a_persons_login_refused(auth, tmp_path):
+    secret = tmp_path / "secrets" / "GOOGLE_APPLICATION_CREDENTIALS_JSON"
+    secret.write_text('{"type": "authorized_user"}')
+    with pytest.raises(auth.errors.AuthorizationError, match="needs a service account's key") as refused:
+        auth.authenticate_service_account()
+    assert "authorized_user" in str(refused.value) and "localab secret set" in str(refused.value)
+    assert os.environ["GOOGLE_APPLICATION_CREDENTIALS"] == "/nonexistent", "left as it was"
+    secret.write_text('{"type": "service_account", "client_email": "bot@p.iam.gserviceaccount.com"}')
+    auth.authenticate_service_account()
+    assert "service_account" in open(os.environ["GOOGLE_APPLICATION_CREDENTIALS"]).read()
+
+
+def test_no_credentials_for_a_service_account_says_what_to_do(auth):
+    with pytest.raises(ValueError, match="gcloud auth application-default login"):
+        auth.authenticate_service_account()
+

@@ -19,7 +19,6 @@ INVENTORY = json.loads((ROOT / "docs" / "colab-inventory.json").read_text())
 NOT_YET = {
     "google.colab": {"autoviz": "quick charts need Colab's page", "widgets": "Grid and TabBar need output routing in "
                      "JupyterLab"},
-    "google.colab.auth": {"authenticate_service_account": "the service-account path of auth"},
     "google.colab.files": {"upload_file": "a one-file upload in the page", "view": "opening a file in JupyterLab"},
     "google.colab.html": {"Element": "page-side elements", "create_resource": "kernel-served resources"},
     "google.colab.output": {name: "output areas and tags in JupyterLab" for name in (

@@ -9,11 +9,14 @@ page, so it uses Application Default Credentials you provide, in this order:
 3. GOOGLE_APPLICATION_CREDENTIALS already set in the kernel.
 Without any, it raises at once with what to do: it never waits for a browser."""
 
+import json
 import os
 import tempfile
 from pathlib import Path
 
 from localab.guest import contract
+
+from . import errors
 
 SECRET = "GOOGLE_APPLICATION_CREDENTIALS_JSON"
 ON_DRIVE = Path("localab") / "gcloud" / "application_default_credentials.json"
@@ -47,3 +50,25 @@ def authenticate_user(clear_output: bool = True, project_id: str | None = None) 
             raise ValueError(HELP)
     if project_id:
         os.environ["GOOGLE_CLOUD_PROJECT"] = project_id
+
+
+def authenticate_service_account(clear_output: bool = True) -> None:
+    """Colab Enterprise's: act as a service account. Here its key, found where
+    authenticate_user looks; other credentials (a person's login) are refused at once
+    with errors.AuthorizationError, and the kernel's credentials stay as they were."""
+    before = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+    authenticate_user(clear_output)
+    path = os.environ["GOOGLE_APPLICATION_CREDENTIALS"]
+    try:
+        kind = json.loads(Path(path).read_text()).get("type")
+    except (OSError, ValueError, AttributeError):
+        kind = None
+    if kind != "service_account":
+        if before is None:
+            os.environ.pop("GOOGLE_APPLICATION_CREDENTIALS", None)
+        else:
+            os.environ["GOOGLE_APPLICATION_CREDENTIALS"] = before
+        raise errors.AuthorizationError(
+            f"authenticate_service_account needs a service account's key, and the credentials found are "
+            f"{kind or 'not a JSON key'!s}: create a key for the service account (IAM -> Service accounts -> "
+            f"Keys) and `localab secret set {SECRET} < key.json`, or use auth.authenticate_user() for your own login")
