@@ -245,3 +245,14 @@ def test_ctrl_c_during_a_build_ends_it_in_one_line_and_keeps_the_tag(engine, tf_
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert engine.image("localab:tf")["Id"] == before
     assert sorted(tag for found in engine._client.images.list("localab") for tag in found.tags) == tags
+
+
+def test_the_image_holds_compiled_bytecode_so_a_new_container_compiles_nothing(engine, tf_image):
+    """uv, unlike pip, compiles no bytecode unless asked: every new container then compiled
+    Jupyter and IPython before answering (a start of 8.7 s instead of 3.7 s here)."""
+    packages = ("jupyter_server", "IPython", "ipykernel", "tornado")
+    output = run(engine, "cd /opt/venv/lib/python3*/site-packages && "
+                         + " && ".join(f"ls {package}/__pycache__/ | grep -c cpython-" for package in packages)
+                         + " && ls /opt/localab/py/localab/guest/__pycache__/ | grep -c start.cpython-")
+    counts = [int(line) for line in output.split()]
+    assert len(counts) == 5 and all(count > 0 for count in counts), output

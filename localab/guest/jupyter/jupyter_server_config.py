@@ -40,6 +40,12 @@ if idle > 0:
 
 # GET /localab/status for the page: time left, the coming stop, GPU memory.
 c.ServerApp.jpserver_extensions.update({"localab.guest.serverext": True})
+# Server extensions that Colab's packages enable on install and a Colab user never meets
+# (Colab's page is not Jupyter's): panel's preview server, ipyparallel's clusters tab,
+# the classic notebook UI. Loading them cost the colab image 2.5 s of every start; the
+# packages themselves still import and work in notebooks.
+c.ServerApp.jpserver_extensions.update({name: False for name in (
+    "panel.io.jupyter_server_extension", "ipyparallel", "nbclassic")})
 
 # Unknown kernel names in notebooks written elsewhere ("tensorflow", "conda-env-...")
 # start the default Python kernel instead of failing.

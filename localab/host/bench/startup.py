@@ -16,8 +16,8 @@ from localab.host.lifecycle import verbs
 RUNS = {"smoke": 1, "quick": 3, "full": 10}
 
 
-def timed_up(name: str, profile: str | None, drive: Path) -> tuple[float, str]:
-    command = [sys.executable, "-m", "localab.cli", "up", "--name", name, "--drive", str(drive)]
+def timed_up(name: str, profile: str | None, drive: Path, flavour: str) -> tuple[float, str]:
+    command = [sys.executable, "-m", "localab.cli", "up", "--name", name, "--drive", str(drive), "--flavour", flavour]
     command += ["--profile", profile] if profile else []
     started = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
@@ -35,9 +35,9 @@ def run(engine, out: Path, request, drive: Path, live) -> dict:
     for number in range(RUNS[request.scale]):
         name = f"bench-startup-{uuid.uuid4().hex[:8]}"
         try:
-            seconds, url = timed_up(name, request.profile, drive)
+            seconds, url = timed_up(name, request.profile, drive, request.flavour)
             up.append(seconds)
-            seconds, same = timed_up(name, request.profile, drive)
+            seconds, same = timed_up(name, request.profile, drive, request.flavour)
             again.append(seconds)
             if same != url:
                 raise LocalabError("the second `localab up` did not reuse the runtime")
@@ -54,6 +54,7 @@ def run(engine, out: Path, request, drive: Path, live) -> dict:
         live.update(f"startup run {number + 1}/{RUNS[request.scale]}: up {up[-1]:.2f} s, again {again[-1]:.2f} s, "
                     f"kernel {kernel[-1]:.2f} s")
     live.done()
-    return recorder.summary(workload="startup", params={"runs": RUNS[request.scale]}, synthetic=False,
+    return recorder.summary(workload="startup", params={"runs": RUNS[request.scale], "flavour": request.flavour},
+                            synthetic=False,
                             figures={"up_to_answering_s": spread(up), "second_up_s": spread(again),
                                      "kernel_first_cell_s": spread(kernel)})

@@ -70,7 +70,7 @@ class Downloads:
     written so far. uv's own summaries (Prepared, Installed) pass through."""
 
     FETCH = re.compile(r"Sending fresh GET request for: \S*/([^/\s]+\.(?:whl|tar\.gz|zip))$")
-    SUMMARY = re.compile(r"^(?:Resolved|Prepared|Installed|Uninstalled|Audited) \d+ packages? in ")
+    SUMMARY = re.compile(r"^(?:Resolved|Prepared|Installed|Uninstalled|Audited) \d+ packages? in |^Bytecode compiled ")
 
     def __init__(self, total: int, say, written=None):
         self.total, self.say, self.written = total, say, written
