@@ -43,7 +43,8 @@ c.ServerApp.jpserver_extensions.update({"localab.guest.serverext": True})
 # Server extensions that Colab's packages enable on install and a Colab user never meets
 # (Colab's page is not Jupyter's): panel's preview server, ipyparallel's clusters tab,
 # the classic notebook UI. Loading them cost the colab image 2.5 s of every start; the
-# packages themselves still import and work in notebooks.
+# packages themselves still import and work in notebooks. ipyparallel's page side, which
+# asks its server side for clusters at once, is off too (labconfig/page_config.json).
 c.ServerApp.jpserver_extensions.update({name: False for name in (
     "panel.io.jupyter_server_extension", "ipyparallel", "nbclassic")})
 
