@@ -10,7 +10,6 @@ from localab.cli import health
 from localab.host.engine import Engine
 from localab.host.errors import BuildFailed
 from localab.host.image import builders, footprint, lock
-from localab.host.image.build import Progress
 
 # BuildKit's plain progress of the install step, as uv's client logs it there (trimmed).
 INSTALL = """\
@@ -99,7 +98,7 @@ def test_progress_counts_the_locks_downloads_and_keeps_uvs_log_out_of_a_failure(
 
 def test_the_classic_builder_counts_the_same_downloads():
     lines = []
-    progress = Progress(lines.append, builders.Downloads(40, lines.append))
+    progress = builders.Progress(lines.append, builders.Downloads(40, lines.append))
     for line in INSTALL.splitlines()[1:-1]:
         progress.feed({"stream": line.split(" ", 2)[2] + "\n"})
     assert "    downloaded 4 of 40 distributions" in lines and not any("DEBUG" in line for line in lines)

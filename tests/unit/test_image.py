@@ -7,7 +7,7 @@ import pytest
 from localab.host.engine import Engine
 from localab.host.errors import BuildFailed, UsageError
 from localab.host.image import build as image
-from localab.host.image import lock
+from localab.host.image import builders, lock
 
 PEM = b"-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----"
 
@@ -69,7 +69,7 @@ def test_a_missing_ca_path_stops_the_build_before_the_engine_is_asked(tmp_path, 
 
 def test_progress_shows_steps_and_the_failing_step_with_its_last_lines():
     lines = []
-    progress = image.Progress(lines.append)
+    progress = builders.Progress(lines.append)
     progress.feed({"stream": "Step 1/2 : FROM base\n"})
     progress.feed({"stream": " ---> abc\n"})
     progress.feed({"stream": "Step 2/2 : RUN pip install\n"})

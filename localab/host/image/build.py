@@ -148,35 +148,6 @@ def build_context(build: BuildPlan, *, buildkit: bool = True) -> io.BytesIO:
     return buffer
 
 
-class Progress:
-    """Turns the classic builder's messages into lines for the user and keeps the tail for errors."""
-
-    def __init__(self, say, downloads: builders.Downloads | None = None):
-        self.say, self.downloads = say, downloads
-        self.step = ""
-        self.tail: list[str] = []
-
-    def feed(self, message: dict) -> None:
-        if "error" in message:
-            detail = message.get("errorDetail", {}).get("message") or message["error"]
-            last = "\n".join("    " + line for line in self.tail[-15:])
-            raise BuildFailed(f"build failed at {self.step or 'the start'}: {detail.strip()}\n  last output:\n{last}")
-        for line in message.get("stream", "").splitlines():
-            line = line.rstrip()
-            if not line:
-                continue
-            if line.startswith("Step "):
-                self.step = line
-                self.tail = []
-                self.say(line)
-            elif self.downloads and self.downloads.feed(line):
-                if "DEBUG " not in line:
-                    self.tail.append(line)
-            else:
-                self.tail.append(line)
-                self.say("    " + line)
-
-
 def build(engine: Engine, flavour: str, *, base: str | None = None, say=print, verbose: bool = False,
           force: bool = False) -> dict:
     """Build localab:<flavour>; on failure or Ctrl-C the tag stays where it was. A first
@@ -236,7 +207,7 @@ def _run_builder(engine: Engine, build_plan: BuildPlan, cli: str | None, *, say,
         return
     say("no docker CLI with BuildKit here (the buildx plugin, or a CLI before Docker 23): the engine's classic "
         "builder, without BuildKit's download cache")
-    progress = Progress(say, None if verbose else downloads)
+    progress = builders.Progress(say, None if verbose else downloads)
     for message in engine.build(build_context(build_plan, buildkit=False), tag=build_plan.ref,
                                 buildargs=build_plan.buildargs, labels=build_plan.labels):
         progress.feed(message)

@@ -92,6 +92,35 @@ class Downloads:
         return "DEBUG " in text
 
 
+class Progress:
+    """Turns the classic builder's messages into lines for the user and keeps the tail for errors."""
+
+    def __init__(self, say, downloads: Downloads | None = None):
+        self.say, self.downloads = say, downloads
+        self.step = ""
+        self.tail: list[str] = []
+
+    def feed(self, message: dict) -> None:
+        if "error" in message:
+            detail = message.get("errorDetail", {}).get("message") or message["error"]
+            last = "\n".join("    " + line for line in self.tail[-15:])
+            raise BuildFailed(f"build failed at {self.step or 'the start'}: {detail.strip()}\n  last output:\n{last}")
+        for line in message.get("stream", "").splitlines():
+            line = line.rstrip()
+            if not line:
+                continue
+            if line.startswith("Step "):
+                self.step = line
+                self.tail = []
+                self.say(line)
+            elif self.downloads and self.downloads.feed(line):
+                if "DEBUG " not in line:
+                    self.tail.append(line)
+            else:
+                self.tail.append(line)
+                self.say("    " + line)
+
+
 @dataclass
 class Step:
     label: str  # "[ 3/17] RUN apt-get ..."
