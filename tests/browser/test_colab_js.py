@@ -97,3 +97,47 @@ def test_a_data_table_is_interactive_and_offline(runtime, page):
                    "pd.DataFrame({'m': range(30)})", "of 30 entries")
     assert page.get_by_text("not supposed to work in Google Colab").count() == 0, "itables' Colab warning is shown"
     screenshot(page, "data-table-formatter")
+
+
+def test_tagged_outputs_clear_and_tabs_and_grids_take_a_blocks_output(runtime, page):
+    lab(runtime, page)
+    cell = page.locator(f"{NOTEBOOK} .jp-Cell").last
+    run_cell(page, "from google.colab import output, widgets\nprint('untagged')\n"
+                   "with output.use_tags('conversation'):\n    with output.use_tags('introduction'):\n"
+                   "        print('Hello')\n    print('Bye')\n"
+                   "output.clear(output_tags='introduction')\nprint('after')", "after")
+    expect(cell.locator(".jp-OutputArea")).to_contain_text("Bye")
+    assert "Hello" not in cell.locator(".jp-OutputArea").inner_text(), "the tagged output is still shown"
+    screenshot(page, "colab-output-tags")
+
+    add_cell(page)
+    run_cell(page, "tabs = widgets.TabBar(['first', 'second'])\n"
+                   "with tabs.output_to('second'):\n    print('in the second tab')\n"
+                   "with tabs.output_to('first'):\n    print('in the first tab')", "in the first tab")
+    tab_bar = page.locator(f"{NOTEBOOK} .jp-Cell").last.locator(".widget-tab")
+    expect(tab_bar.locator(".lm-TabBar-tab")).to_have_text(["first", "second"])
+    expect(tab_bar.get_by_text("in the second tab")).to_be_hidden()
+    tab_bar.locator(".lm-TabBar-tab").filter(has_text="second").click()
+    expect(tab_bar.get_by_text("in the second tab")).to_be_visible()
+    expect(tab_bar.get_by_text("in the first tab")).to_be_hidden()
+    screenshot(page, "colab-tabbar")
+
+    add_cell(page)
+    run_cell(page, "grid = widgets.create_grid(['x', 'y'], [1, 2], render=lambda r, c: r * c)", "yy")
+    box = page.locator(f"{NOTEBOOK} .jp-Cell").last.locator(".widget-gridbox")
+    expect(box.locator(".colab-grid-cell")).to_have_text(["", "1", "2", "'x'", "'x'", "'xx'", "'y'", "'y'", "'yy'"])
+    screenshot(page, "colab-grid")
+
+
+def test_files_view_opens_the_file_in_a_tab_beside_the_notebook(runtime, page):
+    lab(runtime, page)
+    run_cell(page, "open('/content/notes.txt', 'w').write('written by the kernel')\n"
+                   "from google.colab import files\nfiles.view('/content/notes.txt')\nprint('viewed')", "viewed")
+    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab").filter(has_text="notes.txt")
+    expect(tab).to_be_visible(timeout=30_000)
+    expect(page.locator(".jp-FileEditor .cm-content").filter(has_text="written by the kernel")).to_be_visible()
+    expect(page.locator(NOTEBOOK)).to_be_visible(), "the notebook stays in view beside the file"
+    screenshot(page, "colab-files-view")
+    add_cell(page)
+    missing = run_cell(page, "files.view('nope.txt')", "FileNotFoundError")
+    assert "Cannot find file: nope.txt" in missing

@@ -105,3 +105,13 @@ def test_a_new_notebook_is_saved_in_the_drive_and_its_kernel_works_in_content(ru
     assert reset.returncode == 0, reset.stderr
     assert all(path.exists() for path in saved), "a notebook saved from the launcher outlives a reset"
     screenshot(page, "new-notebook-in-the-drive")
+
+
+def test_upload_file_takes_one_file_and_saves_it_under_the_name_given(runtime, page, tmp_path):
+    cell, picker = run_until_the_file_picker(runtime, page, "from google.colab import files\n"
+                                             "files.upload_file('renamed.csv')\nprint(open('renamed.csv').read())")
+    assert picker.get_attribute("multiple") is None, "a one-file picker"
+    (tmp_path / "data.csv").write_text("a,b\n3,4\n")
+    picker.set_input_files(str(tmp_path / "data.csv"))
+    expect(cell.locator(".jp-OutputArea-output").filter(has_text="3,4")).to_be_visible(timeout=60_000)
+    assert "Saved data.csv to /content/renamed.csv" in cell.inner_text()

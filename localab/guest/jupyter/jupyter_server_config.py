@@ -48,6 +48,10 @@ c.ServerApp.jpserver_extensions.update({"localab.guest.serverext": True})
 c.ServerApp.jpserver_extensions.update({name: False for name in (
     "panel.io.jupyter_server_extension", "ipyparallel", "nbclassic")})
 
+# window.jupyterapp in the page, for google.colab.files.view (opening a file in a tab):
+# output JavaScript the page already trusts could reach the app through the DOM anyway.
+c.LabApp.expose_app_in_browser = True
+
 # Unknown kernel names in notebooks written elsewhere ("tensorflow", "conda-env-...")
 # start the default Python kernel instead of failing.
 c.ServerApp.kernel_spec_manager_class = "localab.guest.kernelspecs.FallbackKernelSpecManager"

@@ -6,6 +6,7 @@ staging folder; the cell waits for them, moves them into the working directory l
 Colab, and returns {name: bytes}. The kernel never has to read widget messages while
 a cell runs, so nothing can hang on that."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -87,44 +88,103 @@ def _unique(target: Path) -> Path:
     raise FileExistsError(target)
 
 
-def upload(target_dir: str | None = None) -> dict[str, bytes]:
-    """Let the user pick files in the browser; returns {filename: bytes} and saves them
-    in the working directory (or `target_dir`)."""
-    upload_id = uuid.uuid4().hex
-    staging = ROOT / ".localab-uploads" / upload_id
-    staging.mkdir(parents=True)
-    destination = Path(target_dir or os.getcwd())
+def _receive(staging: Path, destination: Path, multiple: bool) -> list[str] | None:
+    """Show the picker, wait for the page to send the chosen files into `staging`, and
+    return their names (None when the user cancelled)."""
+    upload_id = staging.name
     free = shutil.disk_usage(ROOT).free
     _display.display(_display.HTML(
-        f'<input type="file" id="files-{upload_id}" multiple/> '
+        f'<input type="file" id="files-{upload_id}"{" multiple" if multiple else ""}/> '
         f'<button id="cancel-{upload_id}">Cancel upload</button> '
-        f'<output id="status-{upload_id}">Choose files; they are saved in {destination}</output>'))
+        f'<output id="status-{upload_id}">Choose {"files; they are" if multiple else "a file; it is"} saved in '
+        f'{destination}</output>'))
     script = (_JS.replace("__ID__", json.dumps(upload_id))
               .replace("__STAGING__", json.dumps(staging.relative_to(ROOT).as_posix())).replace("__FREE__", str(free)))
     _display.display(_display.Javascript(script))
     manifest = staging / "manifest.json"
+    deadline = time.monotonic() + WAIT_S
+    while not manifest.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no files were chosen within {WAIT_S // 60} minutes")
+        time.sleep(0.2)
+    time.sleep(0.1)  # the manifest is written in one PUT; let it land
+    outcome = json.loads(manifest.read_text())
+    if outcome.get("error"):
+        raise OSError(outcome["error"])
+    if outcome.get("cancelled"):
+        print("Upload cancelled.")
+        return None
+    return outcome["files"]
+
+
+@contextlib.contextmanager
+def _staging():
+    staging = ROOT / ".localab-uploads" / uuid.uuid4().hex
+    staging.mkdir(parents=True)
     try:
-        deadline = time.monotonic() + WAIT_S
-        while not manifest.exists():
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no files were chosen within {WAIT_S // 60} minutes")
-            time.sleep(0.2)
-        time.sleep(0.1)  # the manifest is written in one PUT; let it land
-        outcome = json.loads(manifest.read_text())
-        if outcome.get("error"):
-            raise OSError(outcome["error"])
-        if outcome.get("cancelled"):
-            print("Upload cancelled.")
-            return {}
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def upload(target_dir: str | None = None) -> dict[str, bytes]:
+    """Let the user pick files in the browser; returns {filename: bytes} and saves them
+    in the working directory (or `target_dir`)."""
+    destination = Path(target_dir or os.getcwd())
+    with _staging() as staging:
         uploaded = {}
-        for name in outcome["files"]:
+        for name in _receive(staging, destination, multiple=True) or []:
             target = _unique(destination / name)
             shutil.move(str(staging / name), target)
             uploaded[target.name] = target.read_bytes()
             print(f"Saving {name} to {target.name}")
         return uploaded
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+
+
+def upload_file(filename: str) -> None:
+    """Let the user pick one file in the browser and save it as `filename` (replacing it)."""
+    if not isinstance(filename, (str, os.PathLike)) or not str(filename):
+        raise TypeError(f"upload_file needs the name to save the file as, not {filename!r}")
+    target = Path(os.getcwd()) / filename
+    if target.is_dir():
+        raise IsADirectoryError(f"{target} is a folder: give upload_file a file name")
+    with _staging() as staging:
+        names = _receive(staging, target.parent, multiple=False)
+        if not names:
+            raise ValueError("File has not been uploaded")
+        if len(names) > 1:
+            raise ValueError("Multiple files received, please upload a single file")
+        shutil.move(str(staging / names[0]), target)
+        print(f"Saved {names[0]} to {target}")
+
+
+_VIEW_JS = """
+((path, folder) => {
+  const app = window.jupyterapp;
+  if (app) {
+    if (folder) app.commands.execute('filebrowser:go-to-path', {path: '/' + path});
+    else app.commands.execute('docmanager:open', {path, options: {mode: 'split-right'}});  // beside, as Colab's viewer
+    return;
+  }
+  const config = JSON.parse(document.getElementById('jupyter-config-data').textContent);
+  window.open(config.baseUrl + 'lab/tree/' + path.split('/').map(encodeURIComponent).join('/'), '_blank');
+})(__PATH__, __FOLDER__);
+"""
+
+
+def view(filepath) -> None:
+    """Open a file in JupyterLab, in a panel beside the notebook, or a folder in its file browser."""
+    path = Path(os.getcwd()) / Path(filepath).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"Cannot find file: {filepath}")
+    path = path.resolve()
+    try:
+        relative = path.relative_to(ROOT)
+    except ValueError:
+        raise ValueError(f"JupyterLab shows files under {ROOT}; {path} is outside it (copy it there to view it)") from None
+    script = _VIEW_JS.replace("__PATH__", json.dumps(relative.as_posix())).replace(
+        "__FOLDER__", json.dumps(path.is_dir()))
+    _display.display(_display.Javascript(script))
 
 
 _DOWNLOAD_JS = """

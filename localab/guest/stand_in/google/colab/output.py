@@ -2,6 +2,8 @@
 
 from IPython import display as _display
 
+from ._tags import clear, temporary, use_tags  # noqa: F401  (Colab's names)
+
 
 def proxy_path(port: int, path: str = "/") -> str:
     """The runtime-relative URL at which Jupyter Server's proxy serves a kernel-side port."""
@@ -19,10 +21,6 @@ def serve_kernel_port_as_iframe(port: int, path: str = "/", width: str = "100%",
 def serve_kernel_port_as_window(port: int, path: str = "/", anchor_text: str | None = None, skip_warning=False):
     url = proxy_path(port, path).lstrip("/")
     _display.display(_display.HTML(f'<a href="{url}" target="_blank">{anchor_text or url}</a>'))
-
-
-def clear(wait: bool = False, output_tags=()):
-    _display.clear_output(wait=wait)
 
 
 EVAL_JS = "\x1blocalab-eval-js\x1b"  # an input request with this prompt is answered by localab's page extension
