@@ -185,3 +185,52 @@ def test_what_its_first_build_says_it_costs_is_what_the_image_and_its_lock_cost(
     assert colab_image["Size"] / footprint.GB == pytest.approx(row.footprint.image_gb, rel=0.15)
     downloads = footprint.download_bytes(row, lock.read_lock("colab")) / footprint.GB
     assert downloads == pytest.approx(row.footprint.download_gb, rel=0.15)
+
+
+# A service account's key whose token endpoint is a server on the runtime's loopback: the
+# first thing BigQuery would send to Google is the token request, and it lands here instead.
+LOOPBACK_TOKEN_SERVER = """
+import json, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+token_requests = []
+class Token(BaseHTTPRequestHandler):
+    def do_POST(self):
+        token_requests.append(parse_qs(self.rfile.read(int(self.headers['Content-Length'])).decode()))
+        body = json.dumps({'error': 'invalid_grant', 'error_description': 'a loopback test server'}).encode()
+        self.send_response(400); self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+server = ThreadingHTTPServer(('127.0.0.1', 0), Token)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+key = {'type': 'service_account', 'project_id': 'localab-test', 'private_key_id': '1', 'private_key': pem,
+       'client_email': 'notebook@localab-test.iam.gserviceaccount.com', 'client_id': '1',
+       'token_uri': f'http://127.0.0.1:{server.server_port}/token'}
+"""
+
+
+def test_bigquery_without_credentials_says_what_to_do_and_with_them_goes_as_far_as_the_token_request(colab_runtime):
+    """No network here: the test stops where Google would be reached, at the token request,
+    which goes to a server on the runtime's loopback (GCE metadata checks are off)."""
+    colab_runtime.up()
+    client = colab_runtime.client()
+    kernel = client.start_kernel("python3")
+    bare = client.execute(kernel, "from google.colab.sql import bigquery\nbigquery.run('SELECT 1')", timeout_s=300)
+    assert bare.status == "error" and "no Google credentials in this runtime" in bare.error, bare.error
+    run(client, kernel, "%env NO_GCE_CHECK=True\n%env GCE_METADATA_HOST=127.0.0.1:9\n" + LOOPBACK_TOKEN_SERVER +
+        "from google.oauth2 import service_account\n"
+        "creds = service_account.Credentials.from_service_account_info(key, scopes=["
+        "'https://www.googleapis.com/auth/cloud-platform'])\n"
+        "bigquery.set_credentials(creds, project_id='localab-test')")
+    refused = client.execute(kernel, "answer = 42\nbigquery.run('SELECT {answer} AS n')", timeout_s=300)
+    assert refused.status == "error" and "invalid_grant" in refused.error, refused.error
+    sent = run(client, kernel, "print(json.dumps(token_requests[0]['grant_type']))").stdout.strip()
+    assert sent == '["urn:ietf:params:oauth:grant-type:jwt-bearer"]', "a signed token request reached the server"
+    checked = run(client, kernel, "print(json.dumps(bigquery.validate('SELECT 1')))").stdout.strip()
+    result = json.loads(checked)
+    assert result["authorization_failed"] is True and "invalid_grant" in result["errors"][0]["message"], result

@@ -55,3 +55,10 @@ def test_no_credentials_for_a_service_account_says_what_to_do(auth):
     with pytest.raises(ValueError, match="gcloud auth application-default login"):
         auth.authenticate_service_account()
 
+
+
+def test_bigquery_in_an_image_without_bigframes_names_the_image_that_has_it(auth, monkeypatch):
+    bigquery = guest_module(monkeypatch, "google.colab.sql.bigquery")
+    monkeypatch.setitem(__import__("sys").modules, "bigframes", None)  # as in the tf image
+    with pytest.raises(ImportError, match=r"needs bigframes .*--flavour colab"):
+        bigquery.run("SELECT 1")

@@ -24,10 +24,6 @@ NOT_YET = {
     "google.colab.sheets": {name: "Google Sheets through gspread with auth's credentials" for name in (
         "HeaderStorageStrategy", "HeaderlessStorageStrategy", "InteractiveSheet", "InteractiveSheetStorageStrategy",
         "PolarsHeaderStorageStrategy", "PolarsHeaderlessStorageStrategy")},
-    "google.colab.sql": {"": "the package"},
-    "google.colab.sql.bigquery": {name: "BigQuery through bigframes with auth's credentials" for name in (
-        "TableReference", "TableSchemaEntry", "ValidationError", "ValidationFailure", "ValidationResult",
-        "ValidationSuccess", "run", "set_credentials", "validate")},
     "google.colab.autoviz": {name: "" for name in ("MplChart", "get_df", "quickchart")},
 }
 

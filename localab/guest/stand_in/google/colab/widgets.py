@@ -9,9 +9,7 @@ import uuid
 
 from IPython import display as _display
 
-
-class WidgetException(Exception):
-    """A part that does not exist, or output into two parts at once (Colab's type)."""
+from .errors import WidgetException
 
 
 class _OutputParts:

@@ -1,0 +1,1 @@
+"""google.colab.sql: what Colab's SQL cells call (bigquery)."""
