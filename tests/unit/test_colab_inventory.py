@@ -17,14 +17,12 @@ INVENTORY = json.loads((ROOT / "docs" / "colab-inventory.json").read_text())
 
 # Colab's names the stand-in lacks, each with what it waits for (issue 29). Shrinks to nothing.
 NOT_YET = {
-    "google.colab": {"autoviz": "quick charts need Colab's page"},
     "google.colab.html": {"Element": "page-side elements", "create_resource": "kernel-served resources"},
     "google.colab.output": {name: "output areas: moving outputs to other parts of the page" for name in (
         "redirect_to_element", "to_default_area", "to_footer_area", "to_header_area")},
     "google.colab.sheets": {name: "Google Sheets through gspread with auth's credentials" for name in (
         "HeaderStorageStrategy", "HeaderlessStorageStrategy", "InteractiveSheet", "InteractiveSheetStorageStrategy",
         "PolarsHeaderStorageStrategy", "PolarsHeaderlessStorageStrategy")},
-    "google.colab.autoviz": {name: "" for name in ("MplChart", "get_df", "quickchart")},
 }
 
 
