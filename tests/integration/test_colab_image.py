@@ -211,7 +211,19 @@ pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_byt
 key = {'type': 'service_account', 'project_id': 'localab-test', 'private_key_id': '1', 'private_key': pem,
        'client_email': 'notebook@localab-test.iam.gserviceaccount.com', 'client_id': '1',
        'token_uri': f'http://127.0.0.1:{server.server_port}/token'}
+from google.oauth2 import service_account
+creds = service_account.Credentials.from_service_account_info(key, scopes=['https://www.googleapis.com/auth/cloud-platform'])
 """
+
+
+def refused_at_the_token_request(client, kernel, call: str) -> None:
+    """`call`, made with `creds` (the loopback service account; metadata checks off), fails
+    with the token server's answer after a signed token request reached it."""
+    run(client, kernel, "%env NO_GCE_CHECK=True\n%env GCE_METADATA_HOST=127.0.0.1:9\n" + LOOPBACK_TOKEN_SERVER)
+    refused = client.execute(kernel, call, timeout_s=300)
+    assert refused.status == "error" and "invalid_grant" in refused.error, refused.error
+    sent = run(client, kernel, "print(json.dumps(token_requests[0]['grant_type']))").stdout.strip()
+    assert sent == '["urn:ietf:params:oauth:grant-type:jwt-bearer"]', "a signed token request reached the server"
 
 
 def test_bigquery_without_credentials_says_what_to_do_and_with_them_goes_as_far_as_the_token_request(colab_runtime):
@@ -222,15 +234,37 @@ def test_bigquery_without_credentials_says_what_to_do_and_with_them_goes_as_far_
     kernel = client.start_kernel("python3")
     bare = client.execute(kernel, "from google.colab.sql import bigquery\nbigquery.run('SELECT 1')", timeout_s=300)
     assert bare.status == "error" and "no Google credentials in this runtime" in bare.error, bare.error
-    run(client, kernel, "%env NO_GCE_CHECK=True\n%env GCE_METADATA_HOST=127.0.0.1:9\n" + LOOPBACK_TOKEN_SERVER +
-        "from google.oauth2 import service_account\n"
-        "creds = service_account.Credentials.from_service_account_info(key, scopes=["
-        "'https://www.googleapis.com/auth/cloud-platform'])\n"
-        "bigquery.set_credentials(creds, project_id='localab-test')")
-    refused = client.execute(kernel, "answer = 42\nbigquery.run('SELECT {answer} AS n')", timeout_s=300)
-    assert refused.status == "error" and "invalid_grant" in refused.error, refused.error
-    sent = run(client, kernel, "print(json.dumps(token_requests[0]['grant_type']))").stdout.strip()
-    assert sent == '["urn:ietf:params:oauth:grant-type:jwt-bearer"]', "a signed token request reached the server"
+    refused_at_the_token_request(client, kernel, "bigquery.set_credentials(creds, project_id='localab-test')\n"
+                                                 "answer = 42\nbigquery.run('SELECT {answer} AS n')")
     checked = run(client, kernel, "print(json.dumps(bigquery.validate('SELECT 1')))").stdout.strip()
     result = json.loads(checked)
     assert result["authorization_failed"] is True and "invalid_grant" in result["errors"][0]["message"], result
+
+
+def test_sheets_without_credentials_says_what_to_do_and_with_them_goes_as_far_as_the_token_request(colab_runtime):
+    colab_runtime.up()
+    client = colab_runtime.client()
+    kernel = client.start_kernel("python3")
+    bare = client.execute(kernel, "import pandas as pd\nfrom google.colab import sheets\n"
+                                  "sheets.InteractiveSheet(df=pd.DataFrame({'n': [1, 2]}))", timeout_s=300)
+    assert bare.status == "error" and "no Google credentials in this runtime" in bare.error, bare.error
+    refused_at_the_token_request(client, kernel, "sheets.InteractiveSheet(sheet_id='1abc', credentials=creds)")
+    wrong = client.execute(kernel, "sheets.InteractiveSheet(title='a', url='https://x', credentials=creds)")
+    assert wrong.error == "ValueError: Expected either a `url`, `sheet_id` or `title` but got more than one."
+    backend = client.execute(kernel, "sheets.InteractiveSheet(backend='excel', credentials=creds)")
+    assert backend.error == "ValueError: Unrecognized backend 'excel', use one of 'polars' or 'pandas'."
+    # Cells written and read back through the strategies, on a worksheet kept in memory (the
+    # part of gspread they call: update, get_values), since Google cannot be reached here.
+    trip = run(client, kernel, """
+class Kept:
+    def update(self, values, range_name=None):
+        self.values = values
+    def get_values(self, range_name=None):
+        return self.values
+frame = pd.DataFrame({'when': pd.to_datetime(['2026-12-05']), 'n': [3], 'gap': [None]})
+kept = Kept()
+sheets.HeaderStorageStrategy().write(kept, frame, '')
+print(json.dumps(kept.values))
+print(sheets.HeaderStorageStrategy().read(kept).columns.tolist())
+""").stdout.splitlines()
+    assert trip == ['[["when", "n", "gap"], ["2026-12-05T00:00:00", 3, null]]', "['when', 'n', 'gap']"]

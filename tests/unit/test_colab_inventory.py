@@ -20,9 +20,6 @@ NOT_YET = {
     "google.colab.html": {"Element": "page-side elements", "create_resource": "kernel-served resources"},
     "google.colab.output": {name: "output areas: moving outputs to other parts of the page" for name in (
         "redirect_to_element", "to_default_area", "to_footer_area", "to_header_area")},
-    "google.colab.sheets": {name: "Google Sheets through gspread with auth's credentials" for name in (
-        "HeaderStorageStrategy", "HeaderlessStorageStrategy", "InteractiveSheet", "InteractiveSheetStorageStrategy",
-        "PolarsHeaderStorageStrategy", "PolarsHeaderlessStorageStrategy")},
 }
 
 
