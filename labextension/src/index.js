@@ -8,6 +8,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { Widget } from '@lumino/widgets';
 
+import { showOutputsInTheirAreas } from './areas';
 import { answerEvalJs, provideInvokeFunction } from './evaljs';
 import { renderForms } from './forms';
 
@@ -97,6 +98,7 @@ const colab = {
   requires: [INotebookTracker],
   activate: (app, tracker) => {
     answerEvalJs();
+    showOutputsInTheirAreas();
     provideInvokeFunction(tracker);
     renderForms(tracker);
   }

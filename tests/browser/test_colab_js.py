@@ -141,3 +141,25 @@ def test_files_view_opens_the_file_in_a_tab_beside_the_notebook(runtime, page):
     add_cell(page)
     missing = run_cell(page, "files.view('nope.txt')", "FileNotFoundError")
     assert "Cannot find file: nope.txt" in missing
+
+
+def test_output_areas_put_outputs_at_the_top_the_bottom_or_in_an_element(runtime, page):
+    lab(runtime, page)
+    run_cell(page, "from IPython.display import HTML, display\nfrom google.colab import output\n"
+                   "display(HTML('<div id=\"status-box\" style=\"border: 1px solid #888\"></div>'))\n"
+                   "print('first')\n"
+                   "with output.to_footer_area():\n    print('footer line')\n"
+                   "print('second')\n"
+                   "with output.to_header_area():\n    print('header line')\n"
+                   "with output.redirect_to_element('#status-box'):\n    print('inside the box')\n"
+                   "print('third')", "third")
+    area = page.locator(f"{NOTEBOOK} .jp-Cell").last.locator(".jp-OutputArea")
+    shown = ["header line", "inside the box", "first", "second", "third", "footer line"]
+    tops = [area.locator("pre:visible").filter(has_text=line).bounding_box()["y"] for line in shown]
+    assert tops == sorted(tops), f"top to bottom on the page: {dict(zip(shown, tops))}"
+    expect(page.locator("#status-box")).to_have_text("inside the box")
+    screenshot(page, "colab-output-areas")
+    add_cell(page)
+    run_cell(page, "with output.use_tags('t'), output.to_header_area():\n    print('gone soon')\n"
+                   "output.clear(output_tags='t')\nprint('cleared')", "cleared")
+    assert "gone soon" not in page.locator(f"{NOTEBOOK} .jp-Cell").last.locator(".jp-OutputArea").inner_text()

@@ -18,8 +18,6 @@ INVENTORY = json.loads((ROOT / "docs" / "colab-inventory.json").read_text())
 # Colab's names the stand-in lacks, each with what it waits for (issue 29). Shrinks to nothing.
 NOT_YET = {
     "google.colab.html": {"Element": "page-side elements", "create_resource": "kernel-served resources"},
-    "google.colab.output": {name: "output areas: moving outputs to other parts of the page" for name in (
-        "redirect_to_element", "to_default_area", "to_footer_area", "to_header_area")},
 }
 
 

@@ -168,3 +168,26 @@ def test_widgets_bad_input_is_one_clear_message(kernel):
     after = run(kernel, "with tabs.output_to(0):\n    print('still works')")
     assert shown(after) == ["still works\n"] and any(m["msg_type"] == "comm_msg" for m in after), \
         "the failed nesting left the tab bar usable"
+
+
+def test_outputs_made_in_an_area_carry_its_selector_for_the_page(kernel):
+    messages = run(kernel, """
+from google.colab import output
+print('in place')
+with output.to_footer_area():
+    print('at the bottom')
+    with output.to_default_area():
+        print('in place again')
+with output.redirect_to_element('#mine'):
+    output.eval_js  # nothing shown
+    print('in mine')
+""")
+    placed = {}  # display id -> (its area, its text at the end)
+    for m in messages:
+        if m["msg_type"] in ("display_data", "update_display_data"):
+            placed[m["content"]["transient"]["display_id"]] = (m["content"]["metadata"].get("localab_area"),
+                                                               m["content"]["data"].get("text/plain"))
+    assert list(placed.values()) == [("#output-footer", "at the bottom\n"), ("#mine", "in mine\n")]
+    assert [m["content"]["text"] for m in messages if m["msg_type"] == "stream"] == ["in place\n", "in place again\n"]
+    wrong = shown(run(kernel, "with output.redirect_to_element(3):\n    pass"))
+    assert wrong == ["TypeError: redirect_to_element takes a CSS selector such as '#my-div', not 3"]

@@ -1,10 +1,15 @@
-"""google.colab.output's tags, kept in the kernel so any Jupyter page shows them.
+"""google.colab.output's tags and areas.
 
-Colab's page strips tagged outputs itself (its clear_output carries the tags; JupyterLab
-would clear the whole cell). Here every output made inside use_tags is a display with an
-id: rich displays get one from a display-publisher hook, and print()s go to a display
-the tagged stream keeps updating. clear(output_tags=...) empties those displays, in the
-running cell's outputs only, as on Colab, where tags belong to one output area."""
+Tags are kept in the kernel, so any Jupyter page shows them. Colab's page strips tagged
+outputs itself (its clear_output carries the tags; JupyterLab would clear the whole cell).
+Here every output made inside use_tags is a display with an id: rich displays get one
+from a display-publisher hook, and print()s go to a display the captured stream keeps
+updating. clear(output_tags=...) empties those displays, in the running cell's outputs
+only, as on Colab, where tags belong to one output area.
+
+Areas (redirect_to_element, to_header_area, ...) need the page: outputs made inside carry
+the target's selector in their metadata (`localab_area`), and localab's JupyterLab
+extension shows them there; other pages show them in place."""
 
 import contextlib
 import sys
@@ -14,10 +19,13 @@ import warnings
 from IPython import display as _display
 
 _active: list[str] = []  # the tags outputs get now, in the order they were added
+_area: list[str | None] = [None]  # the selector outputs are shown in now (None: where they are made)
 _tagged: list[tuple[str, frozenset]] = []  # (display id, its tags) for the running cell
 _used: set[str] = set()  # every tag this cell used, for the "never used" warning
 _installed = False
 _EMPTY = {"text/plain": ""}
+AREA_KEY = "localab_area"  # the page extension reads it (labextension/src/areas.js)
+HEADER, FOOTER = "#output-header", "#output-footer"  # Colab's names for the cell's top and bottom
 
 
 def _as_tags(tags, what: str) -> list[str]:
@@ -55,10 +63,13 @@ def _new_cell(*_) -> None:
 
 
 def _tag_display(msg):
-    if _active and msg["header"]["msg_type"] == "display_data":
+    kind = msg["header"]["msg_type"]
+    if _active and kind == "display_data":
         transient = msg["content"].setdefault("transient", {})
         transient.setdefault("display_id", uuid.uuid4().hex)
         _tagged.append((transient["display_id"], frozenset(_active)))
+    if _area[0] and kind in ("display_data", "update_display_data"):
+        msg["content"].setdefault("metadata", {})[AREA_KEY] = _area[0]
     return msg
 
 
@@ -92,10 +103,11 @@ class _TaggedStream:
         return getattr(self.original, name)
 
 
-def _set(tags: list[str]) -> None:
-    """Make `tags` the active ones; prints after this open new displays."""
+def _set(tags: list[str], area: str | None = None) -> None:
+    """Make `tags` the active ones and `area` the place outputs go; prints after this open
+    new displays."""
     if _shell() is None:
-        _active[:] = tags
+        _active[:], _area[0] = tags, area
         return
     _install()
     for stream in (sys.stdout, sys.stderr):
@@ -103,12 +115,13 @@ def _set(tags: list[str]) -> None:
             stream.end()
         else:
             stream.flush()
-    _active[:] = tags
+    _active[:], _area[0] = tags, area
     _used.update(tags)
-    if tags and not isinstance(sys.stdout, _TaggedStream):
+    captured = bool(tags or area)
+    if captured and not isinstance(sys.stdout, _TaggedStream):
         sys.stdout = _TaggedStream(sys.stdout, "text/plain")
         sys.stderr = _TaggedStream(sys.stderr, "application/vnd.jupyter.stderr")
-    elif not tags and isinstance(sys.stdout, _TaggedStream):
+    elif not captured and isinstance(sys.stdout, _TaggedStream):
         sys.stdout, sys.stderr = sys.stdout.original, sys.stderr.original
 
 
@@ -122,11 +135,11 @@ def use_tags(tags, append=True):
     instead of them with append=False; clear(output_tags=...) removes them later."""
     tags = _as_tags(tags, "use_tags' tags")
     before = list(_active)
-    _set((before + [t for t in tags if t not in before]) if append else list(dict.fromkeys(tags)))
+    _set((before + [t for t in tags if t not in before]) if append else list(dict.fromkeys(tags)), _area[0])
     try:
         yield get_active_tags()
     finally:
-        _set(before)
+        _set(before, _area[0])
 
 
 def clear(wait=False, output_tags=()):
@@ -160,3 +173,37 @@ def temporary():
     with use_tags(tag):
         yield tag
     clear(output_tags=tag)
+
+
+@contextlib.contextmanager
+def _in_area(selector: str | None):
+    before = _area[0]
+    _set(list(_active), selector)
+    try:
+        yield
+    finally:
+        _set(list(_active), before)
+
+
+def redirect_to_element(selector):
+    """Show what is made inside in the page element `selector` matches (a CSS selector;
+    looked up in the cell's output first, then the page). JupyterLab with localab's
+    extension moves it there; a page without it shows it in place."""
+    if not isinstance(selector, str) or not selector.strip():
+        raise TypeError(f"redirect_to_element takes a CSS selector such as '#my-div', not {selector!r}")
+    return _in_area(selector)
+
+
+def to_header_area():
+    """Outputs made inside go above the cell's other outputs."""
+    return _in_area(HEADER)
+
+
+def to_footer_area():
+    """Outputs made inside go below the cell's other outputs, and stay below later ones."""
+    return _in_area(FOOTER)
+
+
+def to_default_area():
+    """Outputs made inside go where outputs go, even inside another area's block."""
+    return _in_area(None)

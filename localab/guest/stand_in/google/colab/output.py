@@ -2,7 +2,8 @@
 
 from IPython import display as _display
 
-from ._tags import clear, temporary, use_tags  # noqa: F401  (Colab's names)
+from ._tags import (clear, redirect_to_element, temporary, to_default_area, to_footer_area,  # noqa: F401
+                    to_header_area, use_tags)  # (Colab's names)
 
 
 def proxy_path(port: int, path: str = "/") -> str:
