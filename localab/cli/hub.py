@@ -92,12 +92,17 @@ def hub_user(c, name, admin=False, no_admin=False, remove=False, purge=False):
     "output": "write the values here instead of printing them",
     "repository": "the registry repository holding the runtime images (default localab)",
     "profiles": PROFILES_FILE,
+    "check": "validate this values file (yours, edited) against the chart's own schema instead",
 })
-def hub_helm_values(c, output=None, repository="localab", profiles=None):
-    """Values for the Zero to JupyterHub Helm chart, from the same profiles."""
+def hub_helm_values(c, output=None, repository="localab", profiles=None, check=None):
+    """Values for the Zero to JupyterHub Helm chart, from the same profiles, checked against its schema."""
+    from localab.host.hub import helm
+
+    if check:
+        print(helm.check_file(Path(check)))
+        return
     use_profiles(profiles)
     from localab.host import profiles as profile_file
-    from localab.host.hub import helm
 
     text = helm.render(profile_file.load(), repository)
     if output:

@@ -1,5 +1,6 @@
 """The Zero to JupyterHub values, loaded into a real KubeSpawner (no cluster needed):
-the pod each profile would get carries its caps, image, security context and drive."""
+the pod each profile would get carries its caps, image, security context and drive; and
+checked against the chart's own values schema (vendored from the chart, over its defaults)."""
 
 import asyncio
 import re
@@ -120,3 +121,66 @@ def test_culling_follows_the_default_profile(values):
         context = entry["kubespawner_override"]["extra_container_config"]["securityContext"]
         assert context["seccompProfile"] == {"type": "RuntimeDefault"} and context["allowPrivilegeEscalation"] is False
     assert [p["slug"] for p in values["singleuser"]["profileList"] if p["default"]] == [default.name]
+
+
+LEAN_PROFILES = """
+default = "lean"
+[profiles.lean]
+description = "the tf image, no idle culling, no lifetime"
+flavour = "tf"
+memory = "4G"
+cpus = 1
+shm = "1G"
+scratch = "none"
+pids = 1024
+gpu = ""
+gpu_memory = "0"
+lifetime = "0"
+idle = "0"
+"""
+
+
+def test_the_values_pass_the_charts_own_schema_with_localabs_profiles_and_a_users(values, tmp_path):
+    assert helm.problems(values) == []
+    assert len(values["singleuser"]["profileList"]) >= 4, "every profile of localab's own file was checked"
+    own = tmp_path / "profiles.toml"
+    own.write_text(LEAN_PROFILES)
+    lean = yaml.safe_load(helm.render(profiles.load(own)))
+    assert lean["singleuser"]["image"]["tag"].endswith("-tf") and helm.problems(lean) == []
+
+
+def test_each_value_the_schema_refuses_is_named_with_its_place(values):
+    edited = {**values, "singleuser": {**values["singleuser"], "imagee": {"name": "typo"}},
+              "cull": {**values["cull"], "timeout": "soon"}}
+    assert helm.problems(edited) == ["cull.timeout: 'soon' is not of type 'integer', 'null'",
+                                     "singleuser: Additional properties are not allowed ('imagee' was unexpected)"]
+    assert helm.problems({"hub": {"config": "not a map"}}) == ["hub.config: 'not a map' is not of type 'object'"]
+
+
+def test_values_go_over_the_charts_defaults_as_helm_merges_them():
+    defaults = {"singleuser": {"cmd": "jupyterhub-singleuser", "uid": 1000, "image": {"name": "x", "tag": "1"}}}
+    ours = {"singleuser": {"cmd": None, "image": {"tag": "2"}, "profileList": [{"slug": "a"}]}}
+    assert helm.coalesce(defaults, ours) == {"singleuser": {"uid": 1000, "image": {"name": "x", "tag": "2"},
+                                                            "profileList": [{"slug": "a"}]}}
+
+
+def test_check_says_whether_the_chart_takes_a_users_values_file(tmp_path, capsys):
+    from tests.unit.test_cli import run_localab
+
+    made = tmp_path / "values.yaml"
+    assert run_localab(capsys, "hub.helm-values", "--output", str(made))[0] == 0
+    code, out, err = run_localab(capsys, "hub.helm-values", "--check", str(made))
+    assert (code, out.strip()) == (0, f"{made}: valid for Zero to JupyterHub {helm.CHART_VERSION} "
+                                      "(its values schema, over the chart's defaults)"), err
+    made.write_text(made.read_text().replace("  defaultUrl: /lab", "  defaultUrl: /lab\n  storag: {type: none}"))
+    code, out, err = run_localab(capsys, "hub.helm-values", "--check", str(made))
+    assert code == 1 and err == (f"localab: {made}: Zero to JupyterHub {helm.CHART_VERSION} would refuse 1 value(s):\n"
+                                 "  singleuser: Additional properties are not allowed ('storag' was unexpected)\n")
+    made.write_text("singleuser: [unclosed\n")
+    code, out, err = run_localab(capsys, "hub.helm-values", "--check", str(made))
+    assert code == 2 and err.startswith(f"localab: {made} is not YAML at line 2") and err.count("\n") == 1, err
+    made.write_text("- a list\n")
+    code, out, err = run_localab(capsys, "hub.helm-values", "--check", str(made))
+    assert code == 2 and "not a map of values" in err, err
+    code, out, err = run_localab(capsys, "hub.helm-values", "--check", str(tmp_path / "missing.yaml"))
+    assert code == 2 and "No such file or directory" in err, err
