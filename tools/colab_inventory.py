@@ -5,6 +5,8 @@ Reads google/colab/** of github.com/googlecolab/colabtools from a git dir with
 module it lists `__all__`, else the public functions, classes and assignments it defines
 or imports from private modules, followed to their definitions: functions get their
 parameters as written (annotations dropped), classes their __init__ and public methods.
+It also lists the magics the module registers in the kernel and the `google.colab.kernel`
+calls its page-side JavaScript makes.
 
 Rerun from the repository root:
   python tools/colab_inventory.py > docs/colab-inventory.json
@@ -13,6 +15,7 @@ Rerun from the repository root:
 import argparse
 import ast
 import json
+import re
 import subprocess
 
 MIRROR = "/work/.mirror/googlecolab+colabtools/repo"
@@ -168,6 +171,31 @@ def public_modules(snap):
             yield ".".join(parts)
 
 
+def magics(snap):
+    """{"line": [...], "cell": [...]}: the magics google.colab registers or declares."""
+    found = {"line": set(), "cell": set()}
+    for path in sorted(p for p in snap.files if p.endswith(".py") and not p.endswith("_test.py")):
+        for node in ast.walk(ast.parse(snap.git("show", f"{snap.commit}:{path}"))):
+            if not isinstance(node, ast.Call):
+                continue
+            called, keywords = ast.unparse(node.func).rpartition(".")[2], {k.arg: k.value for k in node.keywords}
+            if called == "register_magic_function" and isinstance(keywords.get("magic_name"), ast.Constant):
+                kind = keywords["magic_kind"].value if "magic_kind" in keywords else "line"
+                found[kind].add(keywords["magic_name"].value)
+            elif called in ("_declare_line_magic", "_declare_cell_magic") and node.args \
+                    and isinstance(node.args[0], ast.Constant):
+                found[called.split("_")[2]].add(node.args[0].value)
+    return {kind: sorted(names) for kind, names in found.items()}
+
+
+def page_kernel_calls(snap):
+    """The members of the page's google.colab.kernel that google.colab's JavaScript uses."""
+    found = snap.git("grep", "-h", "-o", "-I", "-E", r"google\.colab\.kernel\.\w+", snap.commit, "--",
+                     "google/colab", ":!*_test.py")
+    calls = {line.rpartition(".")[2] for line in found.split()}
+    return sorted(calls)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("git_dir", nargs="?", default=MIRROR, help="git dir of colabtools (default: %(default)s)")
@@ -176,7 +204,8 @@ def main():
     snap = Snapshot(args.git_dir, args.commit)
     modules = {m: {n: describe(snap, m, resolve_name(snap, m, n)) for n in exports(snap, m)}
                for m in public_modules(snap)}
-    inventory = {"source": "googlecolab/colabtools", "commit": snap.commit, "modules": modules}
+    inventory = {"source": "googlecolab/colabtools", "commit": snap.commit, "modules": modules,
+                 "magics": magics(snap), "page_kernel": page_kernel_calls(snap)}
     print(json.dumps(inventory, indent=1, sort_keys=True))
 
 

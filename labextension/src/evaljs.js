@@ -1,10 +1,6 @@
-// google.colab.output.eval_js and google.colab.kernel.invokeFunction in JupyterLab.
-//
-// eval_js: the kernel asks on its stdin channel (which a busy kernel reads) with a
-// marked prompt; this answers it with the value the script computed (a Promise is
+// google.colab.output.eval_js in JupyterLab: the kernel asks on its stdin channel (which a
+// busy kernel reads) with a marked prompt; this answers it with the value the script computed (a Promise is
 // awaited, with the timeout the kernel gave), or its error, and never shows an input box.
-// invokeFunction: page JavaScript calls a Python callback registered with
-// google.colab.output.register_callback, through the notebook's kernel.
 import { OutputArea } from '@jupyterlab/outputarea';
 
 const MARKER = '\u001blocalab-eval-js\u001b';
@@ -48,34 +44,4 @@ export function answerEvalJs() {
       future.sendInputReply({ status: 'ok', value: JSON.stringify(reply) }, msg.header)
     );
   };
-}
-
-export function provideInvokeFunction(tracker) {
-  const invokeFunction = (name, args = [], kwargs = {}) => {
-    const panel = tracker.currentWidget;
-    const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
-    if (!kernel) return Promise.reject(new Error('no kernel to call: open a notebook with a running kernel'));
-    const call = JSON.stringify(JSON.stringify({ name, args, kwargs }));
-    const future = kernel.requestExecute({
-      code: `__import__('google.colab.output', fromlist=['_invoke'])._invoke(${call})`,
-      silent: false,
-      store_history: false,
-      allow_stdin: false,
-      stop_on_error: false
-    });
-    const data = {};
-    let failure = null;
-    future.onIOPub = msg => {
-      const type = msg.header.msg_type;
-      if (type === 'display_data' || type === 'execute_result') Object.assign(data, msg.content.data);
-      if (type === 'error') failure = `${msg.content.ename}: ${msg.content.evalue}`;
-    };
-    return future.done.then(() => {
-      if (failure) throw new Error(failure);
-      return { data };
-    });
-  };
-  const google = (window.google = window.google || {});
-  google.colab = google.colab || {};
-  google.colab.kernel = Object.assign(google.colab.kernel || {}, { invokeFunction });
 }

@@ -9,7 +9,8 @@ import { IStatusBar } from '@jupyterlab/statusbar';
 import { Widget } from '@lumino/widgets';
 
 import { showOutputsInTheirAreas } from './areas';
-import { answerEvalJs, provideInvokeFunction } from './evaljs';
+import { answerEvalJs } from './evaljs';
+import { provideKernel } from './kernel';
 import { renderForms } from './forms';
 
 const ID = '@localab/runtime-extension:status';
@@ -99,7 +100,7 @@ const colab = {
   activate: (app, tracker) => {
     answerEvalJs();
     showOutputsInTheirAreas();
-    provideInvokeFunction(tracker);
+    provideKernel(tracker);
     renderForms(tracker);
   }
 };

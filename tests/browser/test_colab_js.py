@@ -1,11 +1,16 @@
 """Colab's page-side APIs in a real JupyterLab: eval_js, invokeFunction, forms and data
 tables, with Colab's own documented snippets (issue: Colab's notebook behaviour)."""
 
+import json
 import re
 
 from playwright.sync_api import expect
 
+from localab.host.paths import ROOT
 from tests.utils.lab import NOTEBOOK, new_notebook, open_lab, run_cell, screenshot
+from tests.utils.runtime import wait_for
+
+INVENTORY = json.loads((ROOT / "docs" / "colab-inventory.json").read_text())
 
 
 def lab(runtime, page):
@@ -163,3 +168,77 @@ def test_output_areas_put_outputs_at_the_top_the_bottom_or_in_an_element(runtime
     run_cell(page, "with output.use_tags('t'), output.to_header_area():\n    print('gone soon')\n"
                    "output.clear(output_tags='t')\nprint('cleared')", "cleared")
     assert "gone soon" not in page.locator(f"{NOTEBOOK} .jp-Cell").last.locator(".jp-OutputArea").inner_text()
+
+
+def test_an_html_element_answers_python_and_a_resource_is_served_by_the_kernel(runtime, page):
+    lab(runtime, page)
+    run_cell(page, "from google.colab import html, output\nclicks = []\n"
+                   "button = html.Element('button', attributes={'class': 'from-python'}, properties={'title': 'press'})\n"
+                   "button.append_child('Press me')\n"
+                   "button.add_event_listener('click', lambda event: clicks.append(event['type']))\n"
+                   "display(button)\nprint('shown')", "shown")
+    page.locator(f"{NOTEBOOK} button.from-python").click()
+    add_cell(page)
+    answer = run_cell(page, "button.set_attribute('data-state', 'pressed')\n"
+                            "print(clicks, button.get_property('title'), button.get_attribute('data-state'))", "press")
+    assert answer.strip() == "['click'] press pressed"
+    expect(page.locator(f"{NOTEBOOK} button.from-python")).to_have_attribute("data-state", "pressed")
+    add_cell(page)
+    served = run_cell(page, "res = html.create_resource(content='served by the kernel', extension='txt')\n"
+                            "print(output.eval_js(f'fetch(\"{res.url}\").then(r => r.text())'))", "served")
+    assert served.strip() == "served by the kernel"
+    screenshot(page, "colab-html")
+    add_cell(page)
+    wrong = run_cell(page, "html.create_resource()", "ValueError")
+    assert "Must provide exactly one of content, filepath, or handler" in wrong
+
+
+def test_colabs_page_side_kernel_comms_proxy_port_and_disconnect_work_as_colabs_own_code_uses_them(runtime, page):
+    lab(runtime, page)
+    names = page.evaluate("Object.keys(google.colab.kernel)")
+    assert set(INVENTORY["page_kernel"]) <= set(names), f"Colab's page calls {INVENTORY['page_kernel']}, here {names}"
+    # files.download's own pattern on Colab: the page opens a comm, asks, and reads buffers until the kernel closes it.
+    run_cell(page, "import IPython\nchunks = iter([b'chunk one, ', b'chunk two'])\n"
+                   "def send_file(comm, open_msg):\n"
+                   "    def on_message(msg):\n"
+                   "        chunk = next(chunks, None)\n"
+                   "        comm.close() if chunk is None else comm.send({'size': len(chunk)}, buffers=[chunk])\n"
+                   "    comm.on_msg(on_message)\n"
+                   "IPython.get_ipython().kernel.comm_manager.register_target('blob-1', send_file)\n"
+                   "print('target ready')", "target ready")
+    received = page.evaluate("""async () => {
+      const channel = await google.colab.kernel.comms.open('blob-1');
+      channel.send({});
+      const parts = [];
+      for await (const message of channel.messages) {
+        channel.send({});
+        for (const buffer of message.buffers) parts.push(`${message.data.size}:${new TextDecoder().decode(buffer)}`);
+      }
+      return parts;
+    }""")
+    assert received == ["11:chunk one, ", "9:chunk two"]
+    # the other way: the kernel opens a comm to a target the page registered, and hears its answer
+    page.evaluate("""google.colab.kernel.comms.registerTarget('page-echo', (channel, message) =>
+      channel.send({twice: message.data.n * 2}).then(() => { window.echoed = true; }))""")
+    add_cell(page)
+    run_cell(page, "from comm import create_comm\nheard = []\n"
+                   "echo = create_comm(target_name='page-echo', data={'n': 21})\n"
+                   "echo.on_msg(lambda msg: heard.append(msg['content']['data']))\nprint('opened')", "opened")
+    page.wait_for_function("window.echoed === true", timeout=20_000)
+    add_cell(page)
+    echoed = run_cell(page, "print('heard', heard)", "heard")
+    assert echoed.strip() == "heard [{'twice': 42}]"
+    add_cell(page)
+    port = run_cell(page, "import http.server, threading\n"
+                          "class Hello(http.server.BaseHTTPRequestHandler):\n"
+                          "    def do_GET(self):\n"
+                          "        self.send_response(200); self.end_headers(); self.wfile.write(b'from a port in the runtime')\n"
+                          "server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Hello)\n"
+                          "threading.Thread(target=server.serve_forever, daemon=True).start()\n"
+                          "print('port', server.server_port)", "port").split()[1]
+    url = page.evaluate(f"google.colab.kernel.proxyPort({port}, {{cache: true}})")
+    assert re.fullmatch(rf"http://127\.0\.0\.1:\d+/proxy/{port}/", url), url
+    assert page.evaluate(f"fetch('{url}').then(r => r.text())") == "from a port in the runtime"
+    page.evaluate("google.colab.kernel.disconnect()")
+    expect(page.get_by_text("The runtime is stopping: open documents were saved.")).to_be_visible(timeout=60_000)
+    wait_for(lambda: runtime.status()["state"] == "unassigned", timeout_s=90, what="status to say unassigned")

@@ -176,6 +176,23 @@ threading.Thread(target=server.serve_forever, daemon=True).start()
         client.shutdown_kernel(kernel)
 
 
+def test_colabs_bigquery_cell_magics_are_declared_and_say_where_their_package_is(colab):
+    client = colab.client()
+    if colab.flavour == "tf":
+        result = client.run("%%bigquery\nSELECT 1")
+        assert result.status == "error" and result.stderr.startswith(
+            "UsageError: %%bigquery needs bigquery-magics: the colab image has it"), result.stderr
+        return
+    # the colab image has the packages: each declaration loads the package's own magic (running
+    # one would ask Google for credentials, so they are loaded, not run)
+    result = client.run("ip = get_ipython()\n"
+                        "for name, module in [('bigquery', 'bigquery_magics'), ('bqsql', 'bigframes')]:\n"
+                        "    assert ip.magics_manager.magics['cell'][name].__name__ == 'load_then_run'\n"
+                        "    ip.extension_manager.load_extension(module)\n"
+                        "    print(name, ip.magics_manager.magics['cell'][name].__module__.split('.')[0])")
+    assert result.stdout.splitlines() == ["bigquery bigquery_magics", "bqsql bigframes"], result.stderr
+
+
 def test_quickchart_draws_the_charts_a_dataframes_columns_allow(colab):
     client = colab.client()
     kernel = client.start_kernel("python3")

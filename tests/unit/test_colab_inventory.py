@@ -15,10 +15,9 @@ from tests.utils.guest import guest_module
 
 INVENTORY = json.loads((ROOT / "docs" / "colab-inventory.json").read_text())
 
-# Colab's names the stand-in lacks, each with what it waits for (issue 29). Shrinks to nothing.
-NOT_YET = {
-    "google.colab.html": {"Element": "page-side elements", "create_resource": "kernel-served resources"},
-}
+# Colab's names the stand-in lacks, each with what it waits for: {module: {name: why}}. Empty since
+# issue 29; a name Colab adds later goes here until the stand-in has it.
+NOT_YET: dict[str, dict[str, str]] = {}
 
 
 def parameters(signature: str) -> list[tuple[str, str, bool]]:
@@ -86,3 +85,19 @@ def test_colabs_name_is_in_the_stand_in_with_colabs_parameters(monkeypatch, tmp_
 def test_the_inventory_names_the_commit_it_was_read_from():
     assert INVENTORY["source"] == "googlecolab/colabtools" and len(INVENTORY["commit"]) == 40
     assert {"google.colab.ai", "google.colab.output", "google.colab.widgets"} <= set(INVENTORY["modules"])
+
+
+def test_every_magic_colab_registers_is_registered_here():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from localab.guest import colab_magics
+
+    shell = InteractiveShell.instance()
+    try:
+        colab_magics.register(shell)  # what the runtime's kernels load at start (colab_kernel)
+        registered = shell.magics_manager.magics
+        missing = {kind: [name for name in names if name not in registered[kind]]
+                   for kind, names in INVENTORY["magics"].items()}
+        assert missing == {"line": [], "cell": []}, f"Colab's magics missing here: {missing}"
+    finally:
+        InteractiveShell.clear_instance()

@@ -2,7 +2,8 @@ import pytest
 from IPython.core.error import UsageError as IPythonUsageError
 
 from localab.guest import contract, lifetime
-from localab.guest.colab_kernel import TF1_MESSAGE, TF2_MESSAGE, tensorflow_version, warn_before_the_end
+from localab.guest.colab_kernel import warn_before_the_end
+from localab.guest.colab_magics import TF1_MESSAGE, TF2_MESSAGE, tensorflow_version
 
 
 class FakeTime:
