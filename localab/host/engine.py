@@ -157,8 +157,10 @@ class Engine:
     def logs(self, name: str, *, follow: bool = False, tail: int | str = "all") -> Iterator[bytes]:
         return self._api.logs(name, stream=True, follow=follow, tail=tail)
 
-    def stats(self, name: str) -> dict:
-        return self._api.stats(name, stream=False)
+    def stats(self, name: str, *, one_shot: bool = False) -> dict:
+        """The container's counters; one_shot answers at once, without the engine's second
+        sample a second later (so without precpu_stats, which a CPU share needs)."""
+        return self._api.stats(name, stream=False, one_shot=one_shot or None)
 
     def exec(self, name: str, command: list[str], *, user: str = "") -> tuple[int, str]:
         exec_id = self._api.exec_create(name, command, user=user)

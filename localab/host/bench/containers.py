@@ -79,7 +79,7 @@ def follow(engine: Engine, name: str, log: Path, live: Live) -> threading.Thread
 
 
 def container_cpu_seconds(engine: Engine, name: str) -> float | None:
-    usage = engine.stats(name).get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage")
+    usage = engine.stats(name, one_shot=True).get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage")
     return usage / 1e9 if usage else None
 
 

@@ -33,10 +33,11 @@ def before(seconds: float = 2.0) -> dict:
 
 
 class Others:
-    """Samples the host's busy CPU time and the container's CPU time together, every few
-    seconds, until stopped; the cores other processes used on average in between."""
+    """Samples the host's busy CPU time and the container's CPU time together, every
+    second, until stopped; the cores other processes used on average in between (a smoke
+    run lasts a few seconds on a fast host, and two samples are needed)."""
 
-    def __init__(self, container_cpu_seconds, every_s: float = 5.0):
+    def __init__(self, container_cpu_seconds, every_s: float = 1.0):
         self.read = container_cpu_seconds
         self.every_s = every_s
         self.samples: list[tuple[float, float, float]] = []  # (wall, host busy, container)

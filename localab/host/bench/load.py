@@ -52,7 +52,7 @@ def client_loop(client: JupyterClient, number: int, stop_at: float, record) -> N
 
 def memory(engine, container: str) -> int | None:
     try:
-        return engine.stats(container)["memory_stats"].get("usage")
+        return engine.stats(container, one_shot=True)["memory_stats"].get("usage")
     except Exception:
         return None
 
