@@ -112,4 +112,30 @@ def hub_helm_values(c, output=None, repository="localab", profiles=None, check=N
         print(text, end="")
 
 
-hub = Collection("hub", hub_up, hub_status, hub_down, hub_user, hub_helm_values)
+@verb(name="swarm-init", help={
+    "advertise_addr": "the address the other hosts reach this one at (needed when it has several)",
+})
+def hub_swarm_init(c, advertise_addr=None):
+    """Make this host's engine a swarm manager and print the command the other hosts join with."""
+    from localab.host.hub import swarm
+
+    engine = connect_engine()
+    command = swarm.init(engine, advertise_addr)
+    print(f"on each other host, as root:\n  {command}\nthen `localab hub.nodes` lists them")
+
+
+@verb(name="nodes", help={"json_": JSON})
+def hub_nodes(c, json_=False):
+    """The swarm's nodes: role, state, address, and the CPUs, memory and GPUs each offers."""
+    from localab.host.hub import swarm
+
+    engine = connect_engine()
+    swarm.require_manager(engine, "hub.nodes")
+    listed = swarm.nodes(engine)
+    if json_:
+        print_json(listed)
+    else:
+        print("\n".join(swarm.node_lines(listed)))
+
+
+hub = Collection("hub", hub_up, hub_status, hub_down, hub_user, hub_helm_values, hub_swarm_init, hub_nodes)

@@ -187,6 +187,27 @@ class Engine:
         except docker.errors.APIError as exc:
             raise LocalabError(f"could not remove volume {name}: {exc.explanation or exc}") from None
 
+    # -- swarm mode
+    def swarm(self) -> dict:
+        """This engine's place in a swarm: info()'s Swarm (LocalNodeState, ControlAvailable,
+        NodeAddr, RemoteManagers, ...)."""
+        return self.info().get("Swarm") or {}
+
+    def init_swarm(self, advertise_addr: str | None) -> None:
+        import docker.errors
+
+        try:
+            self._api.init_swarm(advertise_addr=advertise_addr)
+        except docker.errors.APIError as exc:
+            raise LocalabError(f"the engine did not make a swarm: {exc.explanation or exc}") from None
+
+    def join_tokens(self) -> dict:
+        """{'Worker': ..., 'Manager': ...}: only a manager has them."""
+        return self._api.inspect_swarm()["JoinTokens"]
+
+    def nodes(self) -> list[dict]:
+        return self._api.nodes()
+
 
 def connect(timeout: int = 120) -> Engine:
     """Connect to the engine named by DOCKER_HOST (or the default socket) and ping it."""
