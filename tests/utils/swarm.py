@@ -70,7 +70,10 @@ class Swarm:
             (self.folder / name).mkdir(parents=True)
             self.engine.run(
                 image, name=name, hostname=name, network=self.network,
-                entrypoint=["dockerd", "--host", "unix:///run/node/docker.sock", "--host", "unix:///var/run/docker.sock",
+                # /proc/sys is read-only in a container that is not --privileged: dockerd sets
+                # forwarding and its networks' sysctls there
+                entrypoint=["sh", "-c", 'mount -o remount,rw /proc/sys && exec "$@"', "node",
+                            "dockerd", "--host", "unix:///run/node/docker.sock", "--host", "unix:///var/run/docker.sock",
                             "--storage-driver", "overlay2", "--cgroup-parent", name,
                             *(["--node-generic-resource", "NVIDIA-GPU=GPU-test-0"] if name == self.names[-1] else [])],
                 cap_add=allowed_capabilities(), security_opt=["seccomp=unconfined", "apparmor=unconfined"],
