@@ -95,6 +95,10 @@ class Swarm:
         """Every node, its volume and the network: whatever of them was made."""
         for name in self.names:
             self.engine.remove(name)
+            for parent in Path("/sys/fs/cgroup").glob(f"**/{name}"):  # each node's dockerd's --cgroup-parent
+                for folder in sorted((p for p in parent.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+                    folder.rmdir()
+                parent.rmdir()
             if f"{name}-lib" in self.engine.volumes():
                 self.engine.remove_volume(f"{name}-lib")
         if self.engine._api.networks(names=[self.network]):
