@@ -1,6 +1,7 @@
 # The JupyterHub image for `localab hub.up`: the hub, configurable-http-proxy (Debian's),
 # DockerSpawner and the idle culler, from the same base image, CA handling and hashed
 # lock machinery as the runtime image. It spawns the runtime images (localab:colab by default).
+# On a swarm it also serves the images to the nodes: Debian's docker-registry (hub.push).
 ARG BASE=localab-base:bookworm
 FROM ${BASE}
 
@@ -9,7 +10,7 @@ ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=Etc/UTC
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      python3 python3-venv ca-certificates tini curl node-configurable-http-proxy \
+      python3 python3-venv ca-certificates tini curl node-configurable-http-proxy docker-registry \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /usr/share/doc/* /usr/share/man/*
 

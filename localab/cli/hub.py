@@ -138,4 +138,21 @@ def hub_nodes(c, json_=False):
         print("\n".join(swarm.node_lines(listed)))
 
 
-hub = Collection("hub", hub_up, hub_status, hub_down, hub_user, hub_helm_values, hub_swarm_init, hub_nodes)
+@verb(name="push", iterable=["flavour"], help={
+    "registry": "your registry, HOST:PORT, that every node trusts (default: one localab runs on this manager)",
+    "flavour": "an image to push (repeatable; default: the hub's and every image the profiles need)",
+    "profiles": PROFILES_FILE,
+})
+def hub_push(c, registry=None, flavour=None, profiles=None):
+    """Put the hub's images in a registry every swarm node pulls from, pinned by digest."""
+    use_profiles(profiles)
+    from localab.host import profiles as profile_file
+    from localab.host.hub import registry as images
+    from localab.host.hub.settings import flavours_needed, settings
+
+    engine = connect_engine()
+    wanted = flavour or ["hub", *sorted(flavours_needed(settings(profile_file.load(), None, engine.info())))]
+    images.push(engine, wanted, registry)
+
+
+hub = Collection("hub", hub_up, hub_status, hub_down, hub_user, hub_helm_values, hub_swarm_init, hub_nodes, hub_push)

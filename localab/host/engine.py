@@ -19,6 +19,14 @@ NO_ENGINE = (
 )
 
 
+def split_ref(ref: str) -> tuple[str, str]:
+    """REGISTRY:PORT/REPOSITORY:TAG -> (REGISTRY:PORT/REPOSITORY, TAG); "latest" when untagged."""
+    repository, colon, tag = ref.rpartition(":")
+    if not colon or "/" in tag:  # no tag, or the colon was the registry's port
+        return ref, "latest"
+    return repository, tag
+
+
 class Engine:
     """A Docker engine reached through the docker SDK."""
 
@@ -54,8 +62,8 @@ class Engine:
         )
 
     def import_image(self, data: BinaryIO, ref: str) -> None:
-        repository, _, tag = ref.partition(":")
-        self._api.import_image_from_stream(data, repository=repository, tag=tag or "latest")
+        repository, tag = split_ref(ref)
+        self._api.import_image_from_stream(data, repository=repository, tag=tag)
 
     def pull(self, ref: str) -> bool:
         import docker.errors
@@ -67,8 +75,25 @@ class Engine:
             return False
 
     def tag(self, image_id: str, ref: str) -> None:
-        repository, _, tag = ref.partition(":")
-        self._api.tag(image_id, repository, tag or "latest", force=True)
+        repository, tag = split_ref(ref)
+        self._api.tag(image_id, repository, tag, force=True)
+
+    def push(self, ref: str) -> str:
+        """Push REGISTRY/REPOSITORY:TAG; the digest the registry gave it."""
+        import docker.errors
+
+        repository, tag = split_ref(ref)
+        digest = None
+        try:
+            for message in self._api.push(repository, tag=tag, stream=True, decode=True):
+                if "error" in message:
+                    raise LocalabError(f"the registry did not take {ref}: {message['error']}")
+                digest = (message.get("aux") or {}).get("Digest") or digest
+        except docker.errors.APIError as exc:
+            raise LocalabError(f"the registry did not take {ref}: {exc.explanation or exc}") from None
+        if digest is None:
+            raise LocalabError(f"pushing {ref} gave no digest; see the engine's log")
+        return digest
 
     def remove_image(self, ref: str) -> None:
         self._api.remove_image(ref)
@@ -207,6 +232,33 @@ class Engine:
 
     def nodes(self) -> list[dict]:
         return self._api.nodes()
+
+    def service(self, name: str) -> dict | None:
+        import docker.errors
+
+        try:
+            return self._api.inspect_service(name)
+        except docker.errors.NotFound:
+            return None
+
+    def services(self, label: str) -> list[dict]:
+        return self._api.services(filters={"label": label})
+
+    def create_service(self, name: str, task_template: dict, *, labels: dict, endpoint_spec: dict | None = None,
+                       mode: dict | None = None) -> str:
+        return self._api.create_service(task_template, name=name, labels=labels, endpoint_spec=endpoint_spec,
+                                        mode=mode)["ID"]
+
+    def tasks(self, service: str) -> list[dict]:
+        return self._api.tasks(filters={"service": service})
+
+    def remove_service(self, name: str) -> None:
+        import docker.errors
+
+        try:
+            self._api.remove_service(name)
+        except docker.errors.NotFound:
+            pass
 
 
 def connect(timeout: int = 120) -> Engine:

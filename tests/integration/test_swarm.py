@@ -5,17 +5,18 @@ outside a swarm, or a worker, is refused in one line."""
 
 import dataclasses
 import json
-import subprocess
+import re
 import time
 
-import docker
 import pytest
 
-from localab.host import profiles
+import docker
+from localab.host import profiles, refs
 from localab.host.hub import servicespec
+from localab.host.hub.names import CONTAINER as NAME
 from localab.host.hub.settings import spawned_spec
 from localab.host.plan import EngineFacts, plan
-from tests.utils.runtime import invoke
+from tests.utils.runtime import build_image, invoke
 from tests.utils.swarm import Swarm
 
 
@@ -78,9 +79,7 @@ def test_a_runtime_service_carries_the_profiles_caps_on_the_node_it_runs_on(node
     its container there, inspected on that node and read from inside, has the caps."""
     manager, worker = nodes.names[0], nodes.names[1]
     assert len(json.loads(on(nodes, manager, "hub.nodes", "--json").stdout)) == 3, "the swarm test above joins them"
-    loaded = subprocess.run(f"docker save localab-base:bookworm | docker -H {nodes.socket(worker)} load", shell=True,
-                            capture_output=True, text=True, timeout=300)
-    assert loaded.returncode == 0, loaded.stderr
+    nodes.load(worker, "localab-base:bookworm")
     profile = profiles.load().get("cpu")
     caps_plan = plan(profile, EngineFacts(cpus=2, gpu_runtime=False, scratch_cap=False))
     spec = dataclasses.replace(spawned_spec(caps_plan), image="localab-base:bookworm")
@@ -121,3 +120,52 @@ def test_a_runtime_service_carries_the_profiles_caps_on_the_node_it_runs_on(node
         assert cap_eff.split()[1] == "0000000000000000" and drive_mounts == "1", inside.stdout + inside.stderr
     finally:
         manager_api.remove_service(service)
+
+
+def test_images_reach_the_workers_through_the_swarms_registry_pinned_by_digest(nodes, engine):
+    """hub.push on the manager: localab's registry service from the hub's image, pinned to
+    the manager; the image under its version tag, referred to by digest; a worker runs it."""
+    manager, worker = nodes.names[0], nodes.names[1]
+    build_image(engine, "hub")
+    hub_ref = refs.versioned_ref("hub")
+    nodes.load(manager, refs.image_ref("hub"), hub_ref)
+    result = on(nodes, manager, "hub.push", "--flavour", "hub")
+    assert result.returncode == 0, result.stdout + result.stderr
+    manager_api = docker.APIClient(base_url=nodes.socket(manager), timeout=60)
+    swarm_info = manager_api.info()["Swarm"]
+    [pinned] = [line.split(" -> ")[1] for line in result.stdout.splitlines() if line.startswith(f"{hub_ref} -> ")]
+    assert re.fullmatch(rf"{re.escape(swarm_info['NodeAddr'])}:5001/localab:{re.escape(refs.version_tag('hub'))}"
+                        r"@sha256:[0-9a-f]{64}", pinned), pinned
+    registry = manager_api.inspect_service(f"{NAME}-registry")["Spec"]
+    assert registry["TaskTemplate"]["Placement"]["Constraints"] == [f"node.id=={swarm_info['NodeID']}"]
+    assert registry["TaskTemplate"]["ContainerSpec"]["Mounts"][0]["Source"] == f"{NAME}-registry-data"
+    assert not any(tag.startswith("127.0.0.1:") for image in manager_api.images() for tag in image["RepoTags"] or [])
+
+    again = on(nodes, manager, "hub.push", "--flavour", "hub")
+    assert again.returncode == 0 and f"{hub_ref} -> {pinned}" in again.stdout and "started" not in again.stdout
+
+    service = manager_api.create_service({"ContainerSpec": {"Image": pinned, "Command": ["sleep", "600"],
+                                                            "HealthCheck": {"Test": ["NONE"]}},
+                                          "Placement": {"Constraints": [f"node.hostname=={worker}"]}},
+                                         name="pulled")["ID"]
+    try:
+        deadline = time.monotonic() + 180
+        while not [t for t in manager_api.tasks(filters={"service": service}) if t["Status"]["State"] == "running"]:
+            assert time.monotonic() < deadline, manager_api.tasks(filters={"service": service})
+            time.sleep(1)
+        worker_images = docker.APIClient(base_url=nodes.socket(worker), timeout=60).images()
+        assert any(pinned.split("@")[1] in digest for image in worker_images for digest in image["RepoDigests"] or [])
+    finally:
+        manager_api.remove_service(service)
+
+
+def test_a_registry_that_does_not_answer_is_one_line_and_leaves_no_tag(nodes):
+    manager = nodes.names[0]
+    refused = on(nodes, manager, "hub.push", "--flavour", "hub", "--registry", "127.0.0.1:9")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    [line] = refused.stderr.strip().splitlines()
+    assert "did not take 127.0.0.1:9/localab:" in line and "check that 127.0.0.1:9 answers" in line
+    tags = [tag for image in docker.APIClient(base_url=nodes.socket(manager)).images() for tag in image["RepoTags"] or []]
+    assert not any(tag.startswith("127.0.0.1:9/") for tag in tags), tags
+    bad = on(nodes, manager, "hub.push", "--flavour", "hub", "--registry", "registry.lab")
+    assert bad.returncode == 2 and "is not HOST:PORT" in bad.stderr

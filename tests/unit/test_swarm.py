@@ -4,9 +4,9 @@ from unittest.mock import MagicMock
 
 import pytest
 
-from localab.host.engine import Engine
+from localab.host.engine import Engine, split_ref
 from localab.host.errors import LocalabError, UsageError
-from localab.host.hub import swarm
+from localab.host.hub import registry, swarm
 
 
 def node(hostname, role="worker", generic=(), labels=None):
@@ -52,3 +52,34 @@ def test_a_locked_or_pending_engine_is_not_a_manager():
         engine.swarm.return_value = {"LocalNodeState": state, "ControlAvailable": False}
         with pytest.raises(UsageError, match=f"its state: {state}"):
             swarm.require_manager(engine, "hub.nodes")
+
+
+def test_a_reference_splits_at_its_tag_not_at_a_registrys_port():
+    assert split_ref("127.0.0.1:5001/localab:0.2.0-hub") == ("127.0.0.1:5001/localab", "0.2.0-hub")
+    assert split_ref("127.0.0.1:5001/localab") == ("127.0.0.1:5001/localab", "latest")
+    assert split_ref("localab:tf") == ("localab", "tf")
+    assert split_ref("localab") == ("localab", "latest")
+
+
+def test_a_registry_that_is_not_host_and_port_is_refused_before_anything_happens():
+    engine = MagicMock(spec=Engine)
+    for bad in ("registry.lab", "registry.lab:5000/path"):
+        with pytest.raises(UsageError, match="is not HOST:PORT"):
+            registry.push(engine, ["hub"], bad)
+    assert engine.method_calls == []
+
+
+def test_a_registry_service_that_cannot_start_is_removed_and_said_in_one_line(monkeypatch):
+    engine = MagicMock(spec=Engine)
+    engine.swarm.return_value = {"LocalNodeState": "active", "ControlAvailable": True, "NodeID": "n1",
+                                 "NodeAddr": "10.0.0.2"}
+    engine.service.return_value = None
+    engine.tasks.return_value = [{"CreatedAt": "1", "Status": {"State": "rejected", "Err": "port 5001 in use"}}]
+    monkeypatch.setattr(registry.images, "ensure_image", lambda *a, **k: {"Id": "sha256:x"})
+    with pytest.raises(LocalabError) as refused:
+        registry.ensure_registry(engine, say=lambda line: None)
+    assert str(refused.value).startswith("the swarm's registry did not start (rejected: port 5001 in use)")
+    engine.remove_service.assert_called_once_with(registry.SERVICE)
+    [(_name, template), options] = engine.create_service.call_args
+    assert template["Placement"] == {"Constraints": ["node.id==n1"]}
+    assert options["endpoint_spec"]["Ports"][0]["PublishMode"] == "host"

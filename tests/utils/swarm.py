@@ -36,7 +36,10 @@ def allowed_capabilities() -> list[str]:
 
 
 def build_node_image(engine) -> str:
+    from localab.host.image.base import ensure_base
+
     if engine.image(NODE_IMAGE) is None:
+        ensure_base(engine, "localab-base:bookworm", say=lambda line: None)
         for message in engine._api.build(fileobj=io.BytesIO(NODE_DOCKERFILE.encode()), tag=NODE_IMAGE, rm=True,
                                          forcerm=True, decode=True, pull=False):
             assert "error" not in message, message
@@ -66,6 +69,9 @@ class Swarm:
     def start(self) -> "Swarm":
         image = build_node_image(self.engine)
         self.engine._api.create_network(self.network, driver="bridge")
+        # each node trusts registries on the nodes' own network over plain HTTP, as an operator
+        # configures insecure-registries (or a CA) for the swarm's registry
+        subnet = self.engine._api.inspect_network(self.network)["IPAM"]["Config"][0]["Subnet"]
         for name in self.names:
             (self.folder / name).mkdir(parents=True)
             self.engine.run(
@@ -74,7 +80,7 @@ class Swarm:
                 # forwarding and its networks' sysctls there
                 entrypoint=["sh", "-c", 'mount -o remount,rw /proc/sys && exec "$@"', "node",
                             "dockerd", "--host", "unix:///run/node/docker.sock", "--host", "unix:///var/run/docker.sock",
-                            "--storage-driver", "overlay2", "--cgroup-parent", name,
+                            "--storage-driver", "overlay2", "--cgroup-parent", name, "--insecure-registry", subnet,
                             *(["--node-generic-resource", "NVIDIA-GPU=GPU-test-0"] if name == self.names[-1] else [])],
                 cap_add=allowed_capabilities(), security_opt=["seccomp=unconfined", "apparmor=unconfined"],
                 volumes={"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"},
@@ -87,6 +93,12 @@ class Swarm:
                 assert time.monotonic() < deadline, f"node {name}'s dockerd did not answer: " + self.logs(name)
                 time.sleep(0.5)
         return self
+
+    def load(self, name: str, *refs: str) -> None:
+        """Images of the host's engine into a node's, as `docker save | docker load`."""
+        loaded = subprocess.run(f"docker save {' '.join(refs)} | docker -H {self.socket(name)} load", shell=True,
+                                capture_output=True, text=True, timeout=600, check=False)
+        assert loaded.returncode == 0, loaded.stderr
 
     def logs(self, name: str) -> str:
         return b"".join(self.engine.logs(name, tail=30)).decode(errors="replace")
