@@ -9,16 +9,18 @@ from localab.host.errors import LocalabError, UsageError
 
 
 @verb(name="up", help={
-    "port": "hub port on 127.0.0.1 (default 8000, or the next free one)",
+    "port": "hub port on 127.0.0.1 (default 8000, or the next free one); with --swarm, on every address of the manager",
     "profile": "the spawn form's default profile, whose idle timeout the culler uses",
     "profiles": PROFILES_FILE,
+    "swarm": "run the hub as a service on this swarm manager, each user's runtime a service on a worker",
+    "registry": "with --swarm: your registry, HOST:PORT, that every node trusts (default: one localab runs)",
 })
-def hub_up(c, port=None, profile=None, profiles=None):
+def hub_up(c, port=None, profile=None, profiles=None, swarm=False, registry=None):
     """Start JupyterHub + DockerSpawner on 127.0.0.1: each user gets their own runtime."""
     use_profiles(profiles)
     from localab.host.hub import control
 
-    print(control.up(connect_engine(), port=port, profile=profile))
+    print(control.up(connect_engine(), port=port, profile=profile, swarm=swarm, registry=registry))
 
 
 @verb(name="status", help={"json_": JSON})
@@ -32,12 +34,21 @@ def hub_status(c, json_=False):
         print("\n".join(control.status(connect_engine())))
 
 
-@verb(name="down")
-def hub_down(c):
+@verb(name="down", help={"swarm": "remove the hub's services, its users' runtimes, the registry and its network "
+                                   "from this swarm"})
+def hub_down(c, swarm=False):
     """Stop the hub and every runtime it started; drives and the hub's data are kept."""
     from localab.host.hub import control
 
-    control.down(connect_engine())
+    engine = connect_engine()
+    if swarm:
+        from localab.host.hub import swarm as swarm_mode
+        from localab.host.hub import swarmhub
+
+        swarm_mode.require_manager(engine, "hub.down --swarm")
+        swarmhub.down(engine)
+    else:
+        control.down(engine)
 
 
 @verb(name="user", help={

@@ -8,6 +8,7 @@ engine answers.
 
 import io
 import tarfile
+import time
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -238,8 +239,10 @@ class Engine:
 
         try:
             return self._api.inspect_service(name)
-        except docker.errors.NotFound:
-            return None
+        except docker.errors.APIError as exc:
+            if exc.status_code in (404, 503):  # no such service; not a swarm manager
+                return None
+            raise
 
     def services(self, label: str) -> list[dict]:
         return self._api.services(filters={"label": label})
@@ -251,6 +254,29 @@ class Engine:
 
     def tasks(self, service: str) -> list[dict]:
         return self._api.tasks(filters={"service": service})
+
+    def networks(self, label: str) -> list[dict]:
+        return self._api.networks(filters={"label": label})
+
+    def create_overlay(self, name: str, labels: dict) -> None:
+        """An overlay network the swarm's services share (attachable: a test or a person can join it)."""
+        self._api.create_network(name, driver="overlay", attachable=True, labels=labels)
+
+    def remove_network(self, name: str, wait_s: float = 30) -> None:
+        """Removed, waiting for the endpoints of services just removed to go (bounded)."""
+        import docker.errors
+
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                self._api.remove_network(name)
+                return
+            except docker.errors.NotFound:
+                return
+            except docker.errors.APIError as exc:
+                if time.monotonic() > deadline:
+                    raise LocalabError(f"the network {name} was not removed: {exc.explanation or exc}") from None
+                time.sleep(0.5)
 
     def remove_service(self, name: str) -> None:
         import docker.errors

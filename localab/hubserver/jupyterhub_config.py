@@ -16,6 +16,7 @@ from dockerspawner import DockerSpawner
 from localab.hubserver import contract
 from localab.hubserver import roster
 from localab.hubserver.auth import LocalabAuthenticator
+from localab.hubserver.swarmspawner import spawner_settings
 
 c = get_config()  # noqa: F821
 settings = json.loads(os.environ[contract.ENV_SETTINGS])
@@ -63,6 +64,9 @@ class LocalabSpawner(DockerSpawner):
 
 
 c.JupyterHub.spawner_class = LocalabSpawner
+swarm = settings.get("swarm")  # `localab hub.up --swarm`: each runtime a service on a worker
+if swarm:
+    spawner_settings(c, settings)
 c.DockerSpawner.network_name = settings["network"]
 c.DockerSpawner.use_internal_ip = True
 c.DockerSpawner.remove = True
@@ -82,6 +86,10 @@ options = "".join(
     f'<option value="{html.escape(name)}"{" selected" if name == settings["default_profile"] else ""}>'
     f'{html.escape(name)}: {html.escape(spec["description"])}</option>' for name, spec in profiles.items())
 c.DockerSpawner.options_form = f'<label for="profile">Runtime profile</label><select name="profile" class="form-control">{options}</select>'
+if swarm:  # what a service cannot enforce on this swarm, said where the profile is chosen
+    loose = sorted({item for service in swarm["services"].values() for item in service["unenforced"]})
+    c.DockerSpawner.options_form += ('<p class="help-block">Not enforced on this swarm:</p><ul class="help-block">'
+                                     + "".join(f"<li>{html.escape(item)}</li>" for item in loose) + "</ul>")
 
 
 def options_from_form(formdata):
@@ -107,19 +115,24 @@ def apply_profile(spawner):
         raise ValueError(f"profile '{name}' is not offered here; choose one of: {', '.join(profiles)}")
     spec = profiles[name]
     spawner.image = spec["image"]
+    volume = contract.drive_volume(spawner.format_volume_name(settings["drive_volume"], spawner),
+                                   users_entry(spawner.user.name))
+    spawner.environment.update(spec["environment"])
+    spawner.log.info("starting %s's runtime with profile %s", spawner.user.name, name)
+    if swarm:  # the whole service comes from the host: caps, user, drive mounts
+        spawner.template = swarm["services"][name]["template"]
+        spawner.cmd = spec["cmd"]
+        spawner.drive = volume
+        return
     spawner.extra_create_kwargs = {**spawner.extra_create_kwargs, "user": spec["user"]}
     # The caps come whole from host_config (the same mapping as `localab up`); DockerSpawner's
     # own cpu_limit would add a CPU period that the engine refuses beside NanoCpus.
     spawner.cpu_limit = None
     spawner.mem_limit = None
     spawner.extra_host_config = dict(spec["host_config"])
-    volume = contract.drive_volume(spawner.format_volume_name(settings["drive_volume"], spawner),
-                                   users_entry(spawner.user.name))
     spawner.volumes = {volume: target for target, ro in settings["drive_mounts"] if not ro}
     spawner.extra_host_config["mounts"] = [Mount(target=target, source=volume, type="volume", read_only=True)
                                            for target, ro in settings["drive_mounts"] if ro]
-    spawner.environment.update(spec["environment"])
-    spawner.log.info("starting %s's runtime with profile %s", spawner.user.name, name)
 
 
 c.Spawner.pre_spawn_hook = apply_profile

@@ -16,13 +16,14 @@ from localab.host.hub import servicespec
 from localab.host.hub.names import CONTAINER as NAME
 from localab.host.hub.settings import spawned_spec
 from localab.host.plan import EngineFacts, plan
-from tests.utils.runtime import build_image, invoke
+from tests.utils.hub import Hub
+from tests.utils.runtime import build_image, free_port, invoke, profiles_file, wait_for
 from tests.utils.swarm import Swarm
 
 
 @pytest.fixture(scope="module")
 def nodes(engine, tmp_path_factory):
-    swarm = Swarm(engine, tmp_path_factory.mktemp("swarm"))
+    swarm = Swarm(engine, tmp_path_factory.mktemp("swarm"), manager_port=free_port())
     try:
         yield swarm.start()
     finally:
@@ -30,7 +31,8 @@ def nodes(engine, tmp_path_factory):
 
 
 def on(swarm: Swarm, name: str, *args: str):
-    return invoke(*args, env={"DOCKER_HOST": swarm.socket(name)}, timeout=300)
+    return invoke(*args, env={"DOCKER_HOST": swarm.socket(name), "LOCALAB_STATE_DIR": str(swarm.folder / "state")},
+                  timeout=300)
 
 
 def test_a_host_outside_a_swarm_is_told_how_to_make_one(nodes):
@@ -39,6 +41,10 @@ def test_a_host_outside_a_swarm_is_told_how_to_make_one(nodes):
     assert result.stderr.strip() == ("localab: hub.nodes: this engine is not in a swarm (its state: inactive); run "
                                      "`localab hub.swarm-init` to make this host a manager, or point DOCKER_HOST at "
                                      "a manager's engine")
+    for verb in (["hub.up", "--swarm"], ["hub.down", "--swarm"]):
+        refused = on(nodes, nodes.names[1], *verb)
+        assert refused.returncode == 2 and refused.stderr.startswith(f"localab: {' '.join(verb)}: this engine is not "
+                                                                      f"in a swarm"), refused.stderr
 
 
 def test_three_engines_become_one_swarm_through_the_printed_join_command(nodes):
@@ -169,3 +175,89 @@ def test_a_registry_that_does_not_answer_is_one_line_and_leaves_no_tag(nodes):
     assert not any(tag.startswith("127.0.0.1:9/") for tag in tags), tags
     bad = on(nodes, manager, "hub.push", "--flavour", "hub", "--registry", "registry.lab")
     assert bad.returncode == 2 and "is not HOST:PORT" in bad.stderr
+
+
+# Every packaged profile on the TensorFlow image without a GPU: the colab image (13 GB) would
+# take the test minutes to carry to each node.
+TF_PROFILES = "".join(f'[profiles.{name}]\nflavour = "tf"\ngpu = ""\ngpu_memory = "0"\n\n'
+                      for name in ("p100", "free", "high-ram", "cpu", "local"))
+
+
+def test_the_hub_on_the_swarm_spreads_users_over_the_workers_and_keeps_each_drive_on_its_node(nodes, engine,
+                                                                                               tf_image):
+    """hub.up --swarm on the manager: four people log in through the hub's login page, their
+    runtimes are services on both workers with the profile's caps; a second server returns
+    to the node with the user's drive; the hub service restarts with its users and tokens;
+    a worker that goes down ends its servers and the next spawn names it; hub.down --swarm
+    removes what it made and keeps the drives."""
+    manager, workers = nodes.names[0], nodes.names[1:]
+    nodes.load(manager, refs.image_ref("tf"), refs.versioned_ref("tf"), refs.image_ref("hub"), refs.versioned_ref("hub"))
+    env = {"DOCKER_HOST": nodes.socket(manager), "LOCALAB_HUB_NAME": "localab-hub",
+           **profiles_file(nodes.shared, TF_PROFILES)}
+    hub = Hub(nodes.shared, env=env, port=nodes.manager_port)
+    output = hub.up("cpu", "--swarm")
+    assert output.strip().splitlines()[-1] == f"http://127.0.0.1:{hub.port}/hub/", output
+    manager_api = docker.APIClient(base_url=nodes.socket(manager), timeout=60)
+    hub_service = manager_api.inspect_service(NAME)
+    assert hub_service["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"].split("@")[1].startswith("sha256:")
+    assert hub_service["Spec"]["EndpointSpec"]["Mode"] == "dnsrr"
+
+    people = ["ada", "ben", "cy", "dee"]
+    tokens = {name: hub.login(name, hub.user(name)) for name in people}
+    clients = {name: hub.start(name, tokens[name]) for name in people}
+
+    def node_of(name: str) -> str:
+        [task] = [t for t in manager_api.tasks(filters={"service": f"{NAME}-{name}"})
+                  if t["DesiredState"] == "running"]
+        return manager_api.inspect_node(task["NodeID"])["Description"]["Hostname"]
+
+    placed = {name: node_of(name) for name in people}
+    assert set(placed.values()) == set(workers), placed
+    cpu = profiles.load().get("cpu")
+    for name in people:
+        on_node = docker.APIClient(base_url=nodes.socket(placed[name]), timeout=60)
+        [container] = on_node.containers(filters={"label": f"com.docker.swarm.service.name={NAME}-{name}"})
+        host = on_node.inspect_container(container["Id"])["HostConfig"]
+        assert host["Memory"] == cpu.memory_bytes and host["NanoCpus"] == int(cpu.cpus * 1e9), host
+        assert host["PidsLimit"] == cpu.pids_limit and host["CapDrop"] == ["ALL"], host
+        wrote = clients[name].run(f"open('/content/drive/MyDrive/{name}.txt', 'w').write('{name}'); import os; "
+                                  f"print(' '.join(n for n in os.listdir('/content/drive/MyDrive') if n.endswith('.txt')))")
+        assert wrote.status == "ok" and wrote.stdout.split() == [f"{name}.txt"], wrote
+
+    status = hub.invoke("status")
+    assert "not enforced on this swarm" in status.stdout and "swap" in status.stdout, status.stdout
+
+    # A second server returns to the node that holds the drive.
+    assert hub.api("DELETE", "/users/ada/server", tokens["ada"]).status_code in (202, 204)
+    wait_for(lambda: not manager_api.services(filters={"name": f"{NAME}-ada"}), timeout_s=60, what="ada's service to go")
+    again = hub.start("ada", tokens["ada"])
+    ada_node = manager_api.inspect_node(placed["ada"])["ID"]
+    assert manager_api.inspect_service(f"{NAME}-ada")["Spec"]["TaskTemplate"]["Placement"]["Constraints"] == [
+        f"node.id=={ada_node}"], "pinned to the drive's node, not there by chance"
+    assert node_of("ada") == placed["ada"]
+    assert again.run("print(open('/content/drive/MyDrive/ada.txt').read())").stdout.strip() == "ada"
+
+    # The hub's service restarts (a new task, the same database volume): users and tokens stay.
+    def running_hub_task():
+        return [t["ID"] for t in manager_api.tasks(filters={"service": NAME}) if t["Status"]["State"] == "running"]
+
+    before = running_hub_task()
+    restarted = nodes.docker(manager, "service", "update", "--force", "--detach", NAME)
+    assert restarted.returncode == 0, restarted.stderr
+    wait_for(lambda: running_hub_task() not in ([], before) and hub.api("GET", "/users/ben", tokens["ben"]).status_code
+             == 200, timeout_s=180, what="the restarted hub to answer ben's token")
+
+    # A worker goes down: its servers are reported gone, and their next spawn names the node.
+    lost = next(name for name in people if placed[name] != placed["ada"])
+    nodes.engine.stop(placed[lost], timeout=5)
+    wait_for(lambda: not hub.api("GET", f"/users/{lost}", tokens[lost]).json()["servers"], timeout_s=150,
+             what=f"the hub to see {lost}'s server gone with its node")
+    wait_for(lambda: manager_api.inspect_node(placed[lost])["Status"]["State"] == "down", timeout_s=60,
+             what=f"the swarm to see {placed[lost]} down")
+    refused = hub.api("POST", f"/users/{lost}/server", tokens[lost], json={"profile": "cpu"})
+    assert refused.status_code >= 400 and f"node {placed[lost]} is down" in refused.text, refused.text
+
+    down = hub.invoke("down", "--swarm")
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert manager_api.services() == [] and not manager_api.networks(names=[NAME])
+    assert {f"{NAME}-data", f"{NAME}-registry-data"} <= {v["Name"] for v in manager_api.volumes()["Volumes"]}

@@ -83,3 +83,29 @@ def test_a_registry_service_that_cannot_start_is_removed_and_said_in_one_line(mo
     [(_name, template), options] = engine.create_service.call_args
     assert template["Placement"] == {"Constraints": ["node.id==n1"]}
     assert options["endpoint_spec"]["Ports"][0]["PublishMode"] == "host"
+
+
+def test_a_swarm_hub_offers_each_profile_as_a_service_pinned_by_digest_with_what_it_cannot_enforce():
+    from localab.host import profiles
+    from localab.host.hub import swarmhub
+
+    engine = MagicMock(spec=Engine)
+    engine.info.return_value = {"NCPU": 2, "MemTotal": 24 << 30, "Driver": "overlay2", "Runtimes": {"runc": {}}}
+    engine.version.return_value = {"ApiVersion": "1.41"}
+    engine.image.return_value = {"Config": {"Cmd": ["--ServerApp.open_browser=False"]}}
+    gpu = {"DiscreteResourceSpec": {"Kind": "NVIDIA-GPU", "Value": 1}}
+    engine.nodes.return_value = [node("m", role="manager"), node("w1"), node("w2", generic=[gpu])]
+    pinned = {flavour: f"10.0.0.2:5001/localab:0.2.0-{flavour}@sha256:{flavour}"
+              for flavour in ("colab", "colab-gpu", "tf", "tf-gpu", "hub")}
+    config = swarmhub.swarm_settings(engine, profiles.load(), "cpu", pinned)
+    services = config["swarm"]["services"]
+    assert set(services) == set(config["profiles"])
+    for name, service in services.items():
+        image = service["template"]["ContainerSpec"]["Image"]
+        assert image == pinned[config["profiles"][name]["flavour"]] == config["profiles"][name]["image"]
+        assert any("no-new-privileges" in item for item in service["unenforced"])
+        assert config["profiles"][name]["cmd"] == ["--ServerApp.open_browser=False"], "the hub cannot read it off its engine"
+    # a node advertises a GPU: the GPU profiles take the GPU image and reserve one there
+    assert config["profiles"]["p100"]["flavour"] == "colab-gpu"
+    assert services["p100"]["template"]["Resources"]["Reservations"]["GenericResources"] == [gpu]
+    assert "Reservations" not in services["cpu"]["template"]["Resources"]

@@ -51,10 +51,15 @@ class Swarm:
     The last one advertises a GPU as a generic resource (it has none: the scheduler only
     counts what a node's dockerd says)."""
 
-    def __init__(self, engine, folder: Path, count: int = 3):
+    def __init__(self, engine, folder: Path, count: int = 3, manager_port: int | None = None):
         self.engine = engine
         self.prefix = f"localab-test-swarm-{uuid.uuid4().hex[:6]}"
         self.folder = folder
+        # what the manager's services publish on `manager_port` is reached at 127.0.0.1 of this host
+        self.manager_port = manager_port
+        # a folder at the same path on this host and in the manager: the hub's state (users,
+        # keys) that `localab hub.up --swarm`, run here, binds into the hub service there
+        self.shared = folder / "shared"
         self.names = [f"{self.prefix}-{i}" for i in range(count)]
         self.network = self.prefix
 
@@ -72,8 +77,10 @@ class Swarm:
         # each node trusts registries on the nodes' own network over plain HTTP, as an operator
         # configures insecure-registries (or a CA) for the swarm's registry
         subnet = self.engine._api.inspect_network(self.network)["IPAM"]["Config"][0]["Subnet"]
+        self.shared.mkdir(parents=True, exist_ok=True)
         for name in self.names:
             (self.folder / name).mkdir(parents=True)
+            manager = name == self.names[0]
             self.engine.run(
                 image, name=name, hostname=name, network=self.network,
                 # /proc/sys is read-only in a container that is not --privileged: dockerd sets
@@ -85,7 +92,10 @@ class Swarm:
                 cap_add=allowed_capabilities(), security_opt=["seccomp=unconfined", "apparmor=unconfined"],
                 volumes={"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"},
                          f"{name}-lib": {"bind": "/var/lib/docker", "mode": "rw"},
-                         str(self.folder / name): {"bind": "/run/node", "mode": "rw"}},
+                         str(self.folder / name): {"bind": "/run/node", "mode": "rw"},
+                         **({str(self.shared): {"bind": str(self.shared), "mode": "rw"}} if manager else {})},
+                ports={f"{self.manager_port}/tcp": ("127.0.0.1", self.manager_port)}
+                if manager and self.manager_port else {},
                 tmpfs={"/run/docker": ""}, labels={"io.localab.test": "swarm-node"})
         deadline = time.monotonic() + 90
         for name in self.names:

@@ -3,7 +3,6 @@ own, handing each user their own localab runtime: starting it, asking its API, i
 status, stopping it with every runtime it spawned."""
 
 import json
-import secrets
 
 from localab.host import ports, profiles
 from localab.host.engine import Engine
@@ -15,7 +14,6 @@ from localab.host.hub.names import (
     HUB_IMAGE,
     NETWORK,
     api_token_file,
-    crypt_key_file,
     hub_dir,
     hub_lock,
     is_drive_of,
@@ -23,12 +21,10 @@ from localab.host.hub.names import (
     users_file,
 )
 from localab.host.hub.settings import flavours_needed, settings
-from localab.host.hub.users import ADMIN, active_users, write_users
+from localab.host.hub.users import active_users, first_run_files, say_first_admin
 from localab.host.image import build as images
 from localab.host.lifecycle.state import published_port
-from localab.host.paths import write_private
 from localab.hubserver import contract as hub
-from localab.hubserver.passwords import hash_password
 
 
 def hub_url(port: int) -> str:
@@ -41,11 +37,27 @@ def api(port: int, method: str, path: str, body=None, token: str | None = None) 
                         headers={"Authorization": f"token {token}"})
 
 
-def up(engine: Engine, *, port=None, profile: str | None = None, say=print) -> str:
+def up(engine: Engine, *, port=None, profile: str | None = None, swarm: bool = False, registry: str | None = None,
+       say=print) -> str:
     profile_file = profiles.load()
     profile_file.get(profile)
+    if registry and not swarm:
+        raise UsageError("registry: --registry is where a swarm's nodes pull from; give it with --swarm")
+    from localab.host.hub import swarmhub
+
     with hub_lock():
-        return _up(engine, port, profile_file, profile, say)
+        on_swarm = swarmhub.running_port(engine)
+        if on_swarm is not None:
+            say("the hub is already up on this swarm; `localab hub.down --swarm` first to change it")
+            return hub_url(on_swarm)
+        if not swarm:
+            return _up(engine, port, profile_file, profile, say)
+        if engine.container(CONTAINER) is not None:
+            raise UsageError("swarm: a hub already runs on this host as a container; `localab hub.down` first")
+        password, chosen = swarmhub.up(engine, port=ports.validate(port) if port else None, profile_file=profile_file,
+                                       profile=profile, registry_address=registry, say=say)
+        say_first_admin(password, say)
+        return hub_url(chosen)
 
 
 def _up(engine: Engine, port, profile_file: profiles.Profiles, profile: str | None, say) -> str:
@@ -55,13 +67,7 @@ def _up(engine: Engine, port, profile_file: profiles.Profiles, profile: str | No
         say("the hub is already up; `localab hub.down` first to change it")
         return hub_url(published[1])
     chosen_port = ports.choose(port, default=hub.PORT, say=say)
-    password = None
-    if not users_file().is_file():  # first run: the admin, written under the lock already held
-        password = secrets.token_urlsafe(12)
-        write_users({ADMIN: {"hash": hash_password(password), "admin": True, "epoch": 1}})
-    for key in (api_token_file(), crypt_key_file()):
-        if not key.is_file():
-            write_private(key, secrets.token_hex(32) + "\n")
+    password = first_run_files()
     info = engine.info()
     config = settings(profile_file, profile, info)
     for flavour in sorted(flavours_needed(config) | {"hub"}):
@@ -82,9 +88,7 @@ def _up(engine: Engine, port, profile_file: profiles.Profiles, profile: str | No
         security_opt=["no-new-privileges"],
     )
     wait_healthy(engine, chosen_port)
-    if password:
-        say(f"first run: created the hub's admin user '{ADMIN}' with password {password}  (shown once; "
-            f"`localab hub.user --name {ADMIN}` makes a new one)")
+    say_first_admin(password, say)
     return hub_url(chosen_port)
 
 
@@ -94,13 +98,22 @@ def wait_healthy(engine: Engine, port: int, timeout_s: float = 180) -> None:
         raise LocalabError(f"the hub did not answer within {timeout_s:.0f} s; see `docker logs {CONTAINER}`")
 
 
+def running_port(engine: Engine) -> int | None:
+    """The port of the hub running on this engine, as a container or as a swarm service."""
+    container = engine.container(CONTAINER)
+    if container is not None:
+        return published_port(container, hub.PORT)[1] if container["State"].get("Running") else None
+    from localab.host.hub import swarmhub
+
+    return swarmhub.running_port(engine)
+
+
 def revoke(engine: Engine, name: str) -> int:
     """End a user's API tokens now, through the running hub's API (a reset, demotion or
     removal); their browser logins end at the next refresh. Returns how many."""
-    container = engine.container(CONTAINER)
-    if container is None or not container["State"].get("Running"):
+    port = running_port(engine)
+    if port is None:
         return 0
-    port = published_port(container, hub.PORT)[1]
     code, tokens = api(port, "GET", f"/users/{name}/tokens")
     if code != 200:
         return 0
@@ -113,10 +126,10 @@ def revoke(engine: Engine, name: str) -> int:
 def delete_user(engine: Engine, name: str) -> bool:
     """Remove a user from the running hub now: their server stops, their tokens and
     record go. False when no hub is running (it deletes them at its next start)."""
-    container = engine.container(CONTAINER)
-    if container is None or not container["State"].get("Running"):
+    port = running_port(engine)
+    if port is None:
         return False
-    code, answer = api(published_port(container, hub.PORT)[1], "DELETE", f"/users/{name}")
+    code, answer = api(port, "DELETE", f"/users/{name}")
     if code not in (204, 404):
         raise LocalabError(f"the hub did not delete user '{name}' ({code}: {answer}); their tokens are ended at the "
                            f"hub's next start")
@@ -136,14 +149,17 @@ def purge_drives(engine: Engine, name: str) -> list[str]:
 
 def status_data(engine: Engine) -> dict:
     """The hub's state, its URL, and each user with their servers (what `hub.status --json` prints)."""
-    container = engine.container(CONTAINER)
-    if container is None or not container["State"].get("Running"):
-        return {"state": "absent" if container is None else "stopped", "url": None, "users": []}
-    port = published_port(container, hub.PORT)[1]
+    port = running_port(engine)
+    if port is None:
+        state = "absent" if engine.container(CONTAINER) is None and engine.service(CONTAINER) is None else "stopped"
+        return {"state": state, "url": None, "users": []}
+    from localab.host.hub import swarmhub
+
     code, users = api(port, "GET", "/users")
     if code != 200:
         return {"state": "running", "url": hub_url(port), "users": [], "error": f"the hub's API answered {code}: {users}"}
-    return {"state": "running", "url": hub_url(port), "users": [
+    loose = swarmhub.unenforced(engine) if engine.container(CONTAINER) is None else {}
+    return {"state": "running", "url": hub_url(port), **({"unenforced": loose} if loose else {}), "users": [
         {"name": user["name"], "admin": bool(user.get("admin")),
          "servers": {name or "default": {"ready": bool(s.get("ready")),
                                          "profile": (s.get("user_options") or {}).get("profile")}
@@ -157,6 +173,8 @@ def status(engine: Engine) -> list[str]:
     lines = [f"hub: running at {data['url']}"]
     if data.get("error"):
         return lines + [f"  {data['error']}"]
+    for profile, items in data.get("unenforced", {}).items():
+        lines.append(f"  profile {profile}, not enforced on this swarm: {'; '.join(items)}")
     for user in data["users"]:
         state = ", ".join(f"{name} {'ready' if s['ready'] else 'starting'} (profile {s['profile'] or '-'})"
                           for name, s in user["servers"].items())
@@ -168,6 +186,8 @@ def down(engine: Engine, say=print) -> None:
     """Stop the hub and every runtime it spawned, with the same grace as `localab down`
     (each runtime's entry process saves and stops its server); drives (volumes) and the
     hub's data stay."""
+    if engine.service(CONTAINER) is not None:  # its tasks' containers carry the label too
+        raise UsageError("the hub runs as a service on this swarm; `localab hub.down --swarm` removes it")
     for container in engine.containers(f"{hub.LABEL}={CONTAINER}"):
         if container.get("State") == "running":
             engine.stop(container["Id"], timeout=30)

@@ -9,10 +9,11 @@ from localab.host.plan import EngineFacts, plan
 from localab.host.runspec import RunSpec, run_spec
 
 
-def settings(profile_file: profiles.Profiles, default: str, info: dict) -> dict:
+def settings(profile_file: profiles.Profiles, default: str, info: dict, engine_facts: EngineFacts | None = None) -> dict:
     """What the hub's jupyterhub_config.py needs, made from the profiles: each profile's
-    run spec (the same as `localab up`'s), said the way DockerSpawner takes it."""
-    facts = EngineFacts.of(info)
+    run spec (the same as `localab up`'s), said the way DockerSpawner takes it. On a swarm,
+    `engine_facts` are the workers' (swarmhub.facts)."""
+    facts = engine_facts or EngineFacts.of(info)
     offered, drive_mounts = {}, []
     for name, profile in profile_file.by_name.items():
         container_plan = plan(profile, facts)

@@ -11,7 +11,7 @@ import secrets
 import time
 
 from localab.host.errors import UsageError
-from localab.host.hub.names import hub_lock, users_file
+from localab.host.hub.names import api_token_file, crypt_key_file, hub_lock, users_file
 from localab.host.paths import write_private
 from localab.hubserver.passwords import hash_password
 
@@ -83,3 +83,22 @@ def remove_user(name: str) -> bool:
         users[name] = _moved({"removed": True, "epoch": entry.get("epoch", 0)})
         write_users(users)
     return True
+
+
+def first_run_files() -> str | None:
+    """The admin (on the first run: its password, to say once) and the keys, made if missing;
+    called under the hub's lock."""
+    password = None
+    if not users_file().is_file():
+        password = secrets.token_urlsafe(12)
+        write_users({ADMIN: {"hash": hash_password(password), "admin": True, "epoch": 1}})
+    for key in (api_token_file(), crypt_key_file()):
+        if not key.is_file():
+            write_private(key, secrets.token_hex(32) + "\n")
+    return password
+
+
+def say_first_admin(password: str | None, say) -> None:
+    if password:
+        say(f"first run: created the hub's admin user '{ADMIN}' with password {password}  (shown once; "
+            f"`localab hub.user --name {ADMIN}` makes a new one)")

@@ -1,0 +1,159 @@
+"""A user's runtime as a swarm service (`localab hub.up --swarm`): dockerspawner's
+SwarmSpawner, given the service the host made from the profile (localab.host.hub.servicespec:
+the same caps as `localab up`, and what the swarm cannot enforce named), placed on a worker.
+A user's drive is a volume on the node where their first server ran; their later servers
+go back there, and when that node is down the spawn fails at once, naming it, instead of
+starting elsewhere with an empty drive."""
+
+import asyncio
+import copy
+
+import docker.errors
+from dockerspawner import SwarmSpawner
+from tornado import web
+from traitlets import Dict, Unicode
+
+from localab.hubserver import contract
+
+# Swarm's routing mesh (a service's virtual IP) needs the kernel's IPVS, which some hosts
+# lack; DNS round-robin names the task's own address and works on every swarm.
+ENDPOINT = {"Mode": "dnsrr"}
+SECOND = 1_000_000_000  # the engine's durations are nanoseconds
+
+
+class LocalabSwarmSpawner(SwarmSpawner):
+    template = Dict(help="the profile's service TaskTemplate, its drive's source still DRIVE_VOLUME")
+    drive_template = Unicode(config=True, help="the drive volume's name before it is made the user's")
+    drive = Unicode(help="the user's drive volume")
+    drive_node = Unicode(help="the node that holds the drive: kept across servers in the spawner's state")
+    labels = Dict(config=True, help="on every service this hub makes")
+
+    def load_state(self, state):
+        super().load_state(state)
+        self.drive_node = state.get("drive_node", "")
+
+    def get_state(self):
+        state = super().get_state()
+        if self.drive_node:
+            state["drive_node"] = self.drive_node
+        return state
+
+    def clear_state(self):
+        node = self.drive_node  # the server is gone, its drive is not
+        super().clear_state()
+        self.drive_node = node
+
+    async def node_trouble(self, node_id: str) -> str | None:
+        """Why a node cannot run a server now (named for a person), or None."""
+        try:
+            node = await self.docker("inspect_node", node_id)
+        except docker.errors.NotFound:
+            return f"node {node_id[:12]} has left the swarm"
+        name = node["Description"]["Hostname"]
+        state, availability = node["Status"]["State"], node["Spec"]["Availability"]
+        if state != "ready" or availability != "active":
+            return f"node {name} is {state if state != 'ready' else availability}"
+        return None
+
+    def drive_trouble(self, trouble: str) -> str:
+        return (f"{self.user.name}'s drive is on a node that cannot run it now: {trouble}. Ask the hub's admin to "
+                f"bring it back; a server elsewhere would start with an empty drive")
+
+    async def create_object(self):
+        template = copy.deepcopy(self.template)
+        container = template["ContainerSpec"]
+        container["Image"] = self.image
+        env = self.get_env()
+        container["Env"] = [f"{key}={value}" for key, value in env.items()]
+        # The image's health check asks Jupyter at /api; under the hub it serves under the
+        # user's prefix. A task is "running", and named in swarm's DNS, only once healthy.
+        health_url = f"http://127.0.0.1:{self.port}{env['JUPYTERHUB_SERVICE_PREFIX']}api"
+        container["HealthCheck"] = {"Test": ["CMD", "curl", "-fsS", "-m", "4", "-o", "/dev/null", health_url],
+                                    "Interval": SECOND, "Timeout": 5 * SECOND, "Retries": 3,
+                                    "StartPeriod": 120 * SECOND}
+        container["Args"] = await self.get_command()
+        container["Labels"] = {**container.get("Labels", {}), **self.labels}
+        for mount in container["Mounts"]:
+            if mount.get("Source") == self.drive_template:
+                mount["Source"] = self.drive
+        if self.drive_node:
+            trouble = await self.node_trouble(self.drive_node)
+            if trouble:
+                raise web.HTTPError(503, self.drive_trouble(trouble))
+            template["Placement"] = {"Constraints": [f"node.id=={self.drive_node}"]}
+        else:
+            template["Placement"] = {"Constraints": ["node.role==worker"]}
+        template["Networks"] = [{"Target": self.network_name}]
+        service = await self.docker("create_service", task_template=template, name=self.service_name,
+                                    labels=self.labels, endpoint_spec=ENDPOINT)
+        for _ in range(60):  # the orchestrator makes the task within a second or two
+            if await self.docker("tasks", filters={"service": self.service_name}):
+                break
+            await asyncio.sleep(0.5)
+        return service
+
+    async def start_object(self):
+        """Until the task runs. A task that was rejected or failed ends the spawn at once with
+        its error (SwarmSpawner waits on a rejected task until the hub's start timeout)."""
+        delay = 0.5
+        while True:
+            task = await self.get_task()
+            if task is None:
+                raise web.HTTPError(500, f"the service {self.service_name} has no task")
+            status = task["Status"]
+            if status["State"] == "running":
+                return
+            if status["State"] in ("new", "pending") and self.drive_node:
+                # swarm keeps a task for a node that is gone pending; say which node instead
+                trouble = await self.node_trouble(self.drive_node)
+                if trouble:
+                    raise web.HTTPError(503, self.drive_trouble(trouble))
+            if status["State"] in ("rejected", "failed", "shutdown", "complete", "orphaned", "remove"):
+                where = await self.node_name(task.get("NodeID"))
+                raise web.HTTPError(500, f"{self.user.name}'s runtime did not start{where} ({status['State']}: "
+                                         f"{status.get('Err') or status.get('Message')})")
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, 5)
+
+    async def node_name(self, node_id: str | None) -> str:
+        if not node_id:
+            return ""
+        try:
+            return f" on node {(await self.docker('inspect_node', node_id))['Description']['Hostname']}"
+        except docker.errors.APIError:
+            return f" on node {node_id[:12]}"
+
+    async def start(self):
+        started = await super().start()
+        if not self.drive_node:
+            task = await self.get_task()
+            self.drive_node = task["NodeID"]
+            self.log.info("%s's drive %s is on node %s", self.user.name, self.drive, self.drive_node[:12])
+        return started
+
+    async def get_ip_and_port(self):
+        """The task's own address on the hub's network, which needs no DNS. By name (what
+        SwarmSpawner gives), the hub was seen here waiting 120 s in vain for a server whose
+        task ran, its resolver answering "no data" all along."""
+        task = await self.get_task()
+        for attachment in (task or {}).get("NetworksAttachments") or []:
+            if attachment["Network"]["Spec"]["Name"] == self.network_name and attachment.get("Addresses"):
+                return attachment["Addresses"][0].split("/")[0], self.port
+        raise web.HTTPError(500, f"the service {self.service_name} has no address on the network {self.network_name}")
+
+    async def poll(self):
+        status = await super().poll()
+        if status is not None:
+            return status
+        task = await self.get_task()
+        trouble = await self.node_trouble(task["NodeID"]) if task and task.get("NodeID") else None
+        return trouble  # a server on a node that is down is gone
+
+
+def spawner_settings(c, settings: dict) -> None:
+    """The config a swarm hub's spawner takes (jupyterhub_config.py, when settings say swarm)."""
+    c.JupyterHub.spawner_class = LocalabSwarmSpawner
+    c.SwarmSpawner.network_name = settings["network"]
+    c.SwarmSpawner.use_internal_ip = True
+    c.LocalabSwarmSpawner.drive_template = settings["drive_volume"]
+    c.LocalabSwarmSpawner.labels = {contract.LABEL: settings["hub_host"]}
