@@ -36,6 +36,9 @@ def verb(*args, **kwargs):
     def wrap(function):
         @functools.wraps(function)
         def run(*a, **kw):
+            # each line as it is said, into a pipe too (`localab build | tee build.log`, a CI
+            # log): a build's progress otherwise waited in the buffer until the build ended
+            sys.stdout.reconfigure(line_buffering=True)
             try:
                 return function(*a, **kw)
             except LocalabError as exc:
