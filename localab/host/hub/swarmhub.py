@@ -35,10 +35,11 @@ def facts(engine: Engine) -> EngineFacts:
     return EngineFacts(cpus=info.cpus, gpu_runtime=has_gpu, scratch_cap=False, memory_bytes=info.memory_bytes)
 
 
-def swarm_settings(engine: Engine, profile_file: profiles.Profiles, default: str | None, pinned: dict) -> dict:
+def swarm_settings(engine: Engine, profile_file: profiles.Profiles, default: str | None, pinned: dict,
+                   engine_facts: EngineFacts | None = None) -> dict:
     """The one-host settings, with each profile's image pinned by digest and its runtime said
     as a service: the TaskTemplate and what the swarm cannot enforce."""
-    engine_facts = facts(engine)
+    engine_facts = engine_facts or facts(engine)
     config = settings(profile_file, default, engine.info(), engine_facts=engine_facts)
     api_version = engine.version()["ApiVersion"]
     services = {}
@@ -79,9 +80,10 @@ def up(engine: Engine, *, port: int | None, profile_file: profiles.Profiles, pro
     swarm.require_manager(engine, "hub.up --swarm")
     port = port or hub.PORT
     password = first_run_files() or ""
-    wanted = settings(profile_file, profile, engine.info(), engine_facts=facts(engine))
+    engine_facts = facts(engine)  # the nodes and the engine asked once
+    wanted = settings(profile_file, profile, engine.info(), engine_facts=engine_facts)
     pinned = registry.push(engine, ["hub", *sorted(flavours_needed(wanted))], registry_address, say=say)
-    config = swarm_settings(engine, profile_file, profile, pinned)
+    config = swarm_settings(engine, profile_file, profile, pinned, engine_facts)
     labels = {hub.LABEL: CONTAINER}
     made_network = not engine.networks(f"{hub.LABEL}={CONTAINER}")
     if made_network:
