@@ -213,6 +213,28 @@ class Engine:
         except docker.errors.APIError as exc:
             raise LocalabError(f"could not remove volume {name}: {exc.explanation or exc}") from None
 
+    def mount_trouble(self, image: str, volume: str, driver_opts: dict) -> str | None:
+        """Why this engine cannot mount a volume made with the local driver's `driver_opts`
+        (an NFS export, say), or None when it can. The trial volume and container go."""
+        import docker.errors
+        from docker.types import Mount
+
+        self._api.create_volume(volume, driver="local", driver_opts=driver_opts)
+        container = None
+        try:
+            container = self._api.create_container(
+                image, entrypoint=["true"], command=[],
+                host_config=self._api.create_host_config(mounts=[Mount("/mnt/trial", volume)]))
+            self._api.start(container["Id"])
+            self._api.wait(container["Id"], timeout=60)
+            return None
+        except docker.errors.APIError as exc:
+            return exc.explanation or str(exc)
+        finally:
+            if container:
+                self._api.remove_container(container["Id"], force=True)
+            self._api.remove_volume(volume, force=True)
+
     # -- swarm mode
     def swarm(self) -> dict:
         """This engine's place in a swarm: info()'s Swarm (LocalNodeState, ControlAvailable,

@@ -13,8 +13,7 @@ import docker.errors
 from docker.types import Mount
 from dockerspawner import DockerSpawner
 
-from localab.hubserver import contract
-from localab.hubserver import roster
+from localab.hubserver import contract, roster
 from localab.hubserver.auth import LocalabAuthenticator
 from localab.hubserver.swarmspawner import spawner_settings
 

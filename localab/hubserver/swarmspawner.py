@@ -3,7 +3,8 @@ SwarmSpawner, given the service the host made from the profile (localab.host.hub
 the same caps as `localab up`, and what the swarm cannot enforce named), placed on a worker.
 A user's drive is a volume on the node where their first server ran; their later servers
 go back there, and when that node is down the spawn fails at once, naming it, instead of
-starting elsewhere with an empty drive."""
+starting elsewhere with an empty drive. With `--drive-nfs`, drives are folders of an NFS
+export that any worker mounts (localab.hubserver.nfsdrives), and servers go anywhere."""
 
 import asyncio
 import copy
@@ -13,7 +14,7 @@ from dockerspawner import SwarmSpawner
 from tornado import web
 from traitlets import Dict, Unicode
 
-from localab.hubserver import contract
+from localab.hubserver import contract, nfsdrives
 
 # Swarm's routing mesh (a service's virtual IP) needs the kernel's IPVS, which some hosts
 # lack; DNS round-robin names the task's own address and works on every swarm.
@@ -27,6 +28,7 @@ class LocalabSwarmSpawner(SwarmSpawner):
     drive = Unicode(help="the user's drive volume")
     drive_node = Unicode(help="the node that holds the drive: kept across servers in the spawner's state")
     labels = Dict(config=True, help="on every service this hub makes")
+    drive_nfs = Dict(config=True, help="the NFS export drives are folders of ({server, export}), or empty")
 
     def load_state(self, state):
         super().load_state(state)
@@ -76,7 +78,14 @@ class LocalabSwarmSpawner(SwarmSpawner):
         for mount in container["Mounts"]:
             if mount.get("Source") == self.drive_template:
                 mount["Source"] = self.drive
-        if self.drive_node:
+                if self.drive_nfs:
+                    mount["VolumeOptions"] = nfsdrives.volume_options(self.drive_nfs, self.drive, self.labels)
+        if self.drive_nfs:
+            uid, _, gid = container["User"].partition(":")
+            if await asyncio.to_thread(nfsdrives.make_folder, self.drive, int(uid), int(gid or uid)):
+                self.log.info("made %s's drive folder %s on the NFS export", self.user.name, self.drive)
+            template["Placement"] = {"Constraints": ["node.role==worker"]}
+        elif self.drive_node:
             trouble = await self.node_trouble(self.drive_node)
             if trouble:
                 raise web.HTTPError(503, self.drive_trouble(trouble))
@@ -125,7 +134,7 @@ class LocalabSwarmSpawner(SwarmSpawner):
 
     async def start(self):
         started = await super().start()
-        if not self.drive_node:
+        if not self.drive_node and not self.drive_nfs:
             task = await self.get_task()
             self.drive_node = task["NodeID"]
             self.log.info("%s's drive %s is on node %s", self.user.name, self.drive, self.drive_node[:12])
@@ -157,3 +166,7 @@ def spawner_settings(c, settings: dict) -> None:
     c.SwarmSpawner.use_internal_ip = True
     c.LocalabSwarmSpawner.drive_template = settings["drive_volume"]
     c.LocalabSwarmSpawner.labels = {contract.LABEL: settings["hub_host"]}
+    c.LocalabSwarmSpawner.drive_nfs = settings["swarm"].get("drive_nfs") or {}
+    # a task pulls its image in "preparing" on a worker that joined after hub.up pulled them
+    # all (prepull): the colab image's 13 GB take minutes. A task that fails ends it at once.
+    c.LocalabSwarmSpawner.start_timeout = 900

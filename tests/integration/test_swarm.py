@@ -35,6 +35,10 @@ def on(swarm: Swarm, name: str, *args: str):
                   timeout=300)
 
 
+def services(api) -> list[str]:
+    return [service["Spec"]["Name"] for service in api.services()]
+
+
 def test_a_host_outside_a_swarm_is_told_how_to_make_one(nodes):
     result = on(nodes, nodes.names[1], "hub.nodes")
     assert result.returncode == 2, result.stdout + result.stderr
@@ -177,6 +181,30 @@ def test_a_registry_that_does_not_answer_is_one_line_and_leaves_no_tag(nodes):
     assert bad.returncode == 2 and "is not HOST:PORT" in bad.stderr
 
 
+def test_a_drive_export_that_cannot_be_mounted_is_one_line_and_starts_nothing(nodes):
+    """--drive-nfs is tried on the manager before anything starts: the engine really mounts it
+    (127.0.0.1 in the manager's node: no NFS server there, and this kernel has no nfs at all)."""
+    manager = nodes.names[0]
+    manager_api = docker.APIClient(base_url=nodes.socket(manager), timeout=60)
+
+    def made():
+        return (services(manager_api), sorted(n["Name"] for n in manager_api.networks()),
+                sorted(v["Name"] for v in manager_api.volumes()["Volumes"] or []),
+                sorted(c["Id"] for c in manager_api.containers(all=True)))
+
+    before = made()
+    refused = on(nodes, manager, "hub.up", "--swarm", "--drive-nfs", "127.0.0.1:/drives")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    [line] = refused.stderr.strip().splitlines()
+    assert line.startswith("localab: --drive-nfs: 127.0.0.1:/drives cannot be mounted on this manager ("), line
+    assert line.endswith("nothing was started"), line
+    assert made() == before
+    for args, why in ((["--swarm", "--drive-nfs", "nfs.lab"], "'nfs.lab' is not SERVER:/EXPORT"),
+                      (["--drive-nfs", "nfs.lab:/drives"], "give it with --swarm")):
+        bad = on(nodes, manager, "hub.up", *args)
+        assert bad.returncode == 2 and why in bad.stderr, bad.stderr
+
+
 # Every packaged profile on the TensorFlow image without a GPU: the colab image (13 GB) would
 # take the test minutes to carry to each node.
 TF_PROFILES = "".join(f'[profiles.{name}]\nflavour = "tf"\ngpu = ""\ngpu_memory = "0"\n\n'
@@ -194,10 +222,24 @@ def test_the_hub_on_the_swarm_spreads_users_over_the_workers_and_keeps_each_driv
     nodes.load(manager, refs.image_ref("tf"), refs.versioned_ref("tf"), refs.image_ref("hub"), refs.versioned_ref("hub"))
     env = {"DOCKER_HOST": nodes.socket(manager), "LOCALAB_HUB_NAME": "localab-hub",
            **profiles_file(nodes.shared, TF_PROFILES)}
-    hub = Hub(nodes.shared, env=env, port=nodes.manager_port)
+
+    def describe():
+        tasks = nodes.docker(manager, "service", "ps", "--no-trunc", "--format",
+                             "{{.Name}} {{.Node}} {{.CurrentState}} {{.Error}}", *services(manager_api))
+        logs = nodes.docker(manager, "service", "logs", "--tail", "40", NAME)
+        return f"tasks:\n{tasks.stdout}{tasks.stderr}\nthe hub's last lines:\n{logs.stdout}{logs.stderr}"
+
+    manager_api = docker.APIClient(base_url=nodes.socket(manager), timeout=60)
+    hub = Hub(nodes.shared, env=env, port=nodes.manager_port, describe=describe)
     output = hub.up("cpu", "--swarm")
     assert output.strip().splitlines()[-1] == f"http://127.0.0.1:{hub.port}/hub/", output
-    manager_api = docker.APIClient(base_url=nodes.socket(manager), timeout=60)
+    # every worker pulled the runtime image before anyone asked for a server
+    [tf_digest] = [line.split("@")[1] for line in output.splitlines() if line.startswith(refs.versioned_ref("tf") + " -> ")]
+    for worker in workers:
+        assert re.search(rf"^    tf on {worker}: \d+ s$", output, re.M), output
+        pulled = docker.APIClient(base_url=nodes.socket(worker), timeout=60).images()
+        assert any(d.endswith(tf_digest) for image in pulled for d in image["RepoDigests"] or []), pulled
+    assert not [name for name in services(manager_api) if "-pull-" in name]
     hub_service = manager_api.inspect_service(NAME)
     assert hub_service["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"].split("@")[1].startswith("sha256:")
     assert hub_service["Spec"]["EndpointSpec"]["Mode"] == "dnsrr"

@@ -38,12 +38,22 @@ def api(port: int, method: str, path: str, body=None, token: str | None = None) 
 
 
 def up(engine: Engine, *, port=None, profile: str | None = None, swarm: bool = False, registry: str | None = None,
-       say=print) -> str:
+       drive_nfs: str | None = None, say=print) -> str:
     profile_file = profiles.load()
     profile_file.get(profile)
     if registry and not swarm:
         raise UsageError("registry: --registry is where a swarm's nodes pull from; give it with --swarm")
     from localab.host.hub import swarmhub
+    from localab.hubserver import nfsdrives
+
+    if drive_nfs is not None:
+        if not swarm:
+            raise UsageError("drive-nfs: --drive-nfs puts a swarm's drives on NFS; give it with --swarm (one host "
+                             "keeps drives in its own volumes)")
+        try:
+            drive_nfs = nfsdrives.parse(drive_nfs)
+        except ValueError as exc:
+            raise UsageError(f"drive-nfs: {exc}") from None
 
     with hub_lock():
         on_swarm = swarmhub.running_port(engine)
@@ -55,7 +65,7 @@ def up(engine: Engine, *, port=None, profile: str | None = None, swarm: bool = F
         if engine.container(CONTAINER) is not None:
             raise UsageError("swarm: a hub already runs on this host as a container; `localab hub.down` first")
         password, chosen = swarmhub.up(engine, port=ports.validate(port) if port else None, profile_file=profile_file,
-                                       profile=profile, registry_address=registry, say=say)
+                                       profile=profile, registry_address=registry, drive_nfs=drive_nfs, say=say)
         say_first_admin(password, say)
         return hub_url(chosen)
 
@@ -158,8 +168,11 @@ def status_data(engine: Engine) -> dict:
     code, users = api(port, "GET", "/users")
     if code != 200:
         return {"state": "running", "url": hub_url(port), "users": [], "error": f"the hub's API answered {code}: {users}"}
-    loose = swarmhub.unenforced(engine) if engine.container(CONTAINER) is None else {}
-    return {"state": "running", "url": hub_url(port), **({"unenforced": loose} if loose else {}), "users": [
+    on_swarm = swarmhub.swarm_config(engine) if engine.container(CONTAINER) is None else {}
+    loose = {name: s["unenforced"] for name, s in on_swarm.get("services", {}).items()}
+    nfs = on_swarm.get("drive_nfs")
+    return {"state": "running", "url": hub_url(port), **({"unenforced": loose} if loose else {}),
+            **({"drives": f"NFS {nfs['server']}:{nfs['export']}"} if nfs else {}), "users": [
         {"name": user["name"], "admin": bool(user.get("admin")),
          "servers": {name or "default": {"ready": bool(s.get("ready")),
                                          "profile": (s.get("user_options") or {}).get("profile")}
@@ -173,6 +186,8 @@ def status(engine: Engine) -> list[str]:
     lines = [f"hub: running at {data['url']}"]
     if data.get("error"):
         return lines + [f"  {data['error']}"]
+    if data.get("drives"):
+        lines.append(f"  drives: folders of {data['drives']}, mounted by whichever worker runs a server")
     for profile, items in data.get("unenforced", {}).items():
         lines.append(f"  profile {profile}, not enforced on this swarm: {'; '.join(items)}")
     for user in data["users"]:

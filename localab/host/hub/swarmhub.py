@@ -11,12 +11,14 @@ from localab.host import profiles, refs
 from localab.host.engine import Engine
 from localab.host.errors import LocalabError
 from localab.host.http import answers
-from localab.host.hub import registry, servicespec, swarm
+from localab.host.hub import prepull, registry, servicespec, swarm
 from localab.host.hub.names import CONTAINER, DATA_VOLUME, NETWORK, hub_dir, keys_dir, users_file
 from localab.host.hub.settings import flavours_needed, settings, spawned_spec
 from localab.host.hub.users import first_run_files
+from localab.host.image import build as images
 from localab.host.plan import EngineFacts, plan
 from localab.hubserver import contract as hub
+from localab.hubserver import nfsdrives
 
 SOCKET = "/var/run/docker.sock"  # the manager's engine, where the hub creates its users' services
 SECOND = 1_000_000_000  # the engine's durations are nanoseconds
@@ -25,6 +27,7 @@ SECOND = 1_000_000_000  # the engine's durations are nanoseconds
 # the hub's own port (JupyterHub's hub_port).
 HEALTH = {"Test": ["CMD", "curl", "-fsS", "-m", "4", "-o", "/dev/null", "http://127.0.0.1:8081/hub/health"],
           "Interval": 2 * SECOND, "Timeout": 5 * SECOND, "Retries": 3, "StartPeriod": 120 * SECOND}
+DRIVES_VOLUME = f"{CONTAINER}-drives"  # with --drive-nfs: the whole export, in the hub service
 
 
 def facts(engine: Engine) -> EngineFacts:
@@ -64,27 +67,45 @@ def running_port(engine: Engine) -> int | None:
     return int(service["Spec"]["Labels"][f"{hub.LABEL}.port"])
 
 
-def unenforced(engine: Engine) -> dict[str, list[str]]:
-    """Profile -> what the swarm cannot enforce for it, read off the running hub service."""
+def swarm_config(engine: Engine) -> dict:
+    """The running hub service's swarm settings: each profile's service and what it leaves
+    unenforced, the drives' NFS export; {} when no hub service runs."""
     service = engine.service(CONTAINER)
     if service is None:
         return {}
     env = dict(item.split("=", 1) for item in service["Spec"]["TaskTemplate"]["ContainerSpec"].get("Env") or [])
-    config = json.loads(env.get(hub.ENV_SETTINGS, "{}"))
-    return {name: s["unenforced"] for name, s in (config.get("swarm") or {}).get("services", {}).items()}
+    return json.loads(env.get(hub.ENV_SETTINGS, "{}")).get("swarm") or {}
+
+
+def check_drive_export(engine: Engine, nfs: dict, say=print) -> None:
+    """The drives' NFS export mounts on this manager, or one line saying why not."""
+    image = images.ensure_image(engine, "hub", say=say)
+    where = f"{nfs['server']}:{nfs['export']}"
+    trouble = engine.mount_trouble(image["Id"], DRIVES_VOLUME + "-trial", nfsdrives.driver_options(nfs))
+    if trouble:
+        raise LocalabError(f"--drive-nfs: {where} cannot be mounted on this manager ({trouble.strip()}); check that "
+                           f"{nfs['server']} exports {nfs['export']} to every node of the swarm and that each node "
+                           f"can mount NFS (Debian: nfs-common); nothing was started")
+    say(f"drives are folders of {where}: mounted on this manager")
 
 
 def up(engine: Engine, *, port: int | None, profile_file: profiles.Profiles, profile: str | None,
-       registry_address: str | None, say=print) -> tuple[str, int]:
-    """Start the hub service (after pushing its images); (the first admin's password or "", port)."""
+       registry_address: str | None, drive_nfs: dict | None = None, say=print) -> tuple[str, int]:
+    """Start the hub service (after pushing its images and pulling them on every worker);
+    (the first admin's password or "", port)."""
     swarm.require_manager(engine, "hub.up --swarm")
+    if drive_nfs:
+        check_drive_export(engine, drive_nfs, say=say)
     port = port or hub.PORT
     password = first_run_files() or ""
     engine_facts = facts(engine)  # the nodes and the engine asked once
     wanted = settings(profile_file, profile, engine.info(), engine_facts=engine_facts)
     pinned = registry.push(engine, ["hub", *sorted(flavours_needed(wanted))], registry_address, say=say)
+    prepull.pull_on_workers(engine, {f: ref for f, ref in pinned.items() if f != "hub"}, CONTAINER, say=say)
     config = swarm_settings(engine, profile_file, profile, pinned, engine_facts)
     labels = {hub.LABEL: CONTAINER}
+    if drive_nfs:
+        config["swarm"]["drive_nfs"] = drive_nfs
     made_network = not engine.networks(f"{hub.LABEL}={CONTAINER}")
     if made_network:
         engine.create_overlay(NETWORK, labels=labels)
@@ -94,6 +115,9 @@ def up(engine: Engine, *, port: int | None, profile_file: profiles.Profiles, pro
               {"Type": "volume", "Source": DATA_VOLUME, "Target": hub.DATA},
               {"Type": "bind", "Source": str(users_file().parent), "Target": hub.USERS_DIR, "ReadOnly": True},
               {"Type": "bind", "Source": str(keys_dir()), "Target": hub.KEYS_DIR, "ReadOnly": True}]
+    if drive_nfs:  # the whole export: the hub makes each user's folder in it
+        mounts.append({"Type": "volume", "Source": DRIVES_VOLUME, "Target": nfsdrives.MOUNT,
+                       "VolumeOptions": nfsdrives.volume_options(drive_nfs, "", labels)})
     if extra.is_file():
         mounts.append({"Type": "bind", "Source": str(extra), "Target": hub.EXTRA_CONFIG, "ReadOnly": True})
     template = {
