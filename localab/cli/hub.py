@@ -16,14 +16,16 @@ from localab.host.errors import LocalabError, UsageError
     "registry": "with --swarm: your registry, HOST:PORT, that every node trusts (default: one localab runs)",
     "drive_nfs": "with --swarm: drives as folders of this NFS export, SERVER:/EXPORT, so servers can go to any "
                  "worker (default: each drive stays on the node of the user's first server)",
+    "gpu_label": "with --swarm: GPU profiles go to nodes with this node label, KEY=VALUE (default: nodes that "
+                 "advertise NVIDIA-GPU generic resources)",
 })
-def hub_up(c, port=None, profile=None, profiles=None, swarm=False, registry=None, drive_nfs=None):
+def hub_up(c, port=None, profile=None, profiles=None, swarm=False, registry=None, drive_nfs=None, gpu_label=None):
     """Start JupyterHub + DockerSpawner on 127.0.0.1: each user gets their own runtime."""
     use_profiles(profiles)
     from localab.host.hub import control
 
     print(control.up(connect_engine(), port=port, profile=profile, swarm=swarm, registry=registry,
-                     drive_nfs=drive_nfs))
+                     drive_nfs=drive_nfs, gpu_label=gpu_label))
 
 
 @verb(name="status", help={"json_": JSON})

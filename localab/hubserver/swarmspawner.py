@@ -84,14 +84,16 @@ class LocalabSwarmSpawner(SwarmSpawner):
             uid, _, gid = container["User"].partition(":")
             if await asyncio.to_thread(nfsdrives.make_folder, self.drive, int(uid), int(gid or uid)):
                 self.log.info("made %s's drive folder %s on the NFS export", self.user.name, self.drive)
-            template["Placement"] = {"Constraints": ["node.role==worker"]}
+            placement = ["node.role==worker"]
         elif self.drive_node:
             trouble = await self.node_trouble(self.drive_node)
             if trouble:
                 raise web.HTTPError(503, self.drive_trouble(trouble))
-            template["Placement"] = {"Constraints": [f"node.id=={self.drive_node}"]}
+            placement = [f"node.id=={self.drive_node}"]
         else:
-            template["Placement"] = {"Constraints": ["node.role==worker"]}
+            placement = ["node.role==worker"]
+        # the profile's own (a GPU node label) and the drive's
+        template["Placement"] = {"Constraints": template.get("Placement", {}).get("Constraints", []) + placement}
         template["Networks"] = [{"Target": self.network_name}]
         service = await self.docker("create_service", task_template=template, name=self.service_name,
                                     labels=self.labels, endpoint_spec=ENDPOINT)

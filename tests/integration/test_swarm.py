@@ -181,7 +181,7 @@ def test_a_registry_that_does_not_answer_is_one_line_and_leaves_no_tag(nodes):
     assert bad.returncode == 2 and "is not HOST:PORT" in bad.stderr
 
 
-def test_a_drive_export_that_cannot_be_mounted_is_one_line_and_starts_nothing(nodes):
+def test_a_drive_export_that_cannot_be_mounted_or_a_gpu_label_no_node_has_is_one_line_and_starts_nothing(nodes):
     """--drive-nfs is tried on the manager before anything starts: the engine really mounts it
     (127.0.0.1 in the manager's node: no NFS server there, and this kernel has no nfs at all)."""
     manager = nodes.names[0]
@@ -200,9 +200,11 @@ def test_a_drive_export_that_cannot_be_mounted_is_one_line_and_starts_nothing(no
     assert line.endswith("nothing was started"), line
     assert made() == before
     for args, why in ((["--swarm", "--drive-nfs", "nfs.lab"], "'nfs.lab' is not SERVER:/EXPORT"),
-                      (["--drive-nfs", "nfs.lab:/drives"], "give it with --swarm")):
+                      (["--drive-nfs", "nfs.lab:/drives"], "give it with --swarm"),
+                      (["--swarm", "--gpu-label", "gpu=p100"], "no node of this swarm has the label gpu=p100")):
         bad = on(nodes, manager, "hub.up", *args)
-        assert bad.returncode == 2 and why in bad.stderr, bad.stderr
+        assert bad.returncode == 2 and why in bad.stderr and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+    assert made() == before
 
 
 # Every packaged profile on the TensorFlow image without a GPU: the colab image (13 GB) would

@@ -109,3 +109,37 @@ def test_a_swarm_hub_offers_each_profile_as_a_service_pinned_by_digest_with_what
     assert config["profiles"]["p100"]["flavour"] == "colab-gpu"
     assert services["p100"]["template"]["Resources"]["Reservations"]["GenericResources"] == [gpu]
     assert "Reservations" not in services["cpu"]["template"]["Resources"]
+
+
+def test_gpu_profiles_go_to_labelled_nodes_when_a_gpu_label_is_given():
+    from localab.host import profiles
+    from localab.host.hub import swarmhub
+
+    engine = MagicMock(spec=Engine)
+    engine.info.return_value = {"NCPU": 2, "MemTotal": 24 << 30, "Driver": "overlay2", "Runtimes": {"runc": {}}}
+    engine.version.return_value = {"ApiVersion": "1.41"}
+    engine.image.return_value = {"Config": {"Cmd": []}}
+    engine.nodes.return_value = [node("m", role="manager"), node("w1"), node("w2", labels={"gpu": "p100"})]
+    pinned = {flavour: f"r/localab@sha256:{flavour}" for flavour in ("colab", "colab-gpu", "tf", "tf-gpu", "hub")}
+    config = swarmhub.swarm_settings(engine, profiles.load(), "cpu", pinned, gpu_label="gpu=p100")
+    services = config["swarm"]["services"]
+    assert config["profiles"]["p100"]["flavour"] == "colab-gpu"
+    assert services["p100"]["template"]["Placement"] == {"Constraints": ["node.labels.gpu==p100"]}
+    assert "Reservations" not in services["p100"]["template"]["Resources"], "a label is not a count of GPUs"
+    assert any("two runtimes can share one" in item for item in services["p100"]["unenforced"])
+    assert "Placement" not in services["cpu"]["template"]
+
+
+def test_a_gpu_label_that_no_node_has_is_refused_naming_the_command_that_adds_it():
+    from localab.host.hub import swarmhub
+
+    engine = MagicMock(spec=Engine)
+    engine.info.return_value = {"NCPU": 2, "MemTotal": 24 << 30}
+    engine.nodes.return_value = [node("m", role="manager"), node("w1", labels={"gpu": "v100"})]
+    with pytest.raises(UsageError, match=r"no node of this swarm has the label gpu=p100; add it .*"
+                                         r"`docker node update --label-add gpu=p100 NODE`"):
+        swarmhub.facts(engine, "gpu=p100")
+    for bad in ("gpu", "=p100", "gpu=", "gpu = p100"):
+        with pytest.raises(UsageError, match="is not KEY=VALUE"):
+            swarmhub.facts(engine, bad)
+    assert swarmhub.facts(engine, "gpu=v100").gpu_runtime

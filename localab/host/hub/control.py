@@ -38,7 +38,7 @@ def api(port: int, method: str, path: str, body=None, token: str | None = None) 
 
 
 def up(engine: Engine, *, port=None, profile: str | None = None, swarm: bool = False, registry: str | None = None,
-       drive_nfs: str | None = None, say=print) -> str:
+       drive_nfs: str | None = None, gpu_label: str | None = None, say=print) -> str:
     profile_file = profiles.load()
     profile_file.get(profile)
     if registry and not swarm:
@@ -46,6 +46,9 @@ def up(engine: Engine, *, port=None, profile: str | None = None, swarm: bool = F
     from localab.host.hub import swarmhub
     from localab.hubserver import nfsdrives
 
+    if gpu_label is not None and not swarm:
+        raise UsageError("gpu-label: --gpu-label marks a swarm's GPU nodes; give it with --swarm (one host uses its "
+                         "own GPUs)")
     if drive_nfs is not None:
         if not swarm:
             raise UsageError("drive-nfs: --drive-nfs puts a swarm's drives on NFS; give it with --swarm (one host "
@@ -65,7 +68,8 @@ def up(engine: Engine, *, port=None, profile: str | None = None, swarm: bool = F
         if engine.container(CONTAINER) is not None:
             raise UsageError("swarm: a hub already runs on this host as a container; `localab hub.down` first")
         password, chosen = swarmhub.up(engine, port=ports.validate(port) if port else None, profile_file=profile_file,
-                                       profile=profile, registry_address=registry, drive_nfs=drive_nfs, say=say)
+                                       profile=profile, registry_address=registry, drive_nfs=drive_nfs,
+                                       gpu_label=gpu_label, say=say)
         say_first_admin(password, say)
         return hub_url(chosen)
 

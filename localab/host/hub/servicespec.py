@@ -13,8 +13,10 @@ def api_at_least(version: str, wanted: tuple[int, int]) -> bool:
     return (int(major), int(minor or 0)) >= wanted
 
 
-def task_template(spec: RunSpec, api_version: str) -> tuple[dict, list[str]]:
-    """(the service's TaskTemplate without its networks, what the service cannot enforce)."""
+def task_template(spec: RunSpec, api_version: str, gpu_label: str | None = None) -> tuple[dict, list[str]]:
+    """(the service's TaskTemplate without its networks, what the service cannot enforce).
+    A GPU runtime reserves the GPUs the nodes advertise, or with `gpu_label` (KEY=VALUE)
+    goes to a node labelled so, where the scheduler does not count GPUs."""
     caps, unenforced = spec.caps, []
     mounts = [{"Type": "volume", "Source": m.source, "Target": m.target, "ReadOnly": m.read_only}
               for m in spec.mounts]
@@ -47,7 +49,12 @@ def task_template(spec: RunSpec, api_version: str) -> tuple[dict, list[str]]:
     if caps.scratch_bytes:
         unenforced.append("scratch size: a service cannot cap its container's writable layer")
     template = {"ContainerSpec": container, "Resources": {"Limits": limits}, "RestartPolicy": {"Condition": "none"}}
-    if caps.gpus:
+    if caps.gpus and gpu_label:
+        key, _, value = gpu_label.partition("=")
+        template["Placement"] = {"Constraints": [f"node.labels.{key}=={value}"]}
+        unenforced.append(f"one GPU per runtime: nodes labelled {gpu_label} are chosen by label, and the swarm does "
+                          f"not count their GPUs, so two runtimes can share one")
+    elif caps.gpus:
         template["Resources"]["Reservations"] = {
             "GenericResources": [{"DiscreteResourceSpec": {"Kind": GPU_KIND, "Value": caps.gpus}}]}
     return template, unenforced

@@ -9,7 +9,7 @@ import time
 
 from localab.host import profiles, refs
 from localab.host.engine import Engine
-from localab.host.errors import LocalabError
+from localab.host.errors import LocalabError, UsageError
 from localab.host.http import answers
 from localab.host.hub import prepull, registry, servicespec, swarm
 from localab.host.hub.names import CONTAINER, DATA_VOLUME, NETWORK, hub_dir, keys_dir, users_file
@@ -30,25 +30,36 @@ HEALTH = {"Test": ["CMD", "curl", "-fsS", "-m", "4", "-o", "/dev/null", "http://
 DRIVES_VOLUME = f"{CONTAINER}-drives"  # with --drive-nfs: the whole export, in the hub service
 
 
-def facts(engine: Engine) -> EngineFacts:
+def facts(engine: Engine, gpu_label: str | None = None) -> EngineFacts:
     """What the swarm's workers offer a runtime: the manager's engine facts, with a GPU when
-    a node advertises one (the scheduler then places GPU profiles only there)."""
+    a node advertises one (the scheduler then places GPU profiles only there), or when
+    `gpu_label` (KEY=VALUE) is given and a node carries it; none that does is refused."""
     info = EngineFacts.of(engine.info())
-    has_gpu = any(node["gpus"] for node in swarm.nodes(engine))
+    listed = swarm.nodes(engine)
+    if gpu_label:
+        key, sep, value = gpu_label.partition("=")
+        if not sep or not key or not value or any(c.isspace() for c in gpu_label):
+            raise UsageError(f"gpu-label: '{gpu_label}' is not KEY=VALUE (e.g. gpu=p100)")
+        if not any(node["labels"].get(key) == value for node in listed):
+            raise UsageError(f"gpu-label: no node of this swarm has the label {gpu_label}; add it to each GPU node "
+                             f"with `docker node update --label-add {gpu_label} NODE` (`localab hub.nodes` lists them)")
+        has_gpu = True
+    else:
+        has_gpu = any(node["gpus"] for node in listed)
     return EngineFacts(cpus=info.cpus, gpu_runtime=has_gpu, scratch_cap=False, memory_bytes=info.memory_bytes)
 
 
 def swarm_settings(engine: Engine, profile_file: profiles.Profiles, default: str | None, pinned: dict,
-                   engine_facts: EngineFacts | None = None) -> dict:
+                   engine_facts: EngineFacts | None = None, gpu_label: str | None = None) -> dict:
     """The one-host settings, with each profile's image pinned by digest and its runtime said
     as a service: the TaskTemplate and what the swarm cannot enforce."""
-    engine_facts = engine_facts or facts(engine)
+    engine_facts = engine_facts or facts(engine, gpu_label)
     config = settings(profile_file, default, engine.info(), engine_facts=engine_facts)
     api_version = engine.version()["ApiVersion"]
     services = {}
     for name, profile in profile_file.by_name.items():
         spec = spawned_spec(plan(profile, engine_facts))
-        template, unenforced = servicespec.task_template(spec, api_version)
+        template, unenforced = servicespec.task_template(spec, api_version, gpu_label)
         template["ContainerSpec"]["Image"] = pinned[config["profiles"][name]["flavour"]]
         config["profiles"][name]["image"] = template["ContainerSpec"]["Image"]
         # the image's CMD, which DockerSpawner would read off the hub's own engine, where
@@ -90,19 +101,20 @@ def check_drive_export(engine: Engine, nfs: dict, say=print) -> None:
 
 
 def up(engine: Engine, *, port: int | None, profile_file: profiles.Profiles, profile: str | None,
-       registry_address: str | None, drive_nfs: dict | None = None, say=print) -> tuple[str, int]:
+       registry_address: str | None, drive_nfs: dict | None = None, gpu_label: str | None = None,
+       say=print) -> tuple[str, int]:
     """Start the hub service (after pushing its images and pulling them on every worker);
     (the first admin's password or "", port)."""
     swarm.require_manager(engine, "hub.up --swarm")
+    engine_facts = facts(engine, gpu_label)  # the nodes and the engine asked once
     if drive_nfs:
         check_drive_export(engine, drive_nfs, say=say)
     port = port or hub.PORT
     password = first_run_files() or ""
-    engine_facts = facts(engine)  # the nodes and the engine asked once
     wanted = settings(profile_file, profile, engine.info(), engine_facts=engine_facts)
     pinned = registry.push(engine, ["hub", *sorted(flavours_needed(wanted))], registry_address, say=say)
     prepull.pull_on_workers(engine, {f: ref for f, ref in pinned.items() if f != "hub"}, CONTAINER, say=say)
-    config = swarm_settings(engine, profile_file, profile, pinned, engine_facts)
+    config = swarm_settings(engine, profile_file, profile, pinned, engine_facts, gpu_label)
     labels = {hub.LABEL: CONTAINER}
     if drive_nfs:
         config["swarm"]["drive_nfs"] = drive_nfs
