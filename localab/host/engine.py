@@ -277,6 +277,16 @@ class Engine:
     def tasks(self, service: str) -> list[dict]:
         return self._api.tasks(filters={"service": service})
 
+    def service_log_lines(self, name: str) -> list[tuple[str, str]]:
+        """(node id, line) for each line a service's tasks wrote to stdout."""
+        lines = []
+        raw = self._api.service_logs(name, stdout=True, stderr=False, details=True, timestamps=False)
+        for text in (raw if isinstance(raw, bytes) else b"".join(raw)).decode(errors="replace").splitlines():
+            details, _, line = text.partition(" ")
+            node = dict(p.split("=", 1) for p in details.split(",") if "=" in p).get("com.docker.swarm.node.id", "")
+            lines.append((node, line))
+        return lines
+
     def networks(self, label: str) -> list[dict]:
         return self._api.networks(filters={"label": label})
 

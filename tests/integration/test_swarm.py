@@ -301,6 +301,19 @@ def test_the_hub_on_the_swarm_spreads_users_over_the_workers_and_keeps_each_driv
     refused = hub.api("POST", f"/users/{lost}/server", tokens[lost], json={"profile": "cpu"})
     assert refused.status_code >= 400 and f"node {placed[lost]} is down" in refused.text, refused.text
 
+    # A removed user's drive is deleted on the node that holds it, and nothing else there;
+    # the node that is down is named.
+    def volumes_on_adas_node():
+        return {v["Name"] for v in docker.APIClient(base_url=nodes.socket(placed["ada"])).volumes()["Volumes"] or []}
+
+    before = volumes_on_adas_node()
+    purged = hub.invoke("user", "--name", "ada", "--remove", "--purge")
+    assert purged.returncode == 0, purged.stdout + purged.stderr
+    assert f"deleted {placed['ada']}: localab-drive-ada" in purged.stdout, purged.stdout
+    assert f"not reached: {placed[lost]} (not ready)" in purged.stdout, purged.stdout
+    assert volumes_on_adas_node() == before - {"localab-drive-ada"} and "localab-drive-ada" in before
+    assert not [name for name in services(manager_api) if name.endswith("-purge")]
+
     down = hub.invoke("down", "--swarm")
     assert down.returncode == 0, down.stdout + down.stderr
     assert manager_api.services() == [] and not manager_api.networks(names=[NAME])

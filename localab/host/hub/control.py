@@ -151,10 +151,15 @@ def delete_user(engine: Engine, name: str) -> bool:
 
 
 def purge_drives(engine: Engine, name: str) -> list[str]:
-    """Delete every drive volume a removed user `name` had; the volumes deleted."""
+    """Delete every drive volume a removed user `name` had; the volumes deleted (on a
+    swarm, on every node: 'NODE: VOLUME')."""
     if name in active_users():
         raise UsageError(f"purge: '{name}' is a hub user; remove them first (`localab hub.user --name {name} --remove "
                          f"--purge`)")
+    from localab.host.hub import swarm, swarmpurge
+
+    if swarm.is_manager(engine):  # the drives are on the nodes that ran the servers
+        return swarmpurge.purge(engine, name)
     volumes = [volume for volume in engine.volumes() if is_drive_of(volume, name)]
     for volume in volumes:
         engine.remove_volume(volume)

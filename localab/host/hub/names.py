@@ -4,6 +4,7 @@ of it takes."""
 
 import fcntl
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,11 +18,14 @@ DATA_VOLUME = f"{CONTAINER}-data"
 DRIVE_VOLUME = ("localab" if CONTAINER == "localab-hub" else CONTAINER) + "-drive-{username}"
 
 
+def drive_pattern(name: str) -> str:
+    """A regular expression matching each drive a user `name` had: their first, or one of a
+    later person given the name after a removal (hubserver.contract.drive_volume)."""
+    return re.escape(DRIVE_VOLUME.format(username=name)) + r"(\.[0-9]+)?"
+
+
 def is_drive_of(volume: str, name: str) -> bool:
-    """`volume` is one of the drives a user `name` had: their first, or one of a later
-    person given the name after a removal (hubserver.contract.drive_volume)."""
-    base = DRIVE_VOLUME.format(username=name)
-    return volume == base or (volume.startswith(base + ".") and volume[len(base) + 1:].isdigit())
+    return re.fullmatch(drive_pattern(name), volume) is not None
 HUB_IMAGE = refs.image_ref("hub")
 
 
