@@ -55,10 +55,11 @@ class Engine:
         except docker.errors.ImageNotFound:
             return None
 
-    def build(self, context: BinaryIO, *, tag: str, buildargs: dict, labels: dict) -> Iterator[dict]:
-        """Stream the classic builder's JSON messages ({'stream': ...} or {'error': ...})."""
+    def build(self, context: BinaryIO, *, buildargs: dict, labels: dict) -> Iterator[dict]:
+        """Stream the classic builder's JSON messages ({'stream': ...}, {'error': ...}, and
+        {'aux': {'ID': ...}} naming the image, which it leaves untagged)."""
         return self._api.build(
-            fileobj=context, custom_context=True, encoding="gzip", tag=tag, buildargs=buildargs,
+            fileobj=context, custom_context=True, encoding="gzip", buildargs=buildargs,
             labels=labels, rm=True, forcerm=True, decode=True, pull=False,
         )
 

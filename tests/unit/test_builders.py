@@ -87,3 +87,39 @@ def test_the_first_cli_that_can_buildkit_is_taken(tmp_path):
 def test_an_unknown_builder_is_refused():
     with pytest.raises(BuildFailed, match="'kaniko' is not a builder; use buildkit or classic"):
         builders.buildkit_cli({builders.ENV: "kaniko"})
+
+
+def script(path: Path, body: str) -> str:
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_the_builder_tags_nothing_and_returns_the_id_of_what_it_built(tmp_path):
+    """localab moves the tags itself once the build ended well: an engine that finishes an
+    interrupted build's export later must find no name to move (it once re-tagged
+    localab:tf 20 s after `localab build` had said the tag was as it was)."""
+    cli = script(tmp_path / "docker", f'echo "$@" > {tmp_path}/args; cat > /dev/null\n'
+                                      'while [ $# -gt 0 ]; do [ "$1" = --iidfile ] && echo sha256:new > "$2"; shift; done\n')
+    assert builders.buildkit(cli, b"context", buildargs={"A": "1"}, labels={}, say=lambda line: None) == "sha256:new"
+    args = (tmp_path / "args").read_text().split()
+    assert "--iidfile" in args and not {"--tag", "-t"} & set(args), args
+
+
+def test_an_interrupt_of_localab_alone_cancels_the_clis_build_at_once(tmp_path):
+    """A `kill -INT` of localab (a supervisor, a test), not the terminal's Ctrl-C, reaches the
+    CLI too: it cancels the build in the engine on SIGINT, and is not left to build on."""
+    import time
+
+    cli = script(tmp_path / "docker", f"trap 'echo cancelled > {tmp_path}/said; exit 130' INT\n"
+                                      "cat > /dev/null; echo '#1 [1/2] FROM base'; echo '#1 DONE 0.0s'\n"
+                                      "while true; do sleep 0.1; done\n")
+
+    def interrupted(line):
+        raise KeyboardInterrupt
+
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        builders.buildkit(cli, b"context", buildargs={}, labels={}, say=interrupted)
+    assert (tmp_path / "said").read_text().strip() == "cancelled"
+    assert time.monotonic() - started < 10

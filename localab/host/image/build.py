@@ -175,7 +175,7 @@ def build(engine: Engine, flavour: str, *, base: str | None = None, say=print, v
     downloads = builders.Downloads(len(build_plan.lock.pins), say, written)
     cli = builders.buildkit_cli()
     try:
-        _run_builder(engine, build_plan, cli, say=say, verbose=verbose, downloads=downloads)
+        image_id = _run_builder(engine, build_plan, cli, say=say, verbose=verbose, downloads=downloads)
     except KeyboardInterrupt:
         state = "is as it was" if previous else "was not made"
         kept = "BuildKit keeps what was downloaded" if cli else "the classic builder downloads again"
@@ -185,11 +185,11 @@ def build(engine: Engine, flavour: str, *, base: str | None = None, say=print, v
         if footprint.disk_full(str(exc)):
             raise footprint.disk_full_error(ref, footprint.engine_disk(engine)) from None
         raise
-    image = engine.image(build_plan.ref)
-    if image is None:
-        raise BuildFailed(f"the builder finished but {build_plan.ref} is not there; see the output above")
-    for tag in immutable_refs(flavour, build_plan.lock.tensorflow_version if row.tensorflow else None):
-        engine.tag(image["Id"], tag)
+    if engine.image(image_id) is None:
+        raise BuildFailed(f"the builder finished but its image {image_id[:19]} is not there; see the output above")
+    # the builder tags nothing: the refs move here, after the build ended well
+    for tag in (build_plan.ref, *immutable_refs(flavour, build_plan.lock.tensorflow_version if row.tensorflow else None)):
+        engine.tag(image_id, tag)
     image = engine.image(build_plan.ref)
     if previous and previous["Id"] != image["Id"]:
         _drop_untagged(engine, previous["Id"])
@@ -199,18 +199,21 @@ def build(engine: Engine, flavour: str, *, base: str | None = None, say=print, v
 
 
 def _run_builder(engine: Engine, build_plan: BuildPlan, cli: str | None, *, say, verbose: bool,
-                 downloads: builders.Downloads) -> None:
+                 downloads: builders.Downloads) -> str:
+    """The new image's id, untagged."""
     if cli:
-        builders.buildkit(cli, build_context(build_plan).getvalue(), ref=build_plan.ref, buildargs=build_plan.buildargs,
-                          labels=build_plan.labels, say=say, verbose=verbose,
-                          tty=say is print and sys.stdout.isatty(), downloads=downloads)
-        return
+        return builders.buildkit(cli, build_context(build_plan).getvalue(), buildargs=build_plan.buildargs,
+                                 labels=build_plan.labels, say=say, verbose=verbose,
+                                 tty=say is print and sys.stdout.isatty(), downloads=downloads)
     say("no docker CLI with BuildKit here (the buildx plugin, or a CLI before Docker 23): the engine's classic "
         "builder, without BuildKit's download cache")
     progress = builders.Progress(say, None if verbose else downloads)
-    for message in engine.build(build_context(build_plan, buildkit=False), tag=build_plan.ref,
-                                buildargs=build_plan.buildargs, labels=build_plan.labels):
+    for message in engine.build(build_context(build_plan, buildkit=False), buildargs=build_plan.buildargs,
+                                labels=build_plan.labels):
         progress.feed(message)
+    if not progress.image_id:
+        raise BuildFailed("the classic builder ended without naming the image it built; see the output above")
+    return progress.image_id
 
 
 def _drop_untagged(engine: Engine, image_id: str) -> None:

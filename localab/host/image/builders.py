@@ -11,9 +11,12 @@ stripped, and the same steps run without the cache.
 import os
 import re
 import shutil
+import signal
 import subprocess
+import tempfile
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from localab.host.errors import BuildFailed
 
@@ -99,8 +102,11 @@ class Progress:
         self.say, self.downloads = say, downloads
         self.step = ""
         self.tail: list[str] = []
+        self.image_id = ""  # the engine's aux message at the end
 
     def feed(self, message: dict) -> None:
+        if (message.get("aux") or {}).get("ID"):
+            self.image_id = message["aux"]["ID"]
         if "error" in message:
             detail = message.get("errorDetail", {}).get("message") or message["error"]
             last = "\n".join("    " + line for line in self.tail[-15:])
@@ -190,15 +196,29 @@ class BuildkitProgress:
         return BuildFailed(f"build failed before any step ran:\n{tail}")
 
 
-def buildkit(cli: str, context: bytes, *, ref: str, buildargs: dict, labels: dict, say, verbose: bool = False,
-             tty: bool = False, downloads: Downloads | None = None) -> None:
-    """`docker build` with BuildKit from an in-memory tar context; raises BuildFailed."""
-    command = [cli, "build", "--progress", "auto" if tty and not verbose else "plain", "--tag", ref]
-    for key, value in buildargs.items():
-        command += ["--build-arg", f"{key}={value}"]
-    for key, value in labels.items():
-        command += ["--label", f"{key}={value}"]
-    command.append("-")
+def buildkit(cli: str, context: bytes, *, buildargs: dict, labels: dict, say, verbose: bool = False,
+             tty: bool = False, downloads: Downloads | None = None) -> str:
+    """`docker build` with BuildKit from an in-memory tar context: the new image's id, which
+    nothing names yet (build.build tags it once the build has ended well: an engine that
+    finishes an interrupted build's export after the interrupt leaves only an untagged
+    image); raises BuildFailed."""
+    with tempfile.TemporaryDirectory(prefix="localab-build-") as folder:
+        iidfile = Path(folder) / "image-id"
+        command = [cli, "build", "--progress", "auto" if tty and not verbose else "plain", "--iidfile", str(iidfile)]
+        for key, value in buildargs.items():
+            command += ["--build-arg", f"{key}={value}"]
+        for key, value in labels.items():
+            command += ["--label", f"{key}={value}"]
+        command.append("-")
+        _buildkit_run(command, context, say=say, verbose=verbose, tty=tty, downloads=downloads)
+        image_id = iidfile.read_text().strip() if iidfile.is_file() else ""
+    if not image_id:
+        raise BuildFailed("the builder ended without naming the image it built; see the output above")
+    return image_id
+
+
+def _buildkit_run(command: list[str], context: bytes, *, say, verbose: bool, tty: bool,
+                  downloads: Downloads | None) -> None:
     env = {**os.environ, "DOCKER_BUILDKIT": "1"}
     if tty and not verbose:  # BuildKit draws its own live display; a failure stays on the screen
         if subprocess.run(command, input=context, env=env, check=False).returncode:
@@ -231,8 +251,10 @@ def buildkit(cli: str, context: bytes, *, ref: str, buildargs: dict, labels: dic
 
 
 def _stop(process: subprocess.Popen) -> None:
-    """Ctrl-C reached the CLI too (one process group); wait a bounded while for it to end the build."""
+    """End the CLI's build: it cancels the build in the engine on SIGINT, which a terminal's
+    Ctrl-C sends it too (one process group) but a `kill -INT` of localab alone does not."""
     try:
+        process.send_signal(signal.SIGINT)
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
