@@ -123,8 +123,10 @@ class LocalabSwarmSpawner(SwarmSpawner):
                 where = await self.node_name(task.get("NodeID"))
                 raise web.HTTPError(500, f"{self.user.name}'s runtime did not start{where} ({status['State']}: "
                                          f"{status.get('Err') or status.get('Message')})")
+            # every second at most: a backoff to 5 s put up to 5 s of waiting on each spawn (the
+            # swarm's spawns came in steps of 6.9, 10.9 and 16.1 s); a task's state is one request
             await asyncio.sleep(delay)
-            delay = min(delay * 1.5, 5)
+            delay = min(delay * 1.5, 1)
 
     async def node_name(self, node_id: str | None) -> str:
         if not node_id:

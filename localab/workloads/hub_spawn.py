@@ -8,7 +8,8 @@ from .workload import Row, Workload, host_run
 
 def rows(summary: dict) -> list[Row]:
     figures = summary.get("figures", {})
-    out = [(f"spawn -> ready, {size} user(s) at once", *shown(figures.get(f"{size}_users_s"), " s"))
+    where = summary["params"].get("hub", "one host")
+    out = [(f"spawn -> ready, {size} user(s) at once ({where})", *shown(figures.get(f"{size}_users_s"), " s"))
            for size in summary["params"]["waves"]]
     out.append(("errors", str(len(figures.get("errors", []))), "; ".join(figures.get("errors", []))[:80]))
     return out

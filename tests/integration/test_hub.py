@@ -149,5 +149,5 @@ def test_the_hub_spawn_bench_times_spawns_and_keeps_the_result(engine, tf_image,
     for size in (1, 2):
         figure = summary["figures"][f"{size}_users_s"]
         assert figure["n"] == size and 0 < figure["median"] < 300
-    assert "spawn -> ready, 2 user(s) at once" in result.stdout
+    assert "spawn -> ready, 2 user(s) at once (one host)" in result.stdout
     assert engine.container(NAME) is None, "the bench stops the hub it started"

@@ -89,7 +89,7 @@ def test_rows_read_as_before():
     rows = bench_report.rows(SAMPLES["storage"])
     assert rows[0] == ("sequential write", "drive 100 MB/s | scratch 400 MB/s", "drive/scratch 0.25x")
     rows = bench_report.rows(SAMPLES["hub-spawn"])
-    assert rows[0] == ("spawn -> ready, 1 user(s) at once", "3 s", "± 0 (MAD, n=1)") and rows[-1] == ("errors", "0", "")
+    assert rows[0] == ("spawn -> ready, 1 user(s) at once (one host)", "3 s", "± 0 (MAD, n=1)") and rows[-1] == ("errors", "0", "")
     assert ("requests/s", "40", "2 clients, 10 s") in bench_report.rows(SAMPLES["load"])
     assert ("seed: utilisation of host sgemm peak", "1 %", "") in bench_report.rows(SAMPLES["resnet50-cifar10"])
     assert bench_report.rows(SAMPLES["input-pipeline"])[-1] == ("data", "SYNTHETIC", "throughput valid, accuracy meaningless")
