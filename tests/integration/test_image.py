@@ -227,7 +227,10 @@ def test_ctrl_c_during_a_build_ends_it_in_one_line_and_keeps_the_tag(engine, tf_
     # machine) would otherwise find the install step cached and finish before any Ctrl-C
     path.write_text(lock.render("tf", body + f"# changed at {time.time_ns()}: the install step runs again\n"))
     build = subprocess.Popen([sys.executable, "-m", "invoke", "build", "--flavour", "tf"], cwd=repo,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                             # as a terminal's foreground job has it: a run started in the background
+                             # (a CI runner's `&`) hands SIGINT down ignored, and Python then keeps it so
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen = []
     try:
         deadline = time.monotonic() + 600
