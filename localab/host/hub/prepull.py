@@ -4,12 +4,12 @@ outlasts a spawn's timeout on most networks). One short-lived global service per
 whose task on each worker pulls it and exits; a worker that joins later pulls on its first
 spawn."""
 
+import contextlib
 import time
 
 from localab.host.engine import Engine
+from localab.host.hub import oneshot
 from localab.hubserver import contract as hub
-
-FAILED = ("failed", "rejected", "shutdown", "orphaned")
 
 
 def pull_on_workers(engine: Engine, pinned: dict[str, str], hub_name: str, say=print, timeout_s: float = 1800,
@@ -24,37 +24,29 @@ def pull_on_workers(engine: Engine, pinned: dict[str, str], hub_name: str, say=p
         return {}
     services = {flavour: f"{hub_name}-pull-{flavour}" for flavour in pinned}
     started = time.monotonic()
-    for flavour, name in services.items():
-        engine.remove_service(name)  # left by an interrupted hub.up
-        engine.create_service(name, {"ContainerSpec": {"Image": pinned[flavour], "Command": ["true"], "Args": [],
-                                                       "HealthCheck": {"Test": ["NONE"]}},
-                                     "Placement": {"Constraints": ["node.role==worker"]},
-                                     "RestartPolicy": {"Condition": "none"}},
-                              labels={hub.LABEL: hub_name}, mode={"Global": {}})
-    say(f"each of {len(workers)} worker(s) pulls {', '.join(sorted(pinned))} now, so no first server waits for it")
     took, trouble = {}, {}
-    try:
+    with contextlib.ExitStack() as jobs:
+        for flavour, name in services.items():
+            pull = {"Image": pinned[flavour], "Command": ["true"], "Args": []}
+            jobs.enter_context(oneshot.global_job(engine, name, pull, labels={hub.LABEL: hub_name},
+                                                  constraints=["node.role==worker"]))
+        say(f"each of {len(workers)} worker(s) pulls {', '.join(sorted(pinned))} now, so no first server waits for it")
         next_word = started + every_s
         while time.monotonic() - started < timeout_s:
             for flavour, name in services.items():
-                for task in engine.tasks(name):
-                    key = (flavour, task.get("NodeID"))
-                    if key[1] not in workers or key in took or key in trouble:
-                        continue
-                    status = task.get("Status") or {}
-                    if status.get("State") == "complete":
-                        took[key] = time.monotonic() - started
-                    elif status.get("State") in FAILED:
-                        trouble[key] = f"{status.get('State')}: {status.get('Err') or status.get('Message')}"
+                for node, why in oneshot.ended(engine, name).items():
+                    key = (flavour, node)
+                    if node in workers and key not in took and key not in trouble:
+                        if why:
+                            trouble[key] = why
+                        else:
+                            took[key] = time.monotonic() - started
             if len(took) + len(trouble) == len(services) * len(workers):
                 break
             if time.monotonic() > next_word:
                 say(f"    pulled {len(took)} of {len(services) * len(workers)} after {time.monotonic() - started:.0f} s")
                 next_word += every_s
             time.sleep(1)
-    finally:
-        for name in services.values():
-            engine.remove_service(name)
     for (flavour, node), seconds in sorted(took.items()):
         say(f"    {flavour} on {workers[node]}: {seconds:.0f} s")
     for (flavour, node), why in sorted(trouble.items()):

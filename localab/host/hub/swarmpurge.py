@@ -4,11 +4,9 @@ one-shot global service of the hub's image that every node can pull (the hub's o
 by digest). With drives on an NFS export, the nodes' volumes go and the folders in the
 export stay, said: the export is the operator's."""
 
-import time
-
 from localab.host.engine import Engine
 from localab.host.errors import LocalabError
-from localab.host.hub import registry
+from localab.host.hub import oneshot, registry
 from localab.host.hub.names import CONTAINER, DRIVE_VOLUME, drive_pattern
 from localab.hubserver import contract as hub
 
@@ -44,25 +42,18 @@ def purge(engine: Engine, name: str, timeout_s: float = 300, say=print) -> list[
             f"({DRIVE_VOLUME.format(username=name)}, and .N for later people of that name): delete them there")
     image = (service["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"] if service
              else registry.push(engine, ["hub"], None, say=lambda line: None)["hub"])
-    job = f"{CONTAINER}-purge"
-    engine.remove_service(job)  # left by an interrupted purge
     listed = engine.nodes()
     hosts = {node["ID"]: node["Description"]["Hostname"] for node in listed if node["Status"].get("State") == "ready"}
     away = sorted(node["Description"]["Hostname"] for node in listed if node["ID"] not in hosts)
     if away:
         say(f"not reached: {', '.join(away)} (not ready), where drives of '{name}' may still be; run the same "
             f"command again once they are back")
-    engine.create_service(job, {"ContainerSpec": {"Image": image, "Command": ["python3", "-c", SCRIPT],
-                                                  "Args": [drive_pattern(name)], "HealthCheck": {"Test": ["NONE"]},
-                                                  "Mounts": [{"Type": "bind", "Source": SOCKET, "Target": SOCKET}]},
-                                "RestartPolicy": {"Condition": "none"}},
-                          labels={hub.LABEL: CONTAINER}, mode={"Global": {}})
-    try:
-        done = wait_done(engine, job, set(hosts), timeout_s)
+    container = {"Image": image, "Command": ["python3", "-c", SCRIPT], "Args": [drive_pattern(name)],
+                 "Mounts": [{"Type": "bind", "Source": SOCKET, "Target": SOCKET}]}
+    with oneshot.global_job(engine, f"{CONTAINER}-purge", container, labels={hub.LABEL: CONTAINER}) as job:
+        done = oneshot.wait(engine, job, set(hosts), timeout_s)
         deleted = [f"{hosts.get(node, node[:12])}: {line.split(' ', 1)[1]}"
                    for node, line in engine.service_log_lines(job) if line.startswith("deleted ")]
-    finally:
-        engine.remove_service(job)
     failed = [f"{hosts.get(node, node[:12])} ({why})" for node, why in done.items() if why]
     if failed:
         raise LocalabError(f"purge: the drives of '{name}' could not be deleted on {', '.join(failed)}; "
@@ -70,20 +61,3 @@ def purge(engine: Engine, name: str, timeout_s: float = 300, say=print) -> list[
                            + "run the same command again once those nodes are back")
     return deleted
 
-
-def wait_done(engine: Engine, job: str, nodes: set[str], timeout_s: float) -> dict[str, str]:
-    """Node id -> "" when its task completed, else why not (failed, or still running at the end)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        ended = {}
-        for task in engine.tasks(job):
-            status = task.get("Status") or {}
-            if status.get("State") == "complete":
-                ended[task.get("NodeID")] = ""
-            elif status.get("State") in ("failed", "rejected", "shutdown", "orphaned"):
-                ended[task.get("NodeID")] = f"{status['State']}: {status.get('Err') or status.get('Message')}"
-        if nodes <= set(ended):
-            return ended
-        if time.monotonic() > deadline:
-            return {**ended, **{node: f"not done within {timeout_s:.0f} s" for node in nodes - set(ended)}}
-        time.sleep(1)
