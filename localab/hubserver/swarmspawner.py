@@ -20,6 +20,7 @@ from localab.hubserver import contract, nfsdrives
 # lack; DNS round-robin names the task's own address and works on every swarm.
 ENDPOINT = {"Mode": "dnsrr"}
 SECOND = 1_000_000_000  # the engine's durations are nanoseconds
+ENDED = ("rejected", "failed", "shutdown", "complete", "orphaned", "remove")  # a task's states past running
 
 
 class LocalabSwarmSpawner(SwarmSpawner):
@@ -119,7 +120,7 @@ class LocalabSwarmSpawner(SwarmSpawner):
                 trouble = await self.node_trouble(self.drive_node)
                 if trouble:
                     raise web.HTTPError(503, self.drive_trouble(trouble))
-            if status["State"] in ("rejected", "failed", "shutdown", "complete", "orphaned", "remove"):
+            if status["State"] in ENDED:
                 where = await self.node_name(task.get("NodeID"))
                 raise web.HTTPError(500, f"{self.user.name}'s runtime did not start{where} ({status['State']}: "
                                          f"{status.get('Err') or status.get('Message')})")
@@ -157,10 +158,23 @@ class LocalabSwarmSpawner(SwarmSpawner):
     async def poll(self):
         status = await super().poll()
         if status is not None:
+            await self.remove_ended()
             return status
         task = await self.get_task()
         trouble = await self.node_trouble(task["NodeID"]) if task and task.get("NodeID") else None
         return trouble  # a server on a node that is down is gone
+
+    async def remove_ended(self):
+        """A runtime that ended by itself (its profile's lifetime, an exit) leaves no service:
+        JupyterHub stops only a server that still runs, so the service and its stopped
+        container would stay on the node, holding the drive, until that user's next spawn.
+        One host's engine removes such a container itself (AutoRemove)."""
+        task = await self.get_task()
+        if self.remove and task and task["Status"]["State"] in ENDED:
+            try:
+                await self.remove_object()
+            except docker.errors.NotFound:
+                pass
 
 
 def spawner_settings(c, settings: dict) -> None:

@@ -11,9 +11,11 @@ import time
 import pytest
 
 import docker
+from localab.guest.contract import IMAGE_GID, IMAGE_UID
 from localab.host import profiles, refs
 from localab.host.hub import servicespec
 from localab.host.hub.names import CONTAINER as NAME
+from localab.host.hub.names import DRIVE_VOLUME
 from localab.host.hub.settings import spawned_spec
 from localab.host.plan import EngineFacts, plan
 from tests.utils.hub import Hub
@@ -209,21 +211,41 @@ def test_a_drive_export_that_cannot_be_mounted_or_a_gpu_label_no_node_has_is_one
 
 # Every packaged profile on the TensorFlow image without a GPU: the colab image (13 GB) would
 # take the test minutes to carry to each node.
-TF_PROFILES = "".join(f'[profiles.{name}]\nflavour = "tf"\ngpu = ""\ngpu_memory = "0"\n\n'
-                      for name in ("p100", "free", "high-ram", "cpu", "local"))
+def tf_profiles(**extra: str) -> str:
+    """The packaged profiles on the tf image, each with `extra[name]`'s TOML lines added."""
+    return "".join(f'[profiles.{name}]\nflavour = "tf"\ngpu = ""\ngpu_memory = "0"\n{extra.get(name.replace("-", "_"), "")}\n'
+                   for name in ("p100", "free", "high-ram", "cpu", "local"))
 
 
-def test_the_hub_on_the_swarm_spreads_users_over_the_workers_and_keeps_each_drive_on_its_node(nodes, engine,
-                                                                                               tf_image):
+@pytest.fixture(scope="module")
+def hub_nodes(nodes, engine, tf_image):
+    """The swarm with the hub's and the runtime's images on its manager, loaded once."""
+    build_image(engine, "hub")
+    nodes.load(nodes.names[0], refs.image_ref("tf"), refs.versioned_ref("tf"), refs.image_ref("hub"),
+               refs.versioned_ref("hub"))
+    return nodes
+
+
+def hub_env(nodes, profiles_text: str) -> dict[str, str]:
+    return {"DOCKER_HOST": nodes.socket(nodes.names[0]), "LOCALAB_HUB_NAME": NAME,
+            **profiles_file(nodes.shared, profiles_text)}
+
+
+def node_of(api, name: str) -> str:
+    """The node that runs `name`'s server."""
+    [task] = [t for t in api.tasks(filters={"service": f"{NAME}-{name}"}) if t["DesiredState"] == "running"]
+    return api.inspect_node(task["NodeID"])["Description"]["Hostname"]
+
+
+def test_the_hub_on_the_swarm_spreads_users_over_the_workers_and_keeps_each_drive_on_its_node(hub_nodes, engine):
     """hub.up --swarm on the manager: four people log in through the hub's login page, their
     runtimes are services on both workers with the profile's caps; a second server returns
     to the node with the user's drive; the hub service restarts with its users and tokens;
     a worker that goes down ends its servers and the next spawn names it; hub.down --swarm
     removes what it made and keeps the drives."""
+    nodes = hub_nodes
     manager, workers = nodes.names[0], nodes.names[1:]
-    nodes.load(manager, refs.image_ref("tf"), refs.versioned_ref("tf"), refs.image_ref("hub"), refs.versioned_ref("hub"))
-    env = {"DOCKER_HOST": nodes.socket(manager), "LOCALAB_HUB_NAME": "localab-hub",
-           **profiles_file(nodes.shared, TF_PROFILES)}
+    env = hub_env(nodes, tf_profiles())
 
     def describe():
         tasks = nodes.docker(manager, "service", "ps", "--no-trunc", "--format",
@@ -250,20 +272,17 @@ def test_the_hub_on_the_swarm_spreads_users_over_the_workers_and_keeps_each_driv
     tokens = {name: hub.login(name, hub.user(name)) for name in people}
     clients = {name: hub.start(name, tokens[name]) for name in people}
 
-    def node_of(name: str) -> str:
-        [task] = [t for t in manager_api.tasks(filters={"service": f"{NAME}-{name}"})
-                  if t["DesiredState"] == "running"]
-        return manager_api.inspect_node(task["NodeID"])["Description"]["Hostname"]
-
-    placed = {name: node_of(name) for name in people}
+    placed = {name: node_of(manager_api, name) for name in people}
     assert set(placed.values()) == set(workers), placed
     cpu = profiles.load().get("cpu")
     for name in people:
         on_node = docker.APIClient(base_url=nodes.socket(placed[name]), timeout=60)
         [container] = on_node.containers(filters={"label": f"com.docker.swarm.service.name={NAME}-{name}"})
-        host = on_node.inspect_container(container["Id"])["HostConfig"]
+        inspected = on_node.inspect_container(container["Id"])
+        host = inspected["HostConfig"]
         assert host["Memory"] == cpu.memory_bytes and host["NanoCpus"] == int(cpu.cpus * 1e9), host
         assert host["PidsLimit"] == cpu.pids_limit and host["CapDrop"] == ["ALL"], host
+        assert inspected["Config"]["User"] == f"{IMAGE_UID}:{IMAGE_GID}", "never root, as on one host"
         wrote = clients[name].run(f"open('/content/drive/MyDrive/{name}.txt', 'w').write('{name}'); import os; "
                                   f"print(' '.join(n for n in os.listdir('/content/drive/MyDrive') if n.endswith('.txt')))")
         assert wrote.status == "ok" and wrote.stdout.split() == [f"{name}.txt"], wrote
@@ -278,7 +297,7 @@ def test_the_hub_on_the_swarm_spreads_users_over_the_workers_and_keeps_each_driv
     ada_node = manager_api.inspect_node(placed["ada"])["ID"]
     assert manager_api.inspect_service(f"{NAME}-ada")["Spec"]["TaskTemplate"]["Placement"]["Constraints"] == [
         f"node.id=={ada_node}"], "pinned to the drive's node, not there by chance"
-    assert node_of("ada") == placed["ada"]
+    assert node_of(manager_api, "ada") == placed["ada"]
     assert again.run("print(open('/content/drive/MyDrive/ada.txt').read())").stdout.strip() == "ada"
 
     # The hub's service restarts (a new task, the same database volume): users and tokens stay.
@@ -318,3 +337,45 @@ def test_the_hub_on_the_swarm_spreads_users_over_the_workers_and_keeps_each_driv
     assert down.returncode == 0, down.stdout + down.stderr
     assert manager_api.services() == [] and not manager_api.networks(names=[NAME])
     assert {f"{NAME}-data", f"{NAME}-registry-data"} <= {v["Name"] for v in manager_api.volumes()["Volumes"]}
+
+
+def test_on_the_swarm_an_idle_server_is_culled_and_a_lifetime_ends_a_server_as_on_one_host(hub_nodes):
+    """The hub's idle culler and each profile's lifetime work on the swarm as on one host:
+    eve's idle server is culled and her drive kept on its node; fay's profile ends her
+    server at its lifetime, before the culler could (the hub's log names only eve)."""
+    nodes = hub_nodes
+    manager = nodes.names[0]
+    # the culler's timeout is the default profile's idle; fay's lifetime ends well inside it
+    env = hub_env(nodes, tf_profiles(cpu='idle = "90s"', free='lifetime = "20s"\nidle = "0"'))
+    manager_api = docker.APIClient(base_url=nodes.socket(manager), timeout=60)
+
+    def hub_log() -> str:
+        logs = nodes.docker(manager, "service", "logs", "--tail", "300", NAME)
+        return logs.stdout + logs.stderr
+
+    hub = Hub(nodes.shared, env=env, port=nodes.manager_port, describe=hub_log)
+    hub.up("cpu", "--swarm")
+    tokens = {name: hub.login(name, hub.user(name)) for name in ("eve", "fay")}
+    eve = hub.start("eve", tokens["eve"])
+    assert eve.run("open('/content/drive/MyDrive/keep.txt', 'w').write('kept')").status == "ok"
+    eves_node = node_of(manager_api, "eve")
+    hub.start("fay", tokens["fay"], profile="free")
+
+    def gone(name: str) -> bool:
+        return not hub.api("GET", f"/users/{name}", tokens[name]).json().get("servers")
+
+    wait_for(lambda: gone("fay"), timeout_s=120, what="fay's server to end at its profile's 20 s lifetime")
+    assert "Culling server fay" not in hub_log() and not gone("eve"), "the lifetime ended it, not the culler"
+    wait_for(lambda: not manager_api.services(filters={"name": f"{NAME}-fay"}), timeout_s=60,
+             what="fay's service to be removed")
+    wait_for(lambda: gone("eve"), timeout_s=240, what="the idle culler to stop eve's server")
+    assert "Culling server eve" in hub_log()
+    wait_for(lambda: not manager_api.services(filters={"name": f"{NAME}-eve"}), timeout_s=60,
+             what="eve's service to be removed")
+    drives = docker.APIClient(base_url=nodes.socket(eves_node), timeout=60).volumes()["Volumes"] or []
+    assert DRIVE_VOLUME.format(username="eve") in {v["Name"] for v in drives}
+    again = hub.start("eve", tokens["eve"])
+    assert node_of(manager_api, "eve") == eves_node
+    assert again.run("print(open('/content/drive/MyDrive/keep.txt').read())").stdout.strip() == "kept"
+    down = hub.invoke("down", "--swarm")
+    assert down.returncode == 0, down.stdout + down.stderr
